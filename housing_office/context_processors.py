@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def office(request: HttpRequest) -> dict[str, Any]:
+    """The user's municipality, for the layout's header and footer."""
+    user = getattr(request, "user", None)
+    municipality = getattr(user, "municipality", None) if user and user.is_authenticated else None
+    return {
+        "current_municipality": municipality,
+        "is_leader": bool(user and user.is_authenticated and user.has_perm("housing_office.lead_office")),
+    }

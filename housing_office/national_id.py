@@ -1,0 +1,152 @@
+"""Norwegian national identity numbers (fødselsnummer, D-nummer, H-nummer).
+
+Rules from DOMAIN.md §4 (Skatteetaten, fnrinfo.no, python-stdnum):
+
+* 11 digits: ddmmyy, three individual digits, two check digits k1 and k2.
+* D-nummer: day + 40. H-nummer: month + 40. First digit 8 or 9: an
+  FH-number, which carries no date.
+* Numbers issued from 1 January 2032 may use k1 with a remainder of 0–3
+  (the weighted sum including k1 is 0, 1, 2 or 3 mod 11); k2 is unchanged.
+  Such numbers encode neither sex nor, reliably, century.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+class Kind(StrEnum):
+    FODSELSNUMMER = "fnr"
+    D_NUMBER = "d"
+    H_NUMBER = "h"
+    FH_NUMBER = "fh"
+
+
+@dataclass(frozen=True)
+class NationalId:
+    number: str
+    kind: Kind
+    birth_date: datetime.date | None
+    # True when k1 only passes under the 2032 rule (remainder 1–3).
+    new_scheme: bool
+
+
+class InvalidNationalId(ValueError):
+    """Raised with a Norwegian message saying what is wrong."""
+
+
+def _century(year2: int, individual: int) -> int | None:
+    if individual <= 499:
+        return 1900
+    if 500 <= individual <= 749 and year2 >= 54:
+        return 1800
+    if individual >= 500 and year2 < 40:
+        return 2000
+    if individual >= 900 and year2 >= 40:
+        return 1900
+    return None
+
+
+def compact(value: str) -> str:
+    """Strip the spaces and dots people type into numbers."""
+    return "".join(ch for ch in str(value) if ch not in " .-")
+
+
+def parse(value: str) -> NationalId:
+    """Return the parsed number, or raise InvalidNationalId with the reason."""
+    number = compact(value)
+    if len(number) != 11 or not number.isdigit():
+        raise InvalidNationalId(str(_("Fødselsnummeret må ha 11 siffer.")))
+    digits = [int(c) for c in number]
+
+    k1_remainder = (sum(w * d for w, d in zip(W1, digits[:9], strict=True)) + digits[9]) % 11
+    if k1_remainder not in (0, 1, 2, 3):
+        raise InvalidNationalId(str(_("Kontrollsifrene stemmer ikke.")))
+    if (sum(w * d for w, d in zip(W2, digits[:10], strict=True)) + digits[10]) % 11 != 0:
+        raise InvalidNationalId(str(_("Kontrollsifrene stemmer ikke.")))
+    new_scheme = k1_remainder != 0
+
+    if digits[0] >= 8:
+        return NationalId(number, Kind.FH_NUMBER, None, new_scheme)
+
+    day = int(number[0:2])
+    month = int(number[2:4])
+    year2 = int(number[4:6])
+    individual = int(number[6:9])
+    kind = Kind.FODSELSNUMMER
+    if day > 40:
+        kind, day = Kind.D_NUMBER, day - 40
+    elif month > 40:
+        kind, month = Kind.H_NUMBER, month - 40
+
+    invalid_date = InvalidNationalId(str(_("Fødselsnummeret har ingen gyldig fødselsdato.")))
+    if new_scheme:
+        # From 2032 the individual digits no longer tell the century: check
+        # the day and month only (against a leap year) and leave the birth
+        # date to the Folkeregister.
+        try:
+            datetime.date(2000, month, day)
+        except ValueError:
+            raise invalid_date from None
+        return NationalId(number, kind, None, new_scheme)
+
+    century = _century(year2, individual)
+    if century is None:
+        raise invalid_date
+    try:
+        birth_date = datetime.date(century + year2, month, day)
+    except ValueError:
+        raise invalid_date from None
+    return NationalId(number, kind, birth_date, new_scheme)
+
+
+def is_valid(value: str) -> bool:
+    try:
+        parse(value)
+    except InvalidNationalId:
+        return False
+    return True
+
+
+def validate_national_id(value: str) -> None:
+    """Django field validator."""
+    if not value:
+        return
+    try:
+        parse(value)
+    except InvalidNationalId as exc:
+        raise ValidationError(str(exc), code="invalid_national_id") from exc
+
+
+def mask(value: str) -> str:
+    """The form lists show: birth date part kept, the personal part hidden."""
+    number = compact(value)
+    if not number:
+        return ""
+    if len(number) != 11:
+        return "•" * len(number)
+    return f"{number[:6]} •••••"
+
+
+def check_digits(first_nine: str) -> str | None:
+    """The two check digits for nine digits under the classic rule, or None
+    when no valid number exists for them (a remainder of 10). Used by the
+    demo generator and the tests."""
+    digits = [int(c) for c in first_nine]
+    k1 = 11 - sum(w * d for w, d in zip(W1, digits, strict=True)) % 11
+    k1 = 0 if k1 == 11 else k1
+    if k1 == 10:
+        return None
+    k2 = 11 - sum(w * d for w, d in zip(W2, [*digits, k1], strict=True)) % 11
+    k2 = 0 if k2 == 11 else k2
+    if k2 == 10:
+        return None
+    return f"{k1}{k2}"

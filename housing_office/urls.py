@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.static import serve
+
+from . import views
+from .forms import LoginForm
+
+admin.site.site_header = "Boligkontoret – administrasjon"
+admin.site.site_title = "Boligkontoret"
+admin.site.index_title = "Administrasjon"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "logg-inn/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("jobber/<int:pk>/", views.job_detail, name="job-detail"),
+    path("helse/", views.health, name="health"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,240 @@
+"""Start-loan (startlån) applications as the office prepares and tracks them.
+
+The formal decision is made in Husbanken's Startskudd; this is where the
+office registers the application, pre-assesses affordability (betjeningsevne),
+and records the recommendation and the decision by two different people.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from housing_office.models import MunicipalityOwned
+from housing_office.scoping import ScopedManager
+
+NOK = {"max_digits": 12, "decimal_places": 0, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class LoanPurpose(models.TextChoices):
+    PURCHASE = "purchase", _("Kjøp av bolig")
+    REFINANCE = "refinance", _("Refinansiering")
+    ADAPTATION = "adaptation", _("Tilpasning av bolig")
+
+
+class OwnershipForm(models.TextChoices):
+    FREEHOLD = "freehold", _("Selveier")
+    COOPERATIVE = "cooperative", _("Borettslag")
+
+
+class RepaymentType(models.TextChoices):
+    ANNUITY = "annuity", _("Annuitetslån")
+    SERIAL = "serial", _("Serielån")
+
+
+class ApplicationStatus(models.TextChoices):
+    RECEIVED = "received", _("Mottatt")
+    IN_REVIEW = "in_review", _("Under behandling")
+    GRANTED = "granted", _("Innvilget")
+    REJECTED = "rejected", _("Avslått")
+    WITHDRAWN = "withdrawn", _("Trukket")
+    DISBURSED = "disbursed", _("Utbetalt")
+
+
+class StartLoanApplication(MunicipalityOwned):
+    household = models.ForeignKey(
+        "tenants.Household",
+        verbose_name=_("husstand"),
+        on_delete=models.PROTECT,
+        related_name="loan_applications",
+    )
+    received_on = models.DateField(_("mottatt"), default=timezone.localdate)
+    startskudd_case_number = models.CharField(
+        _("saksnummer i Startskudd"), max_length=40, blank=True, default=""
+    )
+    purpose = models.CharField(
+        _("formål"), max_length=12, choices=LoanPurpose.choices, default=LoanPurpose.PURCHASE
+    )
+    ownership_form = models.CharField(
+        _("eierform"), max_length=12, choices=OwnershipForm.choices, default=OwnershipForm.FREEHOLD
+    )
+    purchase_price = models.DecimalField(_("kjøpesum / verdi (kr)"), **NOK)
+    purchase_costs = models.DecimalField(
+        _("omkostninger (kr)"),
+        **NOK,
+        default=Decimal("0"),
+        help_text=_("Dokumentavgift 2,5 % for selveier, fast sum for borettslag."),
+    )
+    equity = models.DecimalField(_("egenkapital (kr)"), **NOK, default=Decimal("0"))
+    bank_loan = models.DecimalField(_("lån i bank (kr)"), **NOK, default=Decimal("0"))
+    amount_applied = models.DecimalField(_("søkt startlån (kr)"), **NOK)
+    grant_applied = models.DecimalField(_("søkt etableringstilskudd (kr)"), **NOK, default=Decimal("0"))
+    existing_debt = models.DecimalField(
+        _("annen gjeld (kr)"), **NOK, default=Decimal("0"), help_text=_("Gjeld som ikke refinansieres.")
+    )
+    monthly_net_income = models.DecimalField(_("inntekt etter skatt per måned (kr)"), **NOK)
+    annual_gross_income = models.DecimalField(_("brutto årsinntekt (kr)"), **NOK)
+    monthly_fixed_costs = models.DecimalField(
+        _("faste utgifter per måned (kr)"),
+        **NOK,
+        default=Decimal("0"),
+        help_text=_("Forbruksgjeld, studielån, barnehage/SFO, bidrag."),
+    )
+    monthly_living_costs = models.DecimalField(
+        _("faktiske levekostnader per måned (kr)"),
+        **NOK,
+        null=True,
+        blank=True,
+        help_text=_("Tom: SIFO-basert sats brukes."),
+    )
+    monthly_housing_costs = models.DecimalField(
+        _("felleskostnader, kommunale avgifter, forsikring og vedlikehold per måned (kr)"),
+        **NOK,
+        default=Decimal("0"),
+    )
+    term_years = models.PositiveSmallIntegerField(_("nedbetalingstid (år)"), default=30)
+    long_term_conditions_documented = models.BooleanField(
+        _("de fire vilkårene for inntil 50 år er dokumentert"), default=False
+    )
+    interest_only_years = models.PositiveSmallIntegerField(_("avdragsfri periode (år)"), default=0)
+    repayment_type = models.CharField(
+        _("lånetype"), max_length=10, choices=RepaymentType.choices, default=RepaymentType.ANNUITY
+    )
+    fixed_rate_years = models.PositiveSmallIntegerField(
+        _("fastrente (år)"), null=True, blank=True, help_text=_("Tom: flytende rente.")
+    )
+    owns_home = models.BooleanField(_("søkeren eier boligen"), default=False)
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.RECEIVED
+    )
+    assessment = models.JSONField(
+        _("vurdering av betjeningsevne"),
+        default=dict,
+        blank=True,
+        help_text=_("Beregningen vedtaket bygger på, slik den var da."),
+    )
+    recommended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("innstilt av"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recommended_at = models.DateTimeField(_("innstilt"), null=True, blank=True)
+    recommendation = models.TextField(_("innstilling"), blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("vedtatt av"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_on = models.DateField(_("vedtaksdato"), null=True, blank=True)
+    decision_reasons = models.TextField(_("begrunnelse for vedtaket"), blank=True, default="")
+    loan_granted = models.DecimalField(_("innvilget startlån (kr)"), **NOK, null=True, blank=True)
+    grant_granted = models.DecimalField(_("innvilget tilskudd (kr)"), **NOK, null=True, blank=True)
+    financing_certificate_on = models.DateField(_("finansieringsbevis utstedt"), null=True, blank=True)
+    purchased_on = models.DateField(_("kjøpsdato"), null=True, blank=True)
+    decision_letter = models.OneToOneField(
+        "tenants.Letter",
+        verbose_name=_("vedtaksbrev"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loan_application",
+    )
+
+    class Meta:
+        verbose_name = _("søknad om startlån")
+        verbose_name_plural = _("søknader om startlån")
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True)
+                | Q(recommended_by__isnull=True)
+                | ~Q(decided_by=F("recommended_by")),
+                name="loan_recommender_is_not_decider",
+                violation_error_message=_("Den som innstiller, kan ikke også fatte vedtaket."),
+            ),
+            models.CheckConstraint(
+                condition=Q(purchase_price__gte=0)
+                & Q(purchase_costs__gte=0)
+                & Q(equity__gte=0)
+                & Q(bank_loan__gte=0)
+                & Q(amount_applied__gte=0)
+                & Q(grant_applied__gte=0)
+                & Q(existing_debt__gte=0)
+                & Q(monthly_net_income__gte=0)
+                & Q(annual_gross_income__gte=0)
+                & Q(monthly_fixed_costs__gte=0)
+                & Q(monthly_housing_costs__gte=0),
+                name="loan_money_not_negative",
+                violation_error_message=_("Beløp kan ikke være negative."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(loan_granted__isnull=True) | Q(loan_granted__gte=0))
+                & (Q(grant_granted__isnull=True) | Q(grant_granted__gte=0))
+                & (Q(monthly_living_costs__isnull=True) | Q(monthly_living_costs__gte=0)),
+                name="loan_decision_money_not_negative",
+                violation_error_message=_("Beløp kan ikke være negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(term_years__gte=1, term_years__lte=50),
+                name="loan_term_1_to_50_years",
+                violation_error_message=_("Nedbetalingstiden må være mellom 1 og 50 år."),
+            ),
+            models.CheckConstraint(
+                condition=Q(interest_only_years__lte=8),
+                name="loan_interest_only_at_most_8_years",
+                violation_error_message=_("Avdragsfri periode kan være høyst 8 år."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "received_on"]),
+            models.Index(fields=["municipality", "decided_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.received_on:%d.%m.%Y}"
+
+
+class ApplicationStatusChange(models.Model):
+    application = models.ForeignKey(
+        StartLoanApplication,
+        verbose_name=_("søknad"),
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+    )
+    from_status = models.CharField(_("fra status"), max_length=10, choices=ApplicationStatus.choices)
+    to_status = models.CharField(_("til status"), max_length=10, choices=ApplicationStatus.choices)
+    changed_at = models.DateTimeField(_("tidspunkt"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("endret av"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    comment = models.TextField(_("kommentar"), blank=True, default="")
+
+    municipality_path = "application__municipality"
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("statusendring")
+        verbose_name_plural = _("statusendringer")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.from_status} → {self.to_status}"

@@ -1,0 +1,71 @@
+from django.contrib import admin
+
+from housing_office.admin import MunicipalityScopedAdmin, ReadOnlyAdmin
+
+from .models import (
+    Household,
+    JournalNote,
+    Letter,
+    LetterTemplate,
+    OutreachMeeting,
+    PathwayStageChange,
+    Person,
+)
+
+
+class PersonInline(admin.TabularInline):
+    model = Person
+    extra = 0
+    fields = ("role", "first_name", "last_name", "date_of_birth", "national_id")
+
+
+@admin.register(Household)
+class HouseholdAdmin(MunicipalityScopedAdmin):
+    list_display = ("reference", "address", "postal_place", "pathway_stage", "caseworker")
+    list_filter = ("pathway_stage",)
+    search_fields = ("reference", "address", "members__last_name")
+    list_select_related = ("caseworker",)
+    inlines = [PersonInline]
+
+
+@admin.register(Person)
+class PersonAdmin(MunicipalityScopedAdmin):
+    list_display = ("__str__", "household", "role", "date_of_birth")
+    list_filter = ("role",)
+    search_fields = ("first_name", "last_name", "household__reference")
+    list_select_related = ("household",)
+    # The full number is shown on the household page, where reading it is logged.
+    exclude = ("national_id",)
+
+
+@admin.register(PathwayStageChange)
+class PathwayStageChangeAdmin(ReadOnlyAdmin):
+    list_display = ("household", "from_stage", "to_stage", "changed_by", "changed_at")
+    list_select_related = ("household", "changed_by")
+
+
+@admin.register(JournalNote)
+class JournalNoteAdmin(ReadOnlyAdmin):
+    list_display = ("household", "author", "created_at")
+    list_select_related = ("household", "author")
+
+
+@admin.register(OutreachMeeting)
+class OutreachMeetingAdmin(MunicipalityScopedAdmin):
+    list_display = ("household", "caseworker", "starts_at", "place", "status")
+    list_filter = ("status",)
+    list_select_related = ("household", "caseworker")
+    raw_id_fields = ("household", "summons_letter")
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "language", "version", "subject", "created_by", "created_at")
+    list_filter = ("kind", "language")
+
+
+@admin.register(Letter)
+class LetterAdmin(ReadOnlyAdmin):
+    list_display = ("household", "kind", "status", "created_at", "sha256")
+    list_filter = ("kind", "status")
+    list_select_related = ("household",)

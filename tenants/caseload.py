@@ -1,0 +1,75 @@
+"""The figures a caseworker sees on the start page: their caseload at a glance."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from dwellings.models import Dwelling, RentArrears, Tenancy
+
+from .models import CLOSED_STAGES, Household, MeetingStatus, OutreachMeeting, PathwayStage
+
+
+@dataclass(frozen=True)
+class StageCount:
+    stage: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Caseload:
+    my_households: int
+    my_active_households: int
+    my_stages: list[StageCount] = field(default_factory=list)
+    my_upcoming_meetings: list[OutreachMeeting] = field(default_factory=list)
+    households: int = 0
+    running_tenancies: int = 0
+    vacant_dwellings: int = 0
+    households_in_arrears: int = 0
+
+
+def caseload_for(user, today: datetime.date | None = None) -> Caseload:
+    """Return the caseload figures of `user` within the current scope.
+
+    A fixed number of queries: each figure is one aggregate in the database.
+    """
+    today = today or timezone.localdate()
+    mine = Household.objects.filter(caseworker=user).aggregate(
+        total=Count("pk"),
+        active=Count("pk", filter=~Q(pathway_stage__in=CLOSED_STAGES)),
+        **{f"stage_{s.value}": Count("pk", filter=Q(pathway_stage=s.value)) for s in PathwayStage},
+    )
+    stages = [
+        StageCount(s.value, str(s.label), mine[f"stage_{s.value}"])
+        for s in PathwayStage
+        if mine[f"stage_{s.value}"]
+    ]
+    now = timezone.now()
+    upcoming = list(
+        OutreachMeeting.objects.filter(
+            caseworker=user,
+            status=MeetingStatus.PLANNED,
+            starts_at__gte=now,
+            starts_at__lt=now + datetime.timedelta(days=14),
+        )
+        .select_related("household")
+        .order_by("starts_at")[:10]
+    )
+    vacant = Dwelling.objects.in_stock(today).with_status(today).filter(status="vacant").count()
+    return Caseload(
+        my_households=mine["total"],
+        my_active_households=mine["active"],
+        my_stages=stages,
+        my_upcoming_meetings=upcoming,
+        households=Household.objects.count(),
+        running_tenancies=Tenancy.objects.running(today).count(),
+        vacant_dwellings=vacant,
+        households_in_arrears=RentArrears.objects.filter(settled_on__isnull=True)
+        .values("tenancy__household")
+        .distinct()
+        .count(),
+    )

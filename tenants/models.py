@@ -1,0 +1,358 @@
+"""Households, their members, the rent-to-own pathway, meetings, letters and notes."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from housing_office.models import MunicipalityOwned, WrittenLanguage, postal_code_validator
+from housing_office.national_id import mask, validate_national_id
+from housing_office.scoping import ScopedManager
+
+
+class PathwayStage(models.TextChoices):
+    NOT_ASSESSED = "not_assessed", _("Ikke vurdert")
+    SUMMONED = "summoned", _("Innkalt")
+    MAPPED = "mapped", _("Kartlagt")
+    GUIDANCE = "guidance", _("Veiledning")
+    APPLYING_LOAN = "applying_loan", _("Søker startlån")
+    LOAN_GRANTED = "loan_granted", _("Startlån innvilget")
+    BOUGHT_HOME = "bought_home", _("Kjøpt egen bolig")
+    PRIVATE_RENTAL = "private_rental", _("Flyttet til privat leie")
+    NOT_RELEVANT = "not_relevant", _("Ikke aktuelt")
+
+
+# Stages where the rent-to-own work with the household has ended.
+CLOSED_STAGES = frozenset({PathwayStage.BOUGHT_HOME, PathwayStage.PRIVATE_RENTAL, PathwayStage.NOT_RELEVANT})
+
+
+class Household(MunicipalityOwned):
+    reference = models.CharField(_("referanse"), max_length=40)
+    address = models.CharField(_("adresse"), max_length=200, blank=True, default="")
+    postal_code = models.CharField(
+        _("postnummer"), max_length=4, blank=True, default="", validators=[postal_code_validator]
+    )
+    postal_place = models.CharField(_("poststed"), max_length=100, blank=True, default="")
+    phone = models.CharField(_("telefon"), max_length=30, blank=True, default="")
+    email = models.EmailField(_("e-post"), blank=True, default="")
+    letter_language = models.CharField(
+        _("målform i brev"),
+        max_length=2,
+        choices=WrittenLanguage.choices,
+        blank=True,
+        default="",
+        help_text=_("Tom: kommunens målform."),
+    )
+    interpreter_language = models.CharField(
+        _("tolk på språk"),
+        max_length=60,
+        blank=True,
+        default="",
+        help_text=_("Fyll ut hvis husstanden trenger tolk, for eksempel «arabisk»."),
+    )
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saksbehandler"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="households",
+    )
+    pathway_stage = models.CharField(
+        _("fase"), max_length=20, choices=PathwayStage.choices, default=PathwayStage.NOT_ASSESSED
+    )
+    stage_changed_at = models.DateTimeField(_("fase endret"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("husstand")
+        verbose_name_plural = _("husstander")
+        ordering = ["reference"]
+        constraints = [
+            models.UniqueConstraint(
+                "municipality",
+                Lower("reference"),
+                name="household_reference_unique_per_municipality",
+                violation_error_message=_("Det finnes allerede en husstand med denne referansen."),
+            ),
+        ]
+        indexes = [models.Index(fields=["municipality", "pathway_stage"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def has_postal_address(self) -> bool:
+        return bool(self.address.strip() and self.postal_code and self.postal_place.strip())
+
+
+class PersonRole(models.TextChoices):
+    MAIN = "main", _("Hovedperson")
+    CO_APPLICANT = "co_applicant", _("Medsøker")
+    ADULT = "adult", _("Voksen")
+    CHILD = "child", _("Barn")
+
+
+class Person(models.Model):
+    household = models.ForeignKey(
+        Household, verbose_name=_("husstand"), on_delete=models.CASCADE, related_name="members"
+    )
+    first_name = models.CharField(_("fornavn"), max_length=100, blank=True, default="")
+    last_name = models.CharField(_("etternavn"), max_length=100, blank=True, default="")
+    date_of_birth = models.DateField(_("fødselsdato"), null=True, blank=True)
+    national_id = models.CharField(
+        _("fødselsnummer"),
+        max_length=11,
+        blank=True,
+        default="",
+        validators=[validate_national_id],
+        help_text=_("11 siffer. Vises bare i sin helhet for dem som har tilgang, og det logges."),
+    )
+    role = models.CharField(_("rolle"), max_length=20, choices=PersonRole.choices)
+
+    municipality_path = "household__municipality"
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("personer")
+        ordering = ["household", "role", "date_of_birth"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=models.Q(role="main"),
+                name="person_one_main_per_household",
+                violation_error_message=_("Husstanden har allerede en hovedperson."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or str(self.get_role_display())
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def masked_national_id(self) -> str:
+        return mask(self.national_id)
+
+    def age_on(self, day: datetime.date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class PathwayStageChange(models.Model):
+    """One row per stage change: who moved the household, when and why."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("husstand"), on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    from_stage = models.CharField(_("fra fase"), max_length=20, choices=PathwayStage.choices)
+    to_stage = models.CharField(_("til fase"), max_length=20, choices=PathwayStage.choices)
+    changed_at = models.DateTimeField(_("tidspunkt"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("endret av"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(_("begrunnelse"))
+
+    municipality_path = "household__municipality"
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("faseendring")
+        verbose_name_plural = _("faseendringer")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.household}: {self.get_from_stage_display()} → {self.get_to_stage_display()}"
+
+
+class JournalNote(MunicipalityOwned):
+    household = models.ForeignKey(
+        Household, verbose_name=_("husstand"), on_delete=models.CASCADE, related_name="journal_notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("skrevet av"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("notat"))
+
+    class Meta:
+        verbose_name = _("journalnotat")
+        verbose_name_plural = _("journalnotater")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.created_at:%d.%m.%Y}"
+
+
+class LetterKind(models.TextChoices):
+    SUMMONS = "summons", _("Innkalling til kartleggingssamtale")
+    LOAN_DECISION = "loan_decision", _("Vedtak om startlån")
+    LOAN_ASSESSMENT = "loan_assessment", _("Vurdering av betjeningsevne")
+
+
+class LetterTemplate(MunicipalityOwned):
+    """A versioned letter template. Saving a change makes a new version, so
+    a letter already made keeps the version it was made from."""
+
+    kind = models.CharField(_("brevtype"), max_length=20, choices=LetterKind.choices)
+    language = models.CharField(_("målform"), max_length=2, choices=WrittenLanguage.choices)
+    version = models.PositiveIntegerField(_("versjon"))
+    subject = models.CharField(_("overskrift"), max_length=200)
+    body = models.TextField(_("brevtekst"), help_text=_("Django-mal. Variabler står i {{ … }}."))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("laget av"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("brevmal")
+        verbose_name_plural = _("brevmaler")
+        ordering = ["kind", "language", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "kind", "language", "version"],
+                name="letter_template_version_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="letter_template_version_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_language_display()}) v{self.version}"
+
+
+class LetterStatus(models.TextChoices):
+    PENDING = "pending", _("Venter på utskrift")
+    RENDERED = "rendered", _("Laget")
+    FAILED = "failed", _("Feilet")
+
+
+class Letter(MunicipalityOwned):
+    """The archive copy of a letter the household got. Once rendered, its PDF
+    and checksum never change."""
+
+    kind = models.CharField(_("brevtype"), max_length=20, choices=LetterKind.choices)
+    household = models.ForeignKey(
+        Household, verbose_name=_("husstand"), on_delete=models.PROTECT, related_name="letters"
+    )
+    template = models.ForeignKey(
+        LetterTemplate, verbose_name=_("mal"), on_delete=models.PROTECT, related_name="letters"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=LetterStatus.choices, default=LetterStatus.PENDING
+    )
+    # What the template was rendered with, so the archive copy can be
+    # explained (and re-rendered identically) long after the records change.
+    context = models.JSONField(_("innhold"), default=dict, blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="letters/%Y/%m/", blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, default="")
+    archive_reference = models.CharField(_("arkivreferanse"), max_length=40, blank=True, default="")
+    batch_key = models.CharField(
+        _("puljenøkkel"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("Samme pulje og husstand gir aldri to brev."),
+    )
+    error = models.TextField(_("feil"), blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("laget av"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rendered_at = models.DateTimeField(_("laget"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("brev")
+        verbose_name_plural = _("brev")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "batch_key"],
+                condition=~models.Q(batch_key=""),
+                name="letter_one_per_household_and_batch",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="rendered") | (~models.Q(pdf="") & ~models.Q(sha256="")),
+                name="letter_rendered_has_pdf_and_checksum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.household}"
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planned", _("Planlagt")
+    HELD = "held", _("Gjennomført")
+    NO_SHOW = "no_show", _("Møtte ikke")
+    CANCELLED = "cancelled", _("Avlyst")
+
+
+class OutreachMeeting(MunicipalityOwned):
+    household = models.ForeignKey(
+        Household, verbose_name=_("husstand"), on_delete=models.PROTECT, related_name="meetings"
+    )
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saksbehandler"),
+        on_delete=models.PROTECT,
+        related_name="meetings",
+    )
+    starts_at = models.DateTimeField(_("tidspunkt"))
+    duration_minutes = models.PositiveSmallIntegerField(_("varighet (minutter)"), default=45)
+    place = models.CharField(_("sted"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
+    )
+    outcome_notes = models.TextField(_("hva kom fram"), blank=True, default="")
+    next_steps = models.TextField(_("videre oppfølging"), blank=True, default="")
+    summons_letter = models.OneToOneField(
+        Letter,
+        verbose_name=_("innkalling"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meeting",
+    )
+
+    class Meta:
+        verbose_name = _("kartleggingssamtale")
+        verbose_name_plural = _("kartleggingssamtaler")
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["municipality", "starts_at"]),
+            models.Index(fields=["caseworker", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=5), name="meeting_duration_at_least_5_minutes"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{self.household} {local:%d.%m.%Y %H:%M}"
