@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.views.static import serve
 
 from . import views
@@ -21,6 +21,10 @@ urlpatterns = [
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("jobber/<int:pk>/", views.job_detail, name="job-detail"),
     path("helse/", views.health, name="health"),
+    path("husstander/", include("tenants.urls")),
+    path("boliger/", include("dwellings.urls")),
+    path("startlan/", include("startloan.urls")),
+    path("rapporter/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 
