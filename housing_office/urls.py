@@ -22,6 +22,7 @@ urlpatterns = [
     path("jobber/<int:pk>/", views.job_detail, name="job-detail"),
     path("helse/", views.health, name="health"),
     path("husstander/", include("tenants.urls")),
+    path("brev/", include("tenants.letter_urls")),
     path("boliger/", include("dwellings.urls")),
     path("startlan/", include("startloan.urls")),
     path("rapporter/", include("reports.urls")),

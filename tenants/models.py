@@ -67,6 +67,10 @@ class Household(MunicipalityOwned):
         _("fase"), max_length=20, choices=PathwayStage.choices, default=PathwayStage.NOT_ASSESSED
     )
     stage_changed_at = models.DateTimeField(_("fase endret"), default=timezone.now)
+    # Reference, address and members' names folded by `housing_office.text.fold`,
+    # kept up to date by `tenants.services.refresh_search_text`, so that one
+    # indexed LIKE finds "Ødegård" from "odegard" on SQLite and PostgreSQL alike.
+    search_text = models.TextField(_("søketekst"), blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("husstand")

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from housing_office.text import fold
+
 from .models import Household, JournalNote, PathwayStage, PathwayStageChange
 
 
@@ -52,3 +54,16 @@ def add_journal_note(household: Household, *, author, text: str) -> JournalNote:
     return JournalNote.objects.create(
         municipality_id=household.municipality_id, household=household, author=author, text=text
     )
+
+
+def search_text_for(household: Household) -> str:
+    names = household.members.values_list("first_name", "last_name")
+    parts = [household.reference, household.address, household.postal_place]
+    parts += [f"{first} {last}" for first, last in names]
+    return fold(" ".join(p for p in parts if p))
+
+
+def refresh_search_text(household: Household) -> None:
+    """Call after a household's reference, address or members change."""
+    household.search_text = search_text_for(household)
+    Household.objects.filter(pk=household.pk).update(search_text=household.search_text)
