@@ -82,10 +82,12 @@ def parse(value: str) -> NationalId:
     year2 = int(number[4:6])
     individual = int(number[6:9])
     kind = Kind.FODSELSNUMMER
+    # Each offset is undone on its own, as python-stdnum does; a number with
+    # both is classed by its day.
+    if month > 40:
+        kind, month = Kind.H_NUMBER, month - 40
     if day > 40:
         kind, day = Kind.D_NUMBER, day - 40
-    elif month > 40:
-        kind, month = Kind.H_NUMBER, month - 40
 
     invalid_date = InvalidNationalId(str(_("Fødselsnummeret har ingen gyldig fødselsdato.")))
     if new_scheme:
