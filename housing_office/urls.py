@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("jobber/<int:pk>/", views.job_detail, name="job-detail"),
+    path("jobber/<int:pk>/fil/", views.job_download, name="job-download"),
     path("helse/", views.health, name="health"),
     path("husstander/", include("tenants.urls")),
     path("brev/", include("tenants.letter_urls")),

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from tenants.caseload import caseload_for
 
-from .models import Job
+from .models import Job, PersonalDataAccess
 
 
 @login_required
@@ -21,6 +21,23 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job, pk=pk)
     template = "jobs/_progress.html" if request.headers.get("HX-Request") else "jobs/detail.html"
     return render(request, template, {"job": job})
+
+
+@login_required
+def job_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The job's result file, streamed through the app so that the download
+    is scoped and logged (media files are never served directly)."""
+    job = get_object_or_404(Job, pk=pk)
+    if not job.result_file:
+        raise Http404
+    PersonalDataAccess.objects.create(
+        municipality_id=job.municipality_id,
+        user=request.user,
+        action=PersonalDataAccess.Action.DOWNLOAD_REPORT,
+        object_repr=job.title[:200],
+    )
+    name = job.result_file.name.rsplit("/", 1)[-1]
+    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name)
 
 
 @require_GET

@@ -69,3 +69,24 @@ def test_user_without_municipality_sees_nothing(client, municipality):
     client.force_login(user)
     response = client.get(reverse("home"))
     assert response.context["caseload"].households == 0
+
+
+def test_job_file_download_is_scoped_and_logged(client, municipality, other_municipality, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from housing_office.jobs import create_job
+    from housing_office.models import PersonalDataAccess
+
+    settings.MEDIA_ROOT = tmp_path
+    job = create_job(municipality=municipality, kind="report", title="Årsrapport 2025")
+    job.result_file.save("rapport.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
+    theirs = create_job(municipality=other_municipality, kind="report", title="Årsrapport")
+    theirs.result_file.save("rapport.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
+    user = factories.leader(municipality)
+    client.force_login(user)
+
+    response = client.get(reverse("job-download", args=[job.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
+    assert PersonalDataAccess.all_objects.filter(user=user, action="download_report").count() == 1
+    assert client.get(reverse("job-download", args=[theirs.pk])).status_code == 404
