@@ -1,0 +1,482 @@
+"""Domain logic for dwellings: letting, ending tenancies, the stock-change log
+and rent arrears. No HTTP here; views and forms call these functions.
+
+Every rule is checked before anything is written, and every function runs in
+one transaction, so a broken rule leaves the records as they were. The
+database constraints on the models are the last line of defence: an
+`IntegrityError` they raise becomes a `RuleError` with the same message.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import DateField, DurationField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tenants.models import Household, PathwayStage
+from tenants.services import DomainError, change_stage
+
+from .models import (
+    ContractType,
+    Dwelling,
+    DwellingQuerySet,
+    DwellingStatus,
+    EndReason,
+    RentArrears,
+    StockChange,
+    Tenancy,
+)
+
+# The pathway stage a household reaches when its tenancy ends for one of
+# the rent-to-own exit reasons.
+EXIT_STAGES: dict[str, str] = {
+    EndReason.BOUGHT_OWN_HOME: PathwayStage.BOUGHT_HOME,
+    EndReason.PRIVATE_RENTAL: PathwayStage.PRIVATE_RENTAL,
+}
+
+# Constraint name → the message the user sees when the database, rather
+# than the checks below, catches the problem (two caseworkers at once).
+_CONSTRAINT_MESSAGES: dict[str, tuple[str | None, Any]] = {
+    "tenancy_one_running_per_dwelling": (
+        "dwelling",
+        gettext_lazy("Boligen har allerede et løpende leieforhold."),
+    ),
+    "tenancy_one_running_per_household": (
+        "household",
+        gettext_lazy("Husstanden har allerede et løpende leieforhold."),
+    ),
+    "tenancy_end_not_before_start": ("end_date", gettext_lazy("Sluttdatoen kan ikke være før startdatoen.")),
+    "tenancy_end_reason_iff_ended": (
+        "end_reason",
+        gettext_lazy("Et avsluttet leieforhold må ha en årsak, og bare det."),
+    ),
+    "tenancy_rent_not_negative": ("monthly_rent", gettext_lazy("Husleien kan ikke være negativ.")),
+    "stock_change_once_per_kind": (None, gettext_lazy("Denne endringen er allerede registrert for boligen.")),
+    "stock_change_price_not_negative": ("price", gettext_lazy("Prisen kan ikke være negativ.")),
+    "dwelling_disposed_not_before_acquired": (
+        "date",
+        gettext_lazy("Salgsdatoen kan ikke være før anskaffelsesdatoen."),
+    ),
+    "arrears_amount_positive": ("amount", gettext_lazy("Beløpet må være større enn null.")),
+    "arrears_settled_not_before_due": (
+        "settled_on",
+        gettext_lazy("Oppgjørsdatoen kan ikke være før forfallsdatoen."),
+    ),
+    "dwelling_reference_unique_per_municipality": (
+        "reference",
+        gettext_lazy("Det finnes allerede en bolig med denne referansen."),
+    ),
+}
+
+# SQLite names the columns of a failed unique index, not the constraint.
+_SQLITE_UNIQUE_COLUMNS = {
+    "dwellings_tenancy.dwelling_id": "tenancy_one_running_per_dwelling",
+    "dwellings_tenancy.household_id": "tenancy_one_running_per_household",
+    "dwellings_stockchange.dwelling_id, dwellings_stockchange.kind": "stock_change_once_per_kind",
+}
+
+
+class RuleError(DomainError):
+    """A letting or stock rule was broken. `field` names the form field the
+    message belongs to, or None for the form as a whole."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _date(value: datetime.date | None) -> str:
+    return formats.date_format(value, "d.m.Y") if value else ""
+
+
+@contextmanager
+def constraint_errors() -> Iterator[None]:
+    """Turn a database constraint violation into a `RuleError`.
+
+    The savepoint keeps the request's transaction usable after the failure.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        text = str(exc)
+        for columns, name in _SQLITE_UNIQUE_COLUMNS.items():
+            if text.endswith(columns):
+                text = name
+        for name, (field, message) in _CONSTRAINT_MESSAGES.items():
+            if name in text:
+                raise RuleError(str(message), field) from exc
+        raise RuleError(_("Lagringen ble avvist av databasen. Kontroller opplysningene.")) from exc
+
+
+# --- Queries -----------------------------------------------------------------
+
+
+def vacancies(today: datetime.date | None = None) -> DwellingQuerySet:
+    """Vacant dwellings in stock, annotated in the database with
+    `vacant_since` (the last tenancy's end date, else the acquisition date)
+    and `vacant_for` (a timedelta up to `today`, None when unknown)."""
+    today = today or timezone.localdate()
+    last_end = (
+        Tenancy.objects.filter(dwelling=OuterRef("pk"), end_date__lte=today)
+        .order_by()
+        .values("dwelling")
+        .annotate(last=Max("end_date"))
+        .values("last")
+    )
+    next_start = (
+        Tenancy.objects.filter(dwelling=OuterRef("pk"), start_date__gt=today)
+        .order_by("start_date")
+        .values("start_date")[:1]
+    )
+    return (
+        Dwelling.objects.in_stock(today)
+        .with_status(today)
+        .filter(status=DwellingStatus.VACANT)
+        .annotate(
+            vacant_since=Coalesce(Subquery(last_end, output_field=DateField()), F("acquired_on")),
+            next_tenancy_start=Subquery(next_start, output_field=DateField()),
+        )
+        .annotate(
+            vacant_for=ExpressionWrapper(
+                Value(today, output_field=DateField()) - F("vacant_since"), output_field=DurationField()
+            )
+        )
+    )
+
+
+def dwellings_with_tenant(today: datetime.date | None = None) -> DwellingQuerySet:
+    """Dwellings with their status and, when let, the running tenancy's
+    household reference and id: one query for a whole list page."""
+    today = today or timezone.localdate()
+    running = Tenancy.objects.filter(dwelling=OuterRef("pk")).running(today).order_by("-start_date")
+    return Dwelling.objects.with_status(today).annotate(
+        tenant_reference=Subquery(running.values("household__reference")[:1]),
+        tenant_id=Subquery(running.values("household_id")[:1]),
+    )
+
+
+def running_tenancy(dwelling: Dwelling, today: datetime.date | None = None) -> Tenancy | None:
+    today = today or timezone.localdate()
+    return (
+        Tenancy.objects.filter(dwelling=dwelling)
+        .running(today)
+        .select_related("household")
+        .order_by("-start_date")
+        .first()
+    )
+
+
+# --- Letting -----------------------------------------------------------------
+
+
+def _overlapping(tenancies, start: datetime.date, end: datetime.date | None):
+    """Tenancies whose period [start_date, end_date) meets [start, end).
+
+    An open end is "for ever"; a tenancy that ends on the day another starts
+    does not overlap it (the tenants move out on the end date).
+    """
+    qs = tenancies.filter(Q(end_date__isnull=True) | Q(end_date__gt=start))
+    if end is not None:
+        qs = qs.filter(start_date__lt=end)
+    return qs
+
+
+@transaction.atomic
+def let_dwelling(
+    *,
+    dwelling: Dwelling,
+    household: Household,
+    start_date: datetime.date,
+    monthly_rent: Decimal,
+    contract_type: str = ContractType.FIXED_TERM,
+    contract_end: datetime.date | None = None,
+) -> Tenancy:
+    """Let `dwelling` to `household` from `start_date`; returns the new tenancy.
+
+    Raises `RuleError` when the dwelling is sold or for sale, when either
+    already has a tenancy that overlaps the new one (running or historical),
+    or when the contract terms do not add up.
+    """
+    if dwelling.municipality_id != household.municipality_id:
+        raise RuleError(_("Husstanden og boligen hører til ulike kommuner."))
+    # Lock both rows so that two caseworkers letting at the same moment are
+    # checked one after the other, not both against the same old state.
+    dwelling = Dwelling.objects.select_for_update().get(pk=dwelling.pk)
+    household = Household.objects.select_for_update().get(pk=household.pk)
+
+    if dwelling.disposed_on is not None:
+        raise RuleError(
+            _("Boligen ble solgt %(date)s og kan ikke leies ut.") % {"date": _date(dwelling.disposed_on)},
+            "dwelling",
+        )
+    if dwelling.for_sale:
+        raise RuleError(
+            _("Boligen er lagt ut for salg. Ta den av salg før du leier den ut."),
+            "dwelling",
+        )
+    if dwelling.acquired_on and start_date < dwelling.acquired_on:
+        raise RuleError(
+            _("Leieforholdet kan ikke starte før boligen ble anskaffet (%(date)s).")
+            % {"date": _date(dwelling.acquired_on)},
+            "start_date",
+        )
+    if monthly_rent is None or monthly_rent < 0:
+        raise RuleError(_("Husleien kan ikke være negativ."), "monthly_rent")
+    if contract_type not in ContractType.values:
+        raise RuleError(_("Velg kontraktstype."), "contract_type")
+    if contract_type == ContractType.FIXED_TERM:
+        if contract_end is None:
+            raise RuleError(_("En tidsbestemt kontrakt må ha en dato den løper til."), "contract_end")
+        if contract_end <= start_date:
+            raise RuleError(_("Kontrakten må løpe til en dato etter startdatoen."), "contract_end")
+    else:
+        contract_end = None
+
+    all_tenancies = Tenancy.objects.select_related("household", "dwelling")
+    current = all_tenancies.filter(dwelling=dwelling, end_date__isnull=True).first()
+    if current is not None:
+        raise RuleError(
+            _("Boligen er allerede utleid til husstand %(household)s fra %(start)s.")
+            % {"household": current.household.reference, "start": _date(current.start_date)},
+            "dwelling",
+        )
+    clash = _overlapping(all_tenancies.filter(dwelling=dwelling), start_date, None).first()
+    if clash is not None:
+        raise RuleError(
+            _(
+                "Boligen var utleid til husstand %(household)s fra %(start)s til %(end)s. "
+                "Et nytt leieforhold kan tidligst starte %(end)s."
+            )
+            % {
+                "household": clash.household.reference,
+                "start": _date(clash.start_date),
+                "end": _date(clash.end_date),
+            },
+            "start_date",
+        )
+    current = all_tenancies.filter(household=household, end_date__isnull=True).first()
+    if current is not None:
+        raise RuleError(
+            _("Husstanden leier allerede bolig %(dwelling)s fra %(start)s. Avslutt det leieforholdet først.")
+            % {"dwelling": current.dwelling.reference, "start": _date(current.start_date)},
+            "household",
+        )
+    clash = _overlapping(all_tenancies.filter(household=household), start_date, None).first()
+    if clash is not None:
+        raise RuleError(
+            _(
+                "Husstanden leide bolig %(dwelling)s fra %(start)s til %(end)s. "
+                "Et nytt leieforhold kan tidligst starte %(end)s."
+            )
+            % {
+                "dwelling": clash.dwelling.reference,
+                "start": _date(clash.start_date),
+                "end": _date(clash.end_date),
+            },
+            "start_date",
+        )
+
+    with constraint_errors():
+        return Tenancy.objects.create(
+            municipality_id=dwelling.municipality_id,
+            household=household,
+            dwelling=dwelling,
+            start_date=start_date,
+            monthly_rent=monthly_rent,
+            contract_type=contract_type,
+            contract_end=contract_end,
+        )
+
+
+@transaction.atomic
+def end_tenancy(tenancy: Tenancy, *, end_date: datetime.date, end_reason: str, by) -> Tenancy:
+    """End `tenancy` on `end_date` for `end_reason`; returns it.
+
+    When the household bought its own home or moved to a private rental,
+    its pathway stage moves on too (with a stage-history row), in the same
+    transaction: either both happen or neither.
+    """
+    tenancy = Tenancy.objects.select_for_update().select_related("household", "dwelling").get(pk=tenancy.pk)
+    if tenancy.end_date is not None:
+        raise RuleError(
+            _("Leieforholdet ble allerede avsluttet %(date)s.") % {"date": _date(tenancy.end_date)}
+        )
+    if end_reason not in EndReason.values:
+        raise RuleError(_("Velg årsak til avslutningen."), "end_reason")
+    if end_date is None:
+        raise RuleError(_("Skriv inn sluttdato."), "end_date")
+    if end_date < tenancy.start_date:
+        raise RuleError(
+            _("Sluttdatoen kan ikke være før startdatoen (%(date)s).") % {"date": _date(tenancy.start_date)},
+            "end_date",
+        )
+    # A later tenancy (e.g. imported) may already have begun before this end.
+    later = (
+        Tenancy.objects.filter(Q(dwelling_id=tenancy.dwelling_id) | Q(household_id=tenancy.household_id))
+        .exclude(pk=tenancy.pk)
+        .filter(start_date__gte=tenancy.start_date, start_date__lt=end_date)
+        .order_by("start_date")
+        .first()
+    )
+    if later is not None:
+        raise RuleError(
+            _("Et annet leieforhold starter %(date)s. Sluttdatoen kan ikke være etter det.")
+            % {"date": _date(later.start_date)},
+            "end_date",
+        )
+
+    tenancy.end_date = end_date
+    tenancy.end_reason = end_reason
+    with constraint_errors():
+        tenancy.save(update_fields=["end_date", "end_reason", "updated_at"])
+
+    stage = EXIT_STAGES.get(end_reason)
+    if stage is not None:
+        change_stage(
+            tenancy.household,
+            stage,
+            by=by,
+            reason=_("Leieforholdet ble avsluttet: %(reason)s")
+            % {"reason": str(EndReason(end_reason).label).lower()},
+        )
+    return tenancy
+
+
+# --- Stock changes -----------------------------------------------------------
+
+
+@transaction.atomic
+def record_stock_change(
+    dwelling: Dwelling,
+    *,
+    kind: str,
+    date: datetime.date,
+    price: Decimal | None = None,
+    note: str = "",
+    by=None,
+) -> StockChange:
+    """Record the purchase or sale of `dwelling` and set its acquired_on or
+    disposed_on; a sale also takes it off the for-sale list. Returns the row.
+
+    A sale is refused while the dwelling is let on the sale date or later.
+    """
+    dwelling = Dwelling.objects.select_for_update().get(pk=dwelling.pk)
+    if kind not in StockChange.Kind.values:
+        raise RuleError(_("Ukjent type endring."), "kind")
+    if date is None:
+        raise RuleError(_("Skriv inn dato."), "date")
+    if price is not None and price < 0:
+        raise RuleError(_("Prisen kan ikke være negativ."), "price")
+    if StockChange.objects.filter(dwelling=dwelling, kind=kind).exists():
+        message = (
+            _("Kjøpet av boligen er allerede registrert.")
+            if kind == StockChange.Kind.ACQUIRED
+            else _("Salget av boligen er allerede registrert.")
+        )
+        raise RuleError(message)
+
+    if kind == StockChange.Kind.ACQUIRED:
+        if dwelling.disposed_on and date > dwelling.disposed_on:
+            raise RuleError(
+                _("Kjøpsdatoen kan ikke være etter salgsdatoen (%(date)s).")
+                % {"date": _date(dwelling.disposed_on)},
+                "date",
+            )
+        dwelling.acquired_on = date
+        update = ["acquired_on", "updated_at"]
+    else:
+        if dwelling.acquired_on and date < dwelling.acquired_on:
+            raise RuleError(
+                _("Salgsdatoen kan ikke være før anskaffelsesdatoen (%(date)s).")
+                % {"date": _date(dwelling.acquired_on)},
+                "date",
+            )
+        let = (
+            Tenancy.objects.filter(dwelling=dwelling)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gt=date))
+            .select_related("household")
+            .order_by("start_date")
+            .first()
+        )
+        if let is not None:
+            raise RuleError(
+                _(
+                    "Boligen kan ikke selges mens den er utleid (husstand %(household)s fra %(start)s). "
+                    "Avslutt leieforholdet først."
+                )
+                % {"household": let.household.reference, "start": _date(let.start_date)},
+                "date",
+            )
+        dwelling.disposed_on = date
+        dwelling.for_sale = False
+        update = ["disposed_on", "for_sale", "updated_at"]
+
+    with constraint_errors():
+        change = StockChange.objects.create(
+            municipality_id=dwelling.municipality_id,
+            dwelling=dwelling,
+            kind=kind,
+            date=date,
+            price=price,
+            note=(note or "").strip(),
+            recorded_by=by,
+        )
+        dwelling.save(update_fields=update)
+    return change
+
+
+def set_for_sale(dwelling: Dwelling, for_sale: bool) -> Dwelling:
+    """Put the dwelling up for sale, or take it off; a sold one cannot be."""
+    if dwelling.disposed_on is not None:
+        raise RuleError(_("Boligen er allerede solgt."))
+    dwelling.for_sale = for_sale
+    dwelling.save(update_fields=["for_sale", "updated_at"])
+    return dwelling
+
+
+# --- Rent arrears ------------------------------------------------------------
+
+
+@transaction.atomic
+def register_arrears(tenancy: Tenancy, *, amount: Decimal, due_date: datetime.date) -> RentArrears:
+    """Register unpaid rent on `tenancy`; returns the new row."""
+    if amount is None or amount <= 0:
+        raise RuleError(_("Beløpet må være større enn null."), "amount")
+    if due_date < tenancy.start_date:
+        raise RuleError(
+            _("Forfallsdatoen kan ikke være før leieforholdet startet (%(date)s).")
+            % {"date": _date(tenancy.start_date)},
+            "due_date",
+        )
+    with constraint_errors():
+        return RentArrears.objects.create(
+            municipality_id=tenancy.municipality_id, tenancy=tenancy, amount=amount, due_date=due_date
+        )
+
+
+@transaction.atomic
+def settle_arrears(arrears: RentArrears, *, settled_on: datetime.date) -> RentArrears:
+    """Mark `arrears` as paid on `settled_on`; returns it."""
+    if arrears.settled_on is not None:
+        raise RuleError(_("Restansen er allerede gjort opp %(date)s.") % {"date": _date(arrears.settled_on)})
+    if settled_on < arrears.due_date:
+        raise RuleError(
+            _("Oppgjørsdatoen kan ikke være før forfallsdatoen (%(date)s).")
+            % {"date": _date(arrears.due_date)},
+            "settled_on",
+        )
+    arrears.settled_on = settled_on
+    with constraint_errors():
+        arrears.save(update_fields=["settled_on", "updated_at"])
+    return arrears

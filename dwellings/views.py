@@ -1,0 +1,357 @@
+"""Pages for dwellings, tenancies, stock changes and rent arrears.
+
+Thin views: they parse the request, call `dwellings.services` and render.
+The scoped managers make another municipality's rows a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tenants.models import Household, PathwayStage
+from tenants.services import DomainError
+
+from . import services
+from .filters import DwellingFilter, VacancyFilter
+from .forms import (
+    ArrearsForm,
+    DwellingForm,
+    ForSaleForm,
+    SettleArrearsForm,
+    StockChangeForm,
+    TenancyEndForm,
+    TenancyForm,
+    add_rule_error,
+)
+from .models import Dwelling, DwellingStatus, EndReason, RentArrears, StockChange, Tenancy
+
+PAGE_SIZE = 50
+
+
+def _page(request: HttpRequest, queryset: QuerySet) -> Page:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("side"))
+
+
+def _render_list(request: HttpRequest, template: str, results_template: str, context: dict) -> HttpResponse:
+    """The whole page, or for htmx only the results and the count."""
+    if getattr(request, "htmx", False) and not request.htmx.boosted:
+        context["results_template"] = results_template
+        return render(request, "dwellings/_results_htmx.html", context)
+    return render(request, template, context)
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    """Where to go after a form: `next` when it is a local URL, else `default`."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def _date(value) -> str:
+    return formats.date_format(value, "d.m.Y") if value else ""
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+# --- Dwellings ---------------------------------------------------------------
+
+
+@login_required
+def dwelling_list(request: HttpRequest) -> HttpResponse:
+    filterset = DwellingFilter(request.GET, queryset=services.dwellings_with_tenant())
+    context = {"filter": filterset, "page": _page(request, filterset.qs)}
+    return _render_list(request, "dwellings/dwelling_list.html", "dwellings/_dwelling_results.html", context)
+
+
+@login_required
+def vacancy_list(request: HttpRequest) -> HttpResponse:
+    filterset = VacancyFilter(request.GET, queryset=services.vacancies())
+    context = {"filter": filterset, "page": _page(request, filterset.qs), "vacancies": True}
+    return _render_list(request, "dwellings/vacancy_list.html", "dwellings/_vacancy_results.html", context)
+
+
+@login_required
+def dwelling_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    dwelling = get_object_or_404(Dwelling.objects.with_status(), pk=pk)
+    today = timezone.localdate()
+    tenancies = list(dwelling.tenancies.select_related("household").order_by("-start_date", "-id"))
+    current = next(
+        (t for t in tenancies if t.start_date <= today and (t.end_date is None or t.end_date > today)),
+        None,
+    )
+    upcoming = [t for t in tenancies if t.start_date > today]
+    arrears = list(current.arrears.order_by("-due_date")) if current else []
+    stock_changes = list(dwelling.stock_changes.select_related("recorded_by").order_by("date"))
+    recorded = {c.kind for c in stock_changes}
+    return render(
+        request,
+        "dwellings/dwelling_detail.html",
+        {
+            "dwelling": dwelling,
+            "status_label": DwellingStatus(dwelling.status).label,
+            "current": current,
+            "upcoming": upcoming,
+            "tenancies": tenancies,
+            "arrears": arrears,
+            "open_arrears_total": sum((a.amount for a in arrears if a.settled_on is None), 0),
+            "stock_changes": stock_changes,
+            "can_record_purchase": StockChange.Kind.ACQUIRED not in recorded,
+            "can_record_sale": StockChange.Kind.DISPOSED not in recorded and dwelling.disposed_on is None,
+            "can_let": dwelling.status == DwellingStatus.VACANT and not upcoming,
+            "settle_form": SettleArrearsForm(),
+            "today": today,
+        },
+    )
+
+
+@login_required
+@permission_required("dwellings.add_dwelling", raise_exception=True)
+def dwelling_create(request: HttpRequest) -> HttpResponse:
+    if request.user.municipality_id is None:
+        messages.error(request, _("Brukeren din er ikke knyttet til en kommune."))
+        return redirect("dwellings:dwelling-list")
+    form = DwellingForm(request.POST or None, instance=Dwelling(municipality=request.user.municipality))
+    if request.method == "POST" and form.is_valid():
+        try:
+            with services.constraint_errors():
+                dwelling = form.save()
+        except DomainError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(request, _("Boligen %(ref)s er registrert.") % {"ref": dwelling.reference})
+            return redirect("dwellings:dwelling-detail", pk=dwelling.pk)
+    return render(request, "dwellings/dwelling_form.html", {"form": form, "dwelling": None})
+
+
+@login_required
+@permission_required("dwellings.change_dwelling", raise_exception=True)
+def dwelling_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    dwelling = get_object_or_404(Dwelling, pk=pk)
+    form = DwellingForm(request.POST or None, instance=dwelling)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with services.constraint_errors():
+                form.save()
+        except DomainError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(request, _("Endringene er lagret."))
+            return redirect("dwellings:dwelling-detail", pk=dwelling.pk)
+    return render(request, "dwellings/dwelling_form.html", {"form": form, "dwelling": dwelling})
+
+
+@login_required
+@permission_required("dwellings.add_stockchange", raise_exception=True)
+def stock_change(request: HttpRequest, pk: int) -> HttpResponse:
+    dwelling = get_object_or_404(Dwelling.objects.with_status(), pk=pk)
+    recorded = list(dwelling.stock_changes.select_related("recorded_by").order_by("date"))
+    kind = request.GET.get("kind")
+    if kind not in StockChange.Kind.values:
+        missing = [k for k in StockChange.Kind.values if k not in {c.kind for c in recorded}]
+        kind = missing[0] if missing else StockChange.Kind.ACQUIRED
+    form = StockChangeForm(request.POST or None, initial={"kind": kind, "date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.record_stock_change(
+                dwelling,
+                kind=form.cleaned_data["kind"],
+                date=form.cleaned_data["date"],
+                price=form.cleaned_data["price"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            add_rule_error(form, exc)
+        else:
+            text = (
+                _("Kjøpet av %(ref)s den %(date)s er registrert.")
+                if change.kind == StockChange.Kind.ACQUIRED
+                else _("Salget av %(ref)s den %(date)s er registrert.")
+            )
+            messages.success(request, text % {"ref": dwelling.reference, "date": _date(change.date)})
+            return redirect("dwellings:dwelling-detail", pk=dwelling.pk)
+    return render(
+        request,
+        "dwellings/stock_change_form.html",
+        {"form": form, "dwelling": dwelling, "recorded": recorded},
+    )
+
+
+@login_required
+@permission_required("dwellings.change_dwelling", raise_exception=True)
+@require_POST
+def dwelling_for_sale(request: HttpRequest, pk: int) -> HttpResponse:
+    dwelling = get_object_or_404(Dwelling, pk=pk)
+    form = ForSaleForm(request.POST)
+    form.is_valid()
+    for_sale = bool(form.cleaned_data.get("for_sale"))
+    try:
+        services.set_for_sale(dwelling, for_sale)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Boligen er lagt ut for salg.") if for_sale else _("Boligen er tatt av salg."),
+        )
+    return redirect("dwellings:dwelling-detail", pk=dwelling.pk)
+
+
+# --- Tenancies ---------------------------------------------------------------
+
+
+@login_required
+@permission_required("dwellings.add_tenancy", raise_exception=True)
+def tenancy_create(request: HttpRequest) -> HttpResponse:
+    initial = {"start_date": timezone.localdate()}
+    household_id, dwelling_id = _int_param(request, "household"), _int_param(request, "dwelling")
+    household = Household.objects.filter(pk=household_id).first() if household_id else None
+    dwelling = Dwelling.objects.filter(pk=dwelling_id).first() if dwelling_id else None
+    if household:
+        initial["household"] = household.pk
+    if dwelling:
+        initial["dwelling"] = dwelling.pk
+    form = TenancyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tenancy = services.let_dwelling(
+                dwelling=data["dwelling"],
+                household=data["household"],
+                start_date=data["start_date"],
+                monthly_rent=data["monthly_rent"],
+                contract_type=data["contract_type"],
+                contract_end=data["contract_end"],
+            )
+        except DomainError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Bolig %(dwelling)s er leid ut til husstand %(household)s fra %(start)s.")
+                % {
+                    "dwelling": tenancy.dwelling.reference,
+                    "household": tenancy.household.reference,
+                    "start": _date(tenancy.start_date),
+                },
+            )
+            default = reverse("dwellings:dwelling-detail", args=[tenancy.dwelling_id])
+            return HttpResponseRedirect(_next_url(request, default))
+    return render(
+        request,
+        "dwellings/tenancy_form.html",
+        {"form": form, "household": household, "dwelling": dwelling, "next": _next_url(request, "")},
+    )
+
+
+@login_required
+@permission_required("dwellings.change_tenancy", raise_exception=True)
+def tenancy_end(request: HttpRequest, pk: int) -> HttpResponse:
+    tenancy = get_object_or_404(Tenancy.objects.select_related("household", "dwelling"), pk=pk)
+    form = TenancyEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["end_reason"]
+        try:
+            tenancy = services.end_tenancy(
+                tenancy, end_date=form.cleaned_data["end_date"], end_reason=reason, by=request.user
+            )
+        except DomainError as exc:
+            add_rule_error(form, exc)
+        else:
+            text = _("Leieforholdet til husstand %(household)s i %(dwelling)s er avsluttet %(date)s.") % {
+                "household": tenancy.household.reference,
+                "dwelling": tenancy.dwelling.reference,
+                "date": _date(form.cleaned_data["end_date"]),
+            }
+            stage = services.EXIT_STAGES.get(reason)
+            if stage is not None:
+                text += " " + _("Husstanden er flyttet til fasen «%(stage)s».") % {
+                    "stage": PathwayStage(stage).label
+                }
+            messages.success(request, text)
+            default = reverse("dwellings:dwelling-detail", args=[tenancy.dwelling_id])
+            return HttpResponseRedirect(_next_url(request, default))
+    return render(
+        request,
+        "dwellings/tenancy_end_form.html",
+        {
+            "form": form,
+            "tenancy": tenancy,
+            "exit_reasons": [EndReason(r).label for r in services.EXIT_STAGES],
+            "next": _next_url(request, ""),
+        },
+    )
+
+
+# --- Rent arrears ------------------------------------------------------------
+
+
+@login_required
+@permission_required("dwellings.add_rentarrears", raise_exception=True)
+def arrears_create(request: HttpRequest, pk: int) -> HttpResponse:
+    tenancy = get_object_or_404(Tenancy.objects.select_related("household", "dwelling"), pk=pk)
+    form = ArrearsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            arrears = services.register_arrears(
+                tenancy, amount=form.cleaned_data["amount"], due_date=form.cleaned_data["due_date"]
+            )
+        except DomainError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Restanse på %(amount)s kr med forfall %(date)s er registrert.")
+                % {
+                    "amount": formats.number_format(arrears.amount, 2, use_l10n=True),
+                    "date": _date(arrears.due_date),
+                },
+            )
+            default = reverse("dwellings:arrears-create", args=[tenancy.pk])
+            return HttpResponseRedirect(_next_url(request, default))
+    return render(
+        request,
+        "dwellings/arrears_form.html",
+        {
+            "form": form,
+            "tenancy": tenancy,
+            "arrears": list(tenancy.arrears.order_by("-due_date")),
+            "settle_form": SettleArrearsForm(),
+            "next": _next_url(request, ""),
+        },
+    )
+
+
+@login_required
+@permission_required("dwellings.change_rentarrears", raise_exception=True)
+@require_POST
+def arrears_settle(request: HttpRequest, pk: int) -> HttpResponse:
+    arrears = get_object_or_404(RentArrears.objects.select_related("tenancy"), pk=pk)
+    form = SettleArrearsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Skriv inn en gyldig dato for når restansen ble gjort opp."))
+    else:
+        try:
+            services.settle_arrears(arrears, settled_on=form.cleaned_data["settled_on"])
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Restansen er merket som gjort opp."))
+    default = reverse("dwellings:arrears-create", args=[arrears.tenancy_id])
+    return HttpResponseRedirect(_next_url(request, default))
