@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from dwellings.models import Dwelling, RentArrears, Tenancy
 
+from .candidates import candidate_households
 from .models import CLOSED_STAGES, Household, MeetingStatus, OutreachMeeting, PathwayStage
 
 
@@ -30,10 +32,16 @@ class Caseload:
     running_tenancies: int = 0
     vacant_dwellings: int = 0
     households_in_arrears: int = 0
+    candidates: int = 0
+    my_candidates: int = 0
+    candidate_min_years: int = 0
+    my_meetings_to_record: int = 0
 
 
 def caseload_for(user, today: datetime.date | None = None) -> Caseload:
-    """Return the caseload figures of `user` within the current scope.
+    """Return the caseload figures of `user` within the current scope:
+    their households by stage, next meetings, meetings still to record and
+    the candidate list's size.
 
     A fixed number of queries: each figure is one aggregate in the database.
     """
@@ -59,6 +67,14 @@ def caseload_for(user, today: datetime.date | None = None) -> Caseload:
         .select_related("household")
         .order_by("starts_at")[:10]
     )
+    municipality = getattr(user, "municipality", None)
+    min_years = municipality.candidate_min_years if municipality else settings.CANDIDATE_MIN_YEARS_DEFAULT
+    candidates = candidate_households(today, min_years).aggregate(
+        total=Count("pk"), mine=Count("pk", filter=Q(caseworker=user))
+    )
+    to_record = OutreachMeeting.objects.filter(
+        caseworker=user, status=MeetingStatus.PLANNED, starts_at__lt=now
+    ).count()
     vacant = Dwelling.objects.in_stock(today).with_status(today).filter(status="vacant").count()
     return Caseload(
         my_households=mine["total"],
@@ -72,4 +88,8 @@ def caseload_for(user, today: datetime.date | None = None) -> Caseload:
         .values("tenancy__household")
         .distinct()
         .count(),
+        candidates=candidates["total"],
+        my_candidates=candidates["mine"],
+        candidate_min_years=min_years,
+        my_meetings_to_record=to_record,
     )

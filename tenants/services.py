@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from housing_office.models import PersonalDataAccess
 from housing_office.text import fold
 
-from .models import Household, JournalNote, PathwayStage, PathwayStageChange
+from .models import (
+    Household,
+    JournalNote,
+    MeetingStatus,
+    OutreachMeeting,
+    PathwayStage,
+    PathwayStageChange,
+    Person,
+)
 
 
 class DomainError(ValueError):
@@ -67,3 +81,93 @@ def refresh_search_text(household: Household) -> None:
     """Call after a household's reference, address or members change."""
     household.search_text = search_text_for(household)
     Household.objects.filter(pk=household.pk).update(search_text=household.search_text)
+
+
+RECORDABLE_STATUSES = (MeetingStatus.HELD, MeetingStatus.NO_SHOW, MeetingStatus.CANCELLED)
+MEETING_HELD_REASON = gettext_lazy("Kartleggingssamtale gjennomført")
+
+
+@transaction.atomic
+def record_meeting(
+    meeting: OutreachMeeting,
+    *,
+    status: str,
+    outcome_notes: str = "",
+    next_steps: str = "",
+    by,
+    now: datetime.datetime | None = None,
+) -> OutreachMeeting:
+    """Record how a meeting went. A held meeting moves a `summoned` household
+    on to `mapped`; other stages are left alone, as the caseworker may already
+    have moved the household further by hand.
+
+    Returns the saved meeting; raises DomainError for a status that is not a
+    result or for a result recorded before the meeting's day.
+    """
+    if status not in RECORDABLE_STATUSES:
+        raise DomainError(
+            _("Velg om samtalen ble gjennomført, om husstanden ikke møtte, eller om den ble avlyst.")
+        )
+    now = now or timezone.now()
+    if status != MeetingStatus.CANCELLED and timezone.localdate(meeting.starts_at) > timezone.localdate(now):
+        raise DomainError(
+            _("Samtalen er ikke holdt ennå. Du kan registrere den fra og med %(day)s.")
+            % {"day": date_format(timezone.localdate(meeting.starts_at), "SHORT_DATE_FORMAT")}
+        )
+    meeting.status = status
+    meeting.outcome_notes = (outcome_notes or "").strip()
+    meeting.next_steps = (next_steps or "").strip()
+    meeting.save(update_fields=["status", "outcome_notes", "next_steps", "updated_at"])
+    if status == MeetingStatus.HELD:
+        # Read the stage under a lock: the instance may be older than a
+        # change another caseworker just made.
+        household = Household.objects.select_for_update().get(pk=meeting.household_id)
+        if household.pathway_stage == PathwayStage.SUMMONED:
+            change_stage(household, PathwayStage.MAPPED, by=by, reason=str(MEETING_HELD_REASON))
+    return meeting
+
+
+def plan_meeting(
+    household: Household,
+    *,
+    caseworker,
+    starts_at: datetime.datetime,
+    place: str,
+    duration_minutes: int = 45,
+    now: datetime.datetime | None = None,
+) -> OutreachMeeting:
+    """Plan one meeting with a household. Returns the new meeting."""
+    now = now or timezone.now()
+    if starts_at < now:
+        raise DomainError(_("Tidspunktet har allerede vært. Velg et tidspunkt fram i tid."))
+    place = (place or "").strip()
+    if not place:
+        raise DomainError(_("Skriv hvor samtalen skal være."))
+    if duration_minutes < 5:
+        raise DomainError(_("En samtale varer minst 5 minutter."))
+    return OutreachMeeting.objects.create(
+        municipality_id=household.municipality_id,
+        household=household,
+        caseworker=caseworker,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        place=place,
+    )
+
+
+def reveal_national_id(person: Person, *, by) -> str:
+    """Return a member's full national identity number and log who saw it.
+
+    Raises PermissionDenied for a user without `view_full_national_id`.
+    """
+    if not by.has_perm("housing_office.view_full_national_id"):
+        raise PermissionDenied(_("Du har ikke tilgang til å se hele fødselsnummeret."))
+    household = person.household
+    PersonalDataAccess.objects.create(
+        municipality_id=household.municipality_id,
+        user=by,
+        action=PersonalDataAccess.Action.VIEW_NATIONAL_ID,
+        household=household,
+        object_repr=f"{person.full_name or person.get_role_display()} ({household.reference})"[:200],
+    )
+    return person.national_id

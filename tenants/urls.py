@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "tenants"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.household_list, name="household-list"),
+    path("ny/", views.household_create, name="household-create"),
+    path("<int:pk>/", views.household_detail, name="household-detail"),
+    path("<int:pk>/endre/", views.household_edit, name="household-edit"),
+    path("<int:pk>/fase/", views.household_stage, name="household-stage"),
+    path("<int:pk>/notater/", views.journal_note_create, name="journal-note-create"),
+    path("personer/<int:pk>/fodselsnummer/", views.person_national_id, name="person-national-id"),
+    path("kandidater/", views.candidate_list, name="candidate-list"),
+    path("lopet/", views.pathway_board, name="pathway-board"),
+    path("lopet/<int:pk>/flytt/", views.pathway_board_move, name="pathway-board-move"),
+    path("samtaler/", views.meeting_list, name="meeting-list"),
+    path("samtaler/ny/", views.meeting_create, name="meeting-create"),
+    path("samtaler/<int:pk>/", views.meeting_record, name="meeting-record"),
+]

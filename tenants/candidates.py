@@ -1,0 +1,122 @@
+"""The rent-to-own candidate list: households worth summoning to a meeting.
+
+A household is a candidate when
+
+* it has a running tenancy that began at least `min_years` ago (botid),
+* it was not summoned in the last 12 months: no meeting created or held in
+  that time, no move to the `summoned` stage and no summons letter, and
+* its pathway stage is not a closed one (bought a home, private rental,
+  not relevant).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+
+from .models import (
+    CLOSED_STAGES,
+    Household,
+    Letter,
+    LetterKind,
+    LetterStatus,
+    MeetingStatus,
+    OutreachMeeting,
+    PathwayStage,
+    PathwayStageChange,
+)
+from .queries import botid_years, running_tenancies, with_botid_at_least, with_overview, years_ago
+
+# How long a summons keeps a household off the list.
+SUMMONS_QUIET_YEARS = 1
+
+
+@dataclass(frozen=True)
+class Candidate:
+    household: Household
+    years: float
+    reasons: list[str] = field(default_factory=list)
+    # Things to look at before summoning, shown apart from the reasons.
+    cautions: list[str] = field(default_factory=list)
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def candidate_households(today: datetime.date, min_years: int | float) -> QuerySet[Household]:
+    """The candidates on `today`, filtered only: for counting."""
+    since = _start_of(years_ago(today, SUMMONS_QUIET_YEARS))
+    recent_meeting = OutreachMeeting.objects.filter(household=OuterRef("pk")).filter(
+        Q(created_at__gte=since) | Q(starts_at__gte=since)
+    )
+    recently_moved_to_summoned = PathwayStageChange.objects.filter(
+        household=OuterRef("pk"), to_stage=PathwayStage.SUMMONED, changed_at__gte=since
+    )
+    recent_letter = Letter.objects.filter(
+        household=OuterRef("pk"), kind=LetterKind.SUMMONS, created_at__gte=since
+    ).exclude(status=LetterStatus.FAILED)
+    households = with_botid_at_least(Household.objects.all(), today, min_years)
+    return (
+        households.exclude(pathway_stage__in=CLOSED_STAGES)
+        .exclude(pathway_stage=PathwayStage.SUMMONED, stage_changed_at__gte=since)
+        .filter(~Exists(recent_meeting), ~Exists(recently_moved_to_summoned), ~Exists(recent_letter))
+    )
+
+
+def candidate_queryset(today: datetime.date, min_years: int | float) -> QuerySet[Household]:
+    """The candidates on `today`, longest botid first, annotated as
+    `tenants.queries.with_overview` does plus `last_meeting_at` and
+    `contract_end`. One query, whatever the number of households."""
+    last_meeting = (
+        OutreachMeeting.objects.filter(household=OuterRef("pk"))
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by("-starts_at")
+        .values("starts_at")[:1]
+    )
+    return (
+        with_overview(candidate_households(today, min_years), today)
+        .annotate(
+            last_meeting_at=Subquery(last_meeting),
+            contract_end=Subquery(running_tenancies(today).values("contract_end")[:1]),
+        )
+        .order_by("current_start", "reference")
+    )
+
+
+def candidate_for(household: Household, today: datetime.date) -> Candidate:
+    """Explain why an annotated household from `candidate_queryset` is on the list."""
+    years = botid_years(household.current_start, today) or 0.0
+    reasons = [_("Botid %(years)s år") % {"years": number_format(round(years, 1), decimal_pos=1)}]
+    if household.children:
+        reasons.append(_("Barn i husstanden"))
+    last = getattr(household, "last_meeting_at", None)
+    if last is None:
+        reasons.append(_("Ingen samtale siste 12 måneder – har aldri hatt samtale"))
+    else:
+        reasons.append(
+            _("Ingen samtale siste 12 måneder – siste var %(day)s")
+            % {"day": date_format(timezone.localdate(last), "SHORT_DATE_FORMAT")}
+        )
+    if household.pathway_stage == PathwayStage.NOT_ASSESSED:
+        reasons.append(_("Ikke vurdert ennå"))
+    contract_end = getattr(household, "contract_end", None)
+    if contract_end and today <= contract_end <= years_ago(today, -1):
+        reasons.append(
+            _("Kontrakten løper ut %(day)s") % {"day": date_format(contract_end, "SHORT_DATE_FORMAT")}
+        )
+    cautions = []
+    if household.has_open_arrears:
+        cautions.append(_("Husleierestanse"))
+    return Candidate(household=household, years=years, reasons=reasons, cautions=cautions)
+
+
+def find_candidates(today: datetime.date, min_years: int | float) -> list[Candidate]:
+    """Every candidate on `today` with the reasons it is on the list, longest
+    botid first. For pages, page `candidate_queryset` and call `candidate_for`."""
+    return [candidate_for(h, today) for h in candidate_queryset(today, min_years)]

@@ -1,0 +1,366 @@
+"""Forms of the caseworker's household pages."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+from django.db.models.functions import Lower
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from housing_office.models import Municipality, User
+from housing_office.national_id import InvalidNationalId, compact, parse
+
+from .models import Household, MeetingStatus, OutreachMeeting, PathwayStage, Person, PersonRole
+from .services import RECORDABLE_STATUSES
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def municipality_users(municipality: Municipality | None):
+    """Active users of one municipality. Users are not municipality-owned
+    rows, so the scoping manager does not filter them: this does."""
+    if municipality is None:
+        return User.objects.none()
+    return User.objects.filter(municipality=municipality, is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return str(obj)
+
+
+def clean_national_id(value: str, date_of_birth: datetime.date | None) -> tuple[str, datetime.date | None]:
+    """Validate a typed national identity number against the birth date.
+
+    Returns the number without spaces and the birth date (taken from the
+    number when none was typed). Raises forms.ValidationError.
+    """
+    number = compact(value or "")
+    if not number:
+        return "", date_of_birth
+    try:
+        parsed = parse(number)
+    except InvalidNationalId as exc:
+        raise forms.ValidationError(str(exc), code="invalid_national_id") from exc
+    if parsed.birth_date and date_of_birth and parsed.birth_date != date_of_birth:
+        raise forms.ValidationError(
+            _("Fødselsnummeret passer ikke med fødselsdatoen."), code="birth_date_mismatch"
+        )
+    return number, date_of_birth or parsed.birth_date
+
+
+class HouseholdForm(forms.ModelForm):
+    """A household and its main person, on one form."""
+
+    main_first_name = forms.CharField(label=_("Fornavn"), max_length=100)
+    main_last_name = forms.CharField(label=_("Etternavn"), max_length=100)
+    main_date_of_birth = forms.DateField(label=_("Fødselsdato"), required=False, widget=DATE_WIDGET)
+    main_national_id = forms.CharField(
+        label=_("Fødselsnummer"),
+        required=False,
+        max_length=14,
+        help_text=_("11 siffer. Valgfritt; fyll ut bare når det trengs for sikker identifisering."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Household
+        fields = [
+            "reference",
+            "caseworker",
+            "address",
+            "postal_code",
+            "postal_place",
+            "phone",
+            "email",
+            "letter_language",
+            "interpreter_language",
+        ]
+        widgets = {
+            "postal_code": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        }
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        self.fields["caseworker"] = UserChoiceField(
+            label=_("Saksbehandler"),
+            queryset=municipality_users(municipality),
+            required=False,
+            empty_label=_("Ingen"),
+        )
+        if self.instance.pk:
+            self.fields["caseworker"].initial = self.instance.caseworker_id
+            main = self.main_person
+            if main is not None:
+                self.initial.setdefault("main_first_name", main.first_name)
+                self.initial.setdefault("main_last_name", main.last_name)
+                self.initial.setdefault("main_date_of_birth", main.date_of_birth)
+                self.initial.setdefault("main_national_id", main.national_id)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        # The page's <form> carries the token.
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                _("Husstanden"),
+                Div(
+                    Div("reference", css_class="col-md-4"),
+                    Div("caseworker", css_class="col-md-4"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("address", css_class="col-md-6"),
+                    Div("postal_code", css_class="col-md-2"),
+                    Div("postal_place", css_class="col-md-4"),
+                    css_class="row",
+                ),
+                Div(Div("phone", css_class="col-md-4"), Div("email", css_class="col-md-8"), css_class="row"),
+                Div(
+                    Div("letter_language", css_class="col-md-4"),
+                    Div("interpreter_language", css_class="col-md-8"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset(
+                _("Hovedperson"),
+                Div(
+                    Div("main_first_name", css_class="col-md-6"),
+                    Div("main_last_name", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("main_date_of_birth", css_class="col-md-4"),
+                    Div("main_national_id", css_class="col-md-8"),
+                    css_class="row",
+                ),
+            ),
+        )
+
+    @property
+    def main_person(self) -> Person | None:
+        if not self.instance.pk:
+            return None
+        if not hasattr(self, "_main_person"):
+            self._main_person = self.instance.members.filter(role=PersonRole.MAIN).first()
+        return self._main_person
+
+    def clean_reference(self) -> str:
+        reference = self.cleaned_data["reference"].strip()
+        if not reference:
+            raise forms.ValidationError(_("Skriv en referanse."), code="required")
+        # The database constraint compares lower-cased references within one
+        # municipality; ask the same question first so the user gets a message.
+        taken = (
+            Household.all_objects.filter(municipality=self.municipality)
+            .annotate(reference_lower=Lower("reference"))
+            .filter(reference_lower=reference.lower())
+            .exclude(pk=self.instance.pk)
+            .exists()
+        )
+        if taken:
+            raise forms.ValidationError(
+                _("Det finnes allerede en husstand med denne referansen."), code="reference_taken"
+            )
+        return reference
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "main_national_id" in cleaned:
+            try:
+                number, born = clean_national_id(
+                    cleaned.get("main_national_id", ""), cleaned.get("main_date_of_birth")
+                )
+            except forms.ValidationError as exc:
+                self.add_error("main_national_id", exc)
+            else:
+                cleaned["main_national_id"], cleaned["main_date_of_birth"] = number, born
+        return cleaned
+
+    def save_main_person(self, household: Household) -> Person:
+        main = self.main_person or Person(household=household, role=PersonRole.MAIN)
+        main.first_name = self.cleaned_data["main_first_name"].strip()
+        main.last_name = self.cleaned_data["main_last_name"].strip()
+        main.date_of_birth = self.cleaned_data.get("main_date_of_birth")
+        main.national_id = self.cleaned_data.get("main_national_id", "")
+        main.save()
+        return main
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = ["role", "first_name", "last_name", "date_of_birth", "national_id"]
+        widgets = {
+            "date_of_birth": DATE_WIDGET,
+            "national_id": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The main person is on the household form; here come the others.
+        self.fields["role"].choices = [(v, label) for v, label in PersonRole.choices if v != PersonRole.MAIN]
+        self.fields["national_id"].validators = []
+        self.fields["national_id"].max_length = 14
+        self.fields["national_id"].widget.attrs["maxlength"] = 14
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        # The page's <form> carries the token.
+        self.helper.disable_csrf = True
+
+    def has_changed(self) -> bool:
+        # A blank new row still posts the role its select shows; that alone
+        # is not a person. For a saved member a new role is a real change.
+        if self.instance.pk:
+            return super().has_changed()
+        return any(name != "role" for name in self.changed_data)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "national_id" in cleaned:
+            try:
+                number, born = clean_national_id(cleaned.get("national_id", ""), cleaned.get("date_of_birth"))
+            except forms.ValidationError as exc:
+                self.add_error("national_id", exc)
+            else:
+                cleaned["national_id"], cleaned["date_of_birth"] = number, born
+                self.instance.national_id, self.instance.date_of_birth = number, born
+        if (
+            self.has_changed()
+            and not cleaned.get("DELETE")
+            and not (cleaned.get("first_name") or cleaned.get("last_name"))
+        ):
+            self.add_error("first_name", _("Skriv fornavn eller etternavn."))
+        return cleaned
+
+
+class BaseMemberFormSet(BaseInlineFormSet):
+    def get_queryset(self):
+        return super().get_queryset().exclude(role=PersonRole.MAIN)
+
+
+MemberFormSet = inlineformset_factory(
+    Household,
+    Person,
+    form=MemberForm,
+    formset=BaseMemberFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=30,
+    validate_max=True,
+)
+
+
+class StageChangeForm(forms.Form):
+    to_stage = forms.ChoiceField(label=_("Ny fase"), choices=PathwayStage.choices)
+    reason = forms.CharField(
+        label=_("Begrunnelse"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Skriv en begrunnelse for faseendringen.")},
+        max_length=2000,
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, household: Household | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if household is not None and not self.is_bound:
+            self.fields["to_stage"].initial = household.pathway_stage
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        # The page's <form> carries the token.
+        self.helper.disable_csrf = True
+
+
+class JournalNoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Nytt notat"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Notatet er tomt.")},
+        max_length=10000,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        # The page's <form> carries the token.
+        self.helper.disable_csrf = True
+
+
+class MeetingRecordForm(forms.ModelForm):
+    class Meta:
+        model = OutreachMeeting
+        fields = ["status", "outcome_notes", "next_steps"]
+        widgets = {
+            "status": forms.RadioSelect,
+            "outcome_notes": forms.Textarea(attrs={"rows": 4}),
+            "next_steps": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"status": _("Hvordan gikk det?")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            (v, label) for v, label in MeetingStatus.choices if v in RECORDABLE_STATUSES
+        ]
+        if self.instance.status == MeetingStatus.PLANNED and not self.is_bound:
+            self.initial["status"] = None
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        # The page's <form> carries the token.
+        self.helper.disable_csrf = True
+
+
+class MeetingPlanForm(forms.Form):
+    date = forms.DateField(label=_("Dato"), widget=DATE_WIDGET)
+    time = forms.TimeField(
+        label=_("Klokkeslett"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Varighet (minutter)"), min_value=5, max_value=480, initial=45
+    )
+    place = forms.CharField(label=_("Sted"), max_length=200)
+    caseworker = UserChoiceField(label=_("Saksbehandler"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["caseworker"].queryset = municipality_users(municipality)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        # The page's <form> carries the token.
+        self.helper.disable_csrf = True
+
+    @property
+    def starts_at(self) -> datetime.datetime:
+        return timezone.make_aware(
+            datetime.datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"])
+        )
+
+
+class CandidateSettingsForm(forms.ModelForm):
+    candidate_min_years = forms.IntegerField(
+        label=_("Kommunens standard for botid (år)"),
+        min_value=1,
+        max_value=50,
+        help_text=_("Gjelder for alle i kommunen når de åpner kandidatlisten."),
+    )
+
+    class Meta:
+        model = Municipality
+        fields = ["candidate_min_years"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        # The page's <form> carries the token.
+        self.helper.disable_csrf = True
