@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from housing_office.admin import MunicipalityScopedAdmin, ReadOnlyAdmin
 
-from .models import ApplicationStatusChange, StartLoanApplication
+from .models import ApplicationStatusChange, LivingCostRate, LoanParameters, StartLoanApplication
 
 
 @admin.register(StartLoanApplication)
@@ -18,3 +18,16 @@ class StartLoanApplicationAdmin(MunicipalityScopedAdmin):
 class ApplicationStatusChangeAdmin(ReadOnlyAdmin):
     list_display = ("application", "from_status", "to_status", "changed_by", "changed_at")
     list_select_related = ("application__household", "changed_by")
+
+
+class LivingCostRateInline(admin.TabularInline):
+    model = LivingCostRate
+    extra = 0
+
+
+@admin.register(LoanParameters)
+class LoanParametersAdmin(MunicipalityScopedAdmin):
+    list_display = ("year", "husbanken_rate", "municipal_markup", "policy_rate", "updated_by")
+    list_select_related = ("updated_by",)
+    readonly_fields = ("updated_by",)
+    inlines = [LivingCostRateInline]

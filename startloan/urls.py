@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "startloan"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.application_list, name="application-list"),
+    path("ny/", views.application_create, name="application-create"),
+    path("beregning/", views.assessment_preview, name="assessment-preview"),
+    path("<int:pk>/", views.application_detail, name="application-detail"),
+    path("<int:pk>/endre/", views.application_edit, name="application-edit"),
+    path("<int:pk>/status/", views.application_status, name="application-status"),
+    path("<int:pk>/innstilling/", views.application_recommend, name="application-recommend"),
+    path("<int:pk>/vedtak/", views.application_decide, name="application-decide"),
+    path("<int:pk>/utskrift/", views.application_pdf, name="application-pdf"),
+    path("satser/", views.parameters_list, name="parameters-list"),
+    path("satser/nytt-ar/", views.parameters_create, name="parameters-create"),
+    path("satser/<int:year>/", views.parameters_edit, name="parameters-edit"),
+]

@@ -1,0 +1,341 @@
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Household
+
+from . import services
+from .affordability import standard_purchase_costs
+from .models import (
+    ApplicationStatus,
+    LivingCostRate,
+    LoanParameters,
+    StartLoanApplication,
+)
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def _parse_number(value: Any) -> Any:
+    """Accept what Norwegians type: "2 000 000", "1 234,50", "4,64 %", "kr 5000"."""
+    if isinstance(value, str):
+        value = _SPACES.sub("", value).replace("kr", "").replace("%", "").replace("−", "-")
+        value = value.replace(",", ".")
+    return value
+
+
+class MoneyField(forms.DecimalField):
+    """Whole kroner; øre are rounded half up."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("max_digits", 12)
+        kwargs.pop("decimal_places", None)
+        kwargs.setdefault(
+            "error_messages", {"invalid": _("Skriv et beløp i hele kroner, for eksempel 2 500 000.")}
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        value = super().to_python(_parse_number(value))
+        if value is None:
+            return None
+        return value.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+
+    def prepare_value(self, value: Any) -> Any:
+        # "3 000 000": readable, and typed back in the same way.
+        if isinstance(value, Decimal | int):
+            return f"{Decimal(value):,.0f}".replace(",", " ")
+        return value
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("step", None)
+        attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        return attrs
+
+
+class PercentField(forms.DecimalField):
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {"invalid": _("Skriv et tall, for eksempel 4,64.")})
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        return super().to_python(_parse_number(value))
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return f"{value.normalize():f}".replace(".", ",")
+        return value
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("step", None)
+        attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        return attrs
+
+
+def _money_fields(model_form: forms.ModelForm) -> None:
+    """Swap the model's DecimalFields for MoneyFields, keeping labels and help."""
+    for name, field in list(model_form.fields.items()):
+        if isinstance(field, forms.DecimalField) and not isinstance(field, MoneyField | PercentField):
+            model_field = model_form._meta.model._meta.get_field(name)
+            if model_field.decimal_places == 0:
+                model_form.fields[name] = MoneyField(
+                    label=field.label,
+                    help_text=field.help_text,
+                    required=field.required,
+                    initial=field.initial,
+                )
+            else:
+                model_form.fields[name] = PercentField(
+                    label=field.label,
+                    help_text=field.help_text,
+                    required=field.required,
+                    initial=field.initial,
+                    max_digits=model_field.max_digits,
+                    decimal_places=model_field.decimal_places,
+                    validators=model_field.validators,
+                )
+
+
+FIXED_RATE_CHOICES = [("", _("Flytende rente"))] + [
+    (str(years), _("%(n)s år") % {"n": years}) for years in services.FIXED_RATE_PERIODS
+]
+
+
+class ApplicationForm(forms.ModelForm):
+    """The application's figures, before a decision."""
+
+    household = forms.ModelChoiceField(queryset=Household.objects.none(), widget=forms.HiddenInput)
+    fixed_rate_years = forms.TypedChoiceField(
+        label=_("Fastrente"),
+        choices=FIXED_RATE_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": _("Fastrente kan bindes for 3, 5, 10 eller 20 år.")},
+    )
+
+    class Meta:
+        model = StartLoanApplication
+        fields = ["household", *services.APPLICATION_FIELDS]
+        widgets = {"received_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The queryset is built here, inside the request's municipality scope.
+        self.fields["household"].queryset = Household.objects.all()
+        _money_fields(self)
+        self.fields["purchase_costs"].required = False
+        self.fields["purchase_costs"].initial = None
+        self.fields["purchase_costs"].help_text = _(
+            "Tom: dokumentavgift 2,5 % for selveier eller fast sum for borettslag beregnes."
+        )
+        self.fields["term_years"].widget.attrs.update({"min": 1, "max": 50})
+        self.fields["interest_only_years"].widget.attrs.update({"min": 0, "max": 8})
+        instance = self.instance
+        if instance.pk and not self.is_bound and instance.purchase_price is not None:
+            # Costs equal to the standard were computed: show them blank, so a
+            # new price recomputes them.
+            params = services.to_affordability(
+                services.parameters_for(instance.municipality_id, instance.received_on.year)
+            )
+            if instance.purchase_costs == standard_purchase_costs(
+                instance.purchase_price, instance.ownership_form, params
+            ):
+                self.initial["purchase_costs"] = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        household = data.get("household")
+        if household is None or self.errors:
+            return data
+        values = dict(data)
+        if values.get("purchase_costs") is None and values.get("purchase_price") is not None:
+            on = values.get("received_on") or timezone.localdate()
+            params = services.to_affordability(services.parameters_for(household.municipality_id, on.year))
+            values["standard_costs"] = standard_purchase_costs(
+                values["purchase_price"], values.get("ownership_form") or "freehold", params
+            )
+        for field, messages in services.loan_rule_errors(values).items():
+            for message in messages:
+                self.add_error(field, message)
+        return data
+
+    def _post_clean(self) -> None:
+        # The service sets the model's fields and saves; the model's own
+        # checks would fail on the blank costs it fills in.
+        pass
+
+
+class FollowUpForm(forms.ModelForm):
+    """After the decision: the Startskudd case, the financing certificate and
+    the purchase."""
+
+    class Meta:
+        model = StartLoanApplication
+        fields = ["startskudd_case_number", "financing_certificate_on", "purchased_on"]
+        widgets = {
+            "financing_certificate_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "purchased_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class StatusForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("Ny status"), choices=())
+    comment = forms.CharField(label=_("Kommentar"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, application: StartLoanApplication, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [
+            (value, ApplicationStatus(value).label) for value in services.allowed_transitions(application)
+        ]
+
+
+class RecommendForm(forms.Form):
+    recommendation = forms.CharField(
+        label=_("Innstilling"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Hva du anbefaler (innvilge eller avslå, beløp og vilkår) og hvorfor."),
+        error_messages={"required": _("Skriv innstillingen.")},
+    )
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.TypedChoiceField(
+        label=_("Vedtak"),
+        choices=[("grant", _("Innvilge")), ("reject", _("Avslå"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Velg om søknaden skal innvilges eller avslås.")},
+    )
+    loan_granted = MoneyField(label=_("Innvilget startlån (kr)"), required=False)
+    grant_granted = MoneyField(label=_("Innvilget etableringstilskudd (kr)"), required=False)
+    decided_on = forms.DateField(
+        label=_("Vedtaksdato"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reasons = forms.CharField(
+        label=_("Begrunnelse"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Påkrevd ved avslag og når søknaden ikke innvilges fullt ut (forvaltningsloven § 24)."),
+    )
+
+
+class ParametersForm(forms.ModelForm):
+    class Meta:
+        model = LoanParameters
+        fields = [
+            "year",
+            "husbanken_rate",
+            "municipal_markup",
+            "policy_rate",
+            "stress_addition",
+            "term_fee",
+            "document_duty",
+            "cooperative_costs",
+            "bank_rate",
+            "bank_term_years",
+            "bank_stress_addition",
+            "bank_stress_floor",
+            "bank_max_debt_to_income",
+            "bank_max_loan_to_value",
+            "reduce_from_member",
+            "reduction_percent",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _money_fields(self)
+        if self.instance.pk:
+            self.fields["year"].disabled = True
+
+    def clean_year(self) -> int:
+        year = self.cleaned_data["year"]
+        if not 2000 <= year <= 2100:
+            raise ValidationError(_("Året må være mellom 2000 og 2100."))
+        return year
+
+    def clean_reduction_percent(self) -> Decimal:
+        value = self.cleaned_data["reduction_percent"]
+        if value is not None and value > 100:
+            raise ValidationError(_("Reduksjonen må være mellom 0 og 100 %."))
+        return value
+
+
+class BaseRateFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        rows = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            if data["member"] == "child" and data.get("from_age") is None:
+                form.add_error("from_age", _("Oppgi fra-alder for barn."))
+            if data["member"] != "child" and (
+                data.get("from_age") is not None or data.get("to_age") is not None
+            ):
+                form.add_error("from_age", _("Aldersgrenser gjelder bare barn."))
+            if (
+                data.get("to_age") is not None
+                and data.get("from_age") is not None
+                and data["to_age"] < data["from_age"]
+            ):
+                form.add_error("to_age", _("Til-alderen kan ikke være lavere enn fra-alderen."))
+        if any(self.errors):
+            return
+        errors = services.rate_table_errors(rows)
+        if errors:
+            raise ValidationError(errors)
+
+
+class RateForm(forms.ModelForm):
+    class Meta:
+        model = LivingCostRate
+        fields = ["table", "member", "from_age", "to_age", "amount"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _money_fields(self)
+        for name, field in self.fields.items():
+            css = "form-select" if name in ("table", "member") else "form-control"
+            field.widget.attrs["class"] = css
+
+
+RateFormSet = inlineformset_factory(
+    LoanParameters,
+    LivingCostRate,
+    form=RateForm,
+    formset=BaseRateFormSet,
+    fields=["table", "member", "from_age", "to_age", "amount"],
+    extra=1,
+    can_delete=True,
+)
+
+
+class NewYearForm(forms.Form):
+    year = forms.IntegerField(label=_("År"), min_value=2000, max_value=2100)

@@ -1,0 +1,414 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from housing_office.jobs import create_job, enqueue
+from housing_office.text import fold
+from tenants.models import Household
+
+from . import services
+from .forms import (
+    ApplicationForm,
+    DecisionForm,
+    FollowUpForm,
+    NewYearForm,
+    ParametersForm,
+    RateFormSet,
+    RecommendForm,
+    StatusForm,
+)
+from .models import ApplicationStatus, LoanParameters, StartLoanApplication
+from .services import DomainError
+
+PAGE_SIZE = 50
+# The fields the assessment cannot do without.
+_NEEDED = ("purchase_price", "amount_applied", "monthly_net_income", "annual_gross_income", "term_years")
+
+
+def _require_leader(request: HttpRequest) -> None:
+    if not request.user.has_perm("housing_office.lead_office"):
+        raise PermissionDenied
+
+
+def _form_errors_from(form: Any, exc: DomainError | ValidationError) -> None:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in getattr(exc, "messages", [str(exc)]):
+            form.add_error(None, message)
+
+
+# --------------------------------------------------------------------------
+# Applications
+# --------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("startloan.view_startloanapplication", raise_exception=True)
+def application_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in ApplicationStatus.values:
+        status = ""
+    applications = StartLoanApplication.objects.select_related("household", "recommended_by", "decided_by")
+    if status:
+        applications = applications.filter(status=status)
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = {
+        row["status"]: row["n"]
+        for row in StartLoanApplication.objects.order_by().values("status").annotate(n=Count("id"))
+    }
+    filters = [("", _("Alle"), sum(counts.values()))] + [
+        (value, label, counts.get(value, 0)) for value, label in ApplicationStatus.choices
+    ]
+    return render(
+        request,
+        "startloan/application_list.html",
+        {"page": page, "status": status, "filters": filters},
+    )
+
+
+def _assessment_context(form: ApplicationForm, household: Household) -> dict[str, Any]:
+    """The figures for the results partial, computed from whatever in the
+    form is valid so far, and the form's errors to show beside them."""
+    valid = form.is_valid()
+    data = form.cleaned_data
+    context: dict[str, Any] = {"a": None, "errors": [], "missing": False}
+    if not valid:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            context["errors"] += [f"{label}: {e}" if label else e for e in errors]
+    if all(data.get(name) is not None for name in _NEEDED):
+        try:
+            assessment, parameters = services.assess_values(data, household)
+        except ValueError:
+            pass
+        else:
+            context["a"] = assessment.as_dict()
+            context["parameters"] = parameters
+    if context["a"] is None and any(data.get(name) is None for name in _NEEDED):
+        context["missing"] = True
+    return context
+
+
+def _household_summary(household: Household) -> dict[str, Any]:
+    return {"household": household, "composition": services.composition_for(household)}
+
+
+def _pick_household(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    households = []
+    if query:
+        households = list(
+            Household.objects.filter(search_text__contains=fold(query)).order_by("reference")[:25]
+        )
+    return render(request, "startloan/household_pick.html", {"query": query, "households": households})
+
+
+@login_required
+@permission_required("startloan.add_startloanapplication", raise_exception=True)
+def application_create(request: HttpRequest) -> HttpResponse:
+    household_pk = request.POST.get("household") or request.GET.get("household")
+    if not household_pk or not str(household_pk).isdigit():
+        return _pick_household(request)
+    household = get_object_or_404(Household.objects.prefetch_related("members"), pk=household_pk)
+    if request.method == "POST":
+        form = ApplicationForm(request.POST)
+        if "calculate" not in request.POST and form.is_valid():
+            try:
+                application = services.create_application(household, form.cleaned_data, by=request.user)
+            except (DomainError, ValidationError) as exc:
+                _form_errors_from(form, exc)
+            else:
+                messages.success(request, _("Søknaden er registrert."))
+                return redirect("startloan:application-detail", pk=application.pk)
+        assessment = _assessment_context(form, household)
+    else:
+        form = ApplicationForm(initial={"household": household.pk})
+        assessment = {"a": None, "errors": [], "missing": True}
+    return render(
+        request,
+        "startloan/application_form.html",
+        {"form": form, "application": None, **assessment, **_household_summary(household)},
+    )
+
+
+@login_required
+@permission_required("startloan.change_startloanapplication", raise_exception=True)
+def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(StartLoanApplication.objects.select_related("household"), pk=pk)
+    household = application.household
+    if application.decided_by_id is not None:
+        return _follow_up_edit(request, application)
+    if request.method == "POST":
+        form = ApplicationForm(request.POST, instance=application)
+        if "calculate" not in request.POST and form.is_valid():
+            if form.cleaned_data["household"].pk != household.pk:
+                form.add_error(None, _("Husstanden kan ikke byttes på en søknad."))
+            else:
+                try:
+                    services.update_application(application, form.cleaned_data, by=request.user)
+                except (DomainError, ValidationError) as exc:
+                    _form_errors_from(form, exc)
+                else:
+                    messages.success(request, _("Søknaden er lagret."))
+                    return redirect("startloan:application-detail", pk=application.pk)
+        assessment = _assessment_context(form, household)
+    else:
+        form = ApplicationForm(instance=application, initial={"household": household.pk})
+        # The saved assessment until the caseworker changes something.
+        assessment = {
+            "a": application.assessment or None,
+            "errors": [],
+            "missing": not application.assessment,
+        }
+    return render(
+        request,
+        "startloan/application_form.html",
+        {"form": form, "application": application, **assessment, **_household_summary(household)},
+    )
+
+
+def _follow_up_edit(request: HttpRequest, application: StartLoanApplication) -> HttpResponse:
+    if request.method == "POST":
+        form = FollowUpForm(request.POST, instance=application)
+        if form.is_valid():
+            try:
+                services.update_follow_up(application, form.cleaned_data, by=request.user)
+            except (DomainError, ValidationError) as exc:
+                _form_errors_from(form, exc)
+            else:
+                messages.success(request, _("Søknaden er lagret."))
+                return redirect("startloan:application-detail", pk=application.pk)
+    else:
+        form = FollowUpForm(instance=application)
+    return render(request, "startloan/follow_up_form.html", {"form": form, "application": application})
+
+
+@login_required
+@permission_required("startloan.view_startloanapplication", raise_exception=True)
+@require_POST
+def assessment_preview(request: HttpRequest) -> HttpResponse:
+    """The results partial for the live assessment on the application form."""
+    household_pk = request.POST.get("household", "")
+    if not household_pk.isdigit():
+        return HttpResponse(status=400)
+    household = get_object_or_404(Household.objects.prefetch_related("members"), pk=household_pk)
+    application = None
+    application_pk = request.POST.get("application", "")
+    if application_pk.isdigit():
+        application = get_object_or_404(StartLoanApplication, pk=application_pk, household=household)
+    form = ApplicationForm(request.POST, instance=application)
+    context = {**_assessment_context(form, household), "live": True}
+    return render(request, "startloan/_assessment.html", context)
+
+
+@login_required
+@permission_required("startloan.view_startloanapplication", raise_exception=True)
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(
+        StartLoanApplication.objects.select_related("household", "recommended_by", "decided_by"), pk=pk
+    )
+    changes = application.status_changes.select_related("changed_by")
+    return render(
+        request,
+        "startloan/application_detail.html",
+        {
+            "application": application,
+            "a": application.assessment or services.assess_application(application) or None,
+            "fresh": not application.assessment,
+            "changes": changes,
+            "status_form": StatusForm(application=application),
+            "can_decide": application.recommended_by_id not in (None, request.user.pk),
+            **_household_summary(application.household),
+        },
+    )
+
+
+@login_required
+@permission_required("startloan.change_startloanapplication", raise_exception=True)
+@require_POST
+def application_status(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(StartLoanApplication, pk=pk)
+    form = StatusForm(request.POST, application=application)
+    if not form.is_valid():
+        messages.error(request, _("Velg en status søknaden kan gå til."))
+    else:
+        try:
+            services.change_status(
+                application,
+                form.cleaned_data["to_status"],
+                by=request.user,
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Status er endret til «%(status)s».") % {"status": application.get_status_display()},
+            )
+    return redirect("startloan:application-detail", pk=application.pk)
+
+
+@login_required
+@permission_required("startloan.change_startloanapplication", raise_exception=True)
+def application_recommend(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(StartLoanApplication.objects.select_related("household"), pk=pk)
+    if request.method == "POST":
+        form = RecommendForm(request.POST)
+        if form.is_valid():
+            try:
+                services.recommend(application, by=request.user, text=form.cleaned_data["recommendation"])
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, _("Innstillingen er lagret. En annen saksbehandler må fatte vedtaket.")
+                )
+                return redirect("startloan:application-detail", pk=application.pk)
+    else:
+        form = RecommendForm(initial={"recommendation": application.recommendation})
+    return render(request, "startloan/recommend_form.html", {"form": form, "application": application})
+
+
+@login_required
+@permission_required("startloan.change_startloanapplication", raise_exception=True)
+def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(
+        StartLoanApplication.objects.select_related("household", "recommended_by"), pk=pk
+    )
+    blocked = ""
+    try:
+        services.check_two_person_rule(application, request.user)
+    except DomainError as exc:
+        blocked = str(exc)
+    if request.method == "POST":
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.decide(
+                    application,
+                    by=request.user,
+                    grant=data["outcome"] == "grant",
+                    reasons=data["reasons"],
+                    loan_granted=data["loan_granted"],
+                    grant_granted=data["grant_granted"],
+                    decided_on=data["decided_on"],
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Vedtaket er registrert."))
+                return redirect("startloan:application-detail", pk=application.pk)
+    else:
+        form = DecisionForm(
+            initial={"loan_granted": application.amount_applied, "grant_granted": application.grant_applied}
+        )
+    return render(
+        request,
+        "startloan/decide_form.html",
+        {"form": form, "application": application, "blocked": blocked},
+    )
+
+
+@login_required
+@permission_required("startloan.view_startloanapplication", raise_exception=True)
+@require_POST
+def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from .tasks import render_assessment_pdf
+
+    application = get_object_or_404(
+        StartLoanApplication.objects.select_related("household", "municipality"), pk=pk
+    )
+    job = create_job(
+        municipality=application.municipality,
+        kind="startloan_assessment_pdf",
+        title=_("Vurdering av betjeningsevne – %(ref)s") % {"ref": application.household.reference},
+        created_by=request.user,
+        params={"application_id": application.pk},
+        total=1,
+    )
+    enqueue(render_assessment_pdf, job)
+    return redirect("job-detail", pk=job.pk)
+
+
+# --------------------------------------------------------------------------
+# Parameters (the leader's)
+# --------------------------------------------------------------------------
+
+
+@login_required
+def parameters_list(request: HttpRequest) -> HttpResponse:
+    if request.user.municipality_id and not LoanParameters.objects.exists():
+        services.ensure_default_parameters(request.user.municipality)
+    years = LoanParameters.objects.select_related("updated_by")
+    return render(
+        request,
+        "startloan/parameters_list.html",
+        {
+            "years": years,
+            "new_year_form": NewYearForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def parameters_create(request: HttpRequest) -> HttpResponse:
+    _require_leader(request)
+    form = NewYearForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Oppgi et år mellom 2000 og 2100."))
+        return redirect("startloan:parameters-list")
+    year = form.cleaned_data["year"]
+    source = LoanParameters.objects.filter(year__lt=year).order_by("-year").first()
+    source = source or LoanParameters.objects.order_by("year").first()
+    try:
+        if source is None:
+            services.ensure_default_parameters(request.user.municipality, year)
+        else:
+            services.copy_parameters(source, year)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("startloan:parameters-list")
+    messages.success(request, _("Satser for %(year)s er laget. Kontroller dem og lagre.") % {"year": year})
+    return redirect("startloan:parameters-edit", year=year)
+
+
+@login_required
+def parameters_edit(request: HttpRequest, year: int) -> HttpResponse:
+    _require_leader(request)
+    parameters = get_object_or_404(LoanParameters, year=year)
+    if request.method == "POST":
+        form = ParametersForm(request.POST, instance=parameters)
+        formset = RateFormSet(request.POST, instance=parameters, prefix="rates")
+        if form.is_valid() and formset.is_valid():
+            with transaction.atomic():
+                saved = form.save(commit=False)
+                saved.updated_by = request.user
+                saved.save()
+                formset.save()
+            messages.success(request, _("Satsene for %(year)s er lagret.") % {"year": year})
+            return redirect("startloan:parameters-list")
+    else:
+        form = ParametersForm(instance=parameters)
+        formset = RateFormSet(instance=parameters, prefix="rates")
+    return render(
+        request,
+        "startloan/parameters_form.html",
+        {"form": form, "formset": formset, "parameters": parameters},
+    )
