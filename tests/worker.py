@@ -48,12 +48,23 @@ def broker(db: int) -> Iterator[str]:
     redis.Redis(host=REDIS_HOST, port=6379, db=db).flushdb()
     conf = celery_app.conf
     saved = conf.broker_url, conf.task_always_eager
+    _reset_connections()
     conf.broker_url, conf.task_always_eager = url, False
     try:
         yield url
     finally:
         conf.broker_url, conf.task_always_eager = saved
-        celery_app.pool.force_close_all()
+        _reset_connections()
+
+
+def _reset_connections() -> None:
+    """Forget pooled broker connections: the app builds its pools from the
+    broker URL of the moment, and an earlier test may have made one for
+    another URL."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 @contextmanager
