@@ -1,0 +1,411 @@
+"""`manage.py seed_demo`: the demo municipality (DESIGN §5.1)."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import types
+from collections import defaultdict
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from dwellings.models import Dwelling, DwellingCategory, EndReason, RentArrears, StockChange, Tenancy
+from housing_office import demo
+from housing_office.models import Municipality, User
+from housing_office.national_id import is_valid
+from housing_office.roles import CASEWORKER, LEADER
+from startloan.models import ApplicationStatus, ApplicationStatusChange, StartLoanApplication
+from tenants.models import (
+    Household,
+    JournalNote,
+    MeetingStatus,
+    OutreachMeeting,
+    PathwayStage,
+    PathwayStageChange,
+    Person,
+    PersonRole,
+)
+from tenants.services import search_text_for
+
+pytestmark = pytest.mark.django_db
+
+HOUSEHOLDS = 40
+MODELS = (
+    Municipality,
+    User,
+    Household,
+    Person,
+    PathwayStageChange,
+    Dwelling,
+    Tenancy,
+    StockChange,
+    RentArrears,
+    OutreachMeeting,
+    JournalNote,
+    StartLoanApplication,
+    ApplicationStatusChange,
+)
+
+
+def seed(**options) -> str:
+    options.setdefault("households", str(HOUSEHOLDS))
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def can_log_in(client, username: str, password: str) -> bool:
+    """Through the login page, as a person would."""
+    response = client.post(reverse("login"), {"username": username, "password": password})
+    logged_in = response.status_code == 302 and "_auth_user_id" in client.session
+    client.logout()
+    return logged_in
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model._default_manager.count() for model in MODELS}
+
+
+@pytest.fixture
+def seeded(db) -> str:
+    return seed()
+
+
+@pytest.fixture
+def skien(seeded) -> Municipality:
+    return Municipality.objects.get(number="3807")
+
+
+def test_builds_the_municipality_and_prints_the_logins(seeded, skien):
+    assert skien.name == "Skien"
+    assert skien.office_name == "Boligkontoret"
+    assert skien.address and skien.postal_code == "3707" and skien.postal_place == "SKIEN"
+    assert skien.visiting_address.startswith("Hollenderigata 5")
+    assert skien.phone and skien.email.endswith("@skien.kommune.no") and skien.website.startswith("https://")
+    assert skien.written_language == "nb"
+    assert "Demokommunen 3807 Skien er laget." in seeded
+    assert "http://127.0.0.1:8000" in seeded
+    assert "saksbehandler / boligkontor-demo" in seeded
+    assert "leder / boligkontor-demo" in seeded
+
+
+def test_counts_scale_with_households(skien):
+    assert Household.objects.filter(municipality=skien).count() == HOUSEHOLDS
+    dwellings = Dwelling.objects.filter(municipality=skien)
+    assert dwellings.count() == round(HOUSEHOLDS * 0.85)
+    assert set(dwellings.values_list("category", flat=True)) == set(DwellingCategory.values)
+    assert dwellings.filter(wheelchair_accessible=True).exists()
+    assert dwellings.filter(wheelchair_accessible=False).exists()
+    assert set(dwellings.values_list("ownership", flat=True)) == {"owned", "leased"}
+    assert dwellings.filter(for_sale=True, disposed_on__isnull=True).exists()
+    for d in dwellings:
+        assert d.postal_place == "SKIEN" and "3716" <= d.postal_code <= "3739"
+        assert 1 <= d.rooms <= 5 and d.area_m2 > 0
+    persons = Person.objects.filter(household__municipality=skien)
+    assert persons.count() > HOUSEHOLDS
+    assert persons.filter(role=PersonRole.CHILD).exists()
+    assert persons.filter(role=PersonRole.MAIN).count() == HOUSEHOLDS
+    assert Tenancy.objects.filter(municipality=skien).count() >= HOUSEHOLDS * 0.9
+    assert OutreachMeeting.objects.filter(municipality=skien).exists()
+    assert JournalNote.objects.filter(municipality=skien).exists()
+    assert RentArrears.objects.filter(municipality=skien, settled_on__isnull=True).exists()
+    assert RentArrears.objects.filter(municipality=skien, settled_on__isnull=False).exists()
+
+
+def test_names_and_national_ids_look_norwegian(skien):
+    persons = list(Person.objects.filter(household__municipality=skien))
+    names = " ".join(p.full_name for p in persons)
+    assert any(ch in names for ch in "æøåÆØÅ")
+    ids = [p.national_id for p in persons if p.national_id]
+    assert ids and all(is_valid(n) for n in ids)
+    assert len(ids) == len(set(ids))
+    mains = [p for p in persons if p.role == PersonRole.MAIN]
+    assert any(p.national_id for p in mains) and any(not p.national_id for p in mains)
+    today = timezone.localdate()
+    for child in (p for p in persons if p.role == PersonRole.CHILD):
+        assert child.date_of_birth <= today
+
+
+def test_every_end_reason_is_present(skien):
+    reasons = set(
+        Tenancy.objects.filter(municipality=skien, end_date__isnull=False).values_list(
+            "end_reason", flat=True
+        )
+    )
+    assert reasons == set(EndReason.values)
+
+
+def test_tenancies_never_overlap_and_end_within_ten_years(skien):
+    today = timezone.localdate()
+    ten_years_ago = today.replace(year=today.year - 10)
+    tenancies = list(Tenancy.objects.filter(municipality=skien).order_by("start_date"))
+    by_dwelling: dict[int, list[Tenancy]] = defaultdict(list)
+    by_household: dict[int, list[Tenancy]] = defaultdict(list)
+    for t in tenancies:
+        by_dwelling[t.dwelling_id].append(t)
+        by_household[t.household_id].append(t)
+        assert 6000 <= t.monthly_rent <= 14000
+        assert (t.end_date is None) == (t.end_reason == "")
+        if t.end_date is not None:
+            assert t.start_date <= t.end_date <= today
+            assert t.end_date >= ten_years_ago
+        if t.contract_type == "fixed_term":
+            assert t.contract_end is not None
+    for group in [*by_dwelling.values(), *by_household.values()]:
+        for before, after in zip(group, group[1:], strict=False):
+            assert before.end_date is not None and before.end_date < after.start_date
+    running = Tenancy.objects.filter(municipality=skien, end_date__isnull=True)
+    assert not running.values("household").annotate(n=Count("pk")).filter(n__gt=1).exists()
+    assert not running.values("dwelling").annotate(n=Count("pk")).filter(n__gt=1).exists()
+    # Most dwellings held today are let, some are vacant.
+    in_stock = Dwelling.objects.filter(municipality=skien).in_stock(today).count()
+    assert in_stock * 0.6 < running.count() < in_stock
+    # Sold dwellings have no tenant after the sale.
+    for d in Dwelling.objects.filter(municipality=skien, disposed_on__isnull=False):
+        assert all(t.end_date and t.end_date <= d.disposed_on for t in by_dwelling[d.pk])
+
+
+def test_moves_between_municipal_dwellings_belong_to_one_household(skien):
+    moved = Tenancy.objects.filter(municipality=skien, end_reason=EndReason.OTHER_MUNICIPAL_DWELLING)
+    for t in moved:
+        later = Tenancy.objects.filter(household=t.household, start_date__gt=t.end_date).exclude(
+            dwelling=t.dwelling
+        )
+        assert later.exists()
+
+
+def test_addresses_follow_the_tenancies(skien):
+    for t in Tenancy.objects.filter(municipality=skien, end_date__isnull=True).select_related(
+        "household", "dwelling"
+    ):
+        h, d = t.household, t.dwelling
+        assert (h.address, h.postal_code, h.postal_place) == (d.address, d.postal_code, d.postal_place)
+    for h in Household.objects.filter(municipality=skien):
+        assert h.search_text == search_text_for(h)
+
+
+def test_pathway_stages_fit_the_history(skien):
+    households = Household.objects.filter(municipality=skien).prefetch_related("tenancies", "stage_changes")
+    current_stages = set()
+    for h in households:
+        tenancies = sorted(h.tenancies.all(), key=lambda t: t.start_date)
+        changes = sorted(h.stage_changes.all(), key=lambda c: (c.changed_at, c.pk))
+        stage = PathwayStage.NOT_ASSESSED
+        for c in changes:
+            assert c.from_stage == stage
+            assert c.reason.strip() and c.changed_by is not None
+            assert c.changed_at <= timezone.now() + datetime.timedelta(days=1)
+            stage = c.to_stage
+        assert h.pathway_stage == stage
+        if tenancies and tenancies[-1].end_reason == EndReason.BOUGHT_OWN_HOME:
+            assert h.pathway_stage == PathwayStage.BOUGHT_HOME
+        elif tenancies and tenancies[-1].end_reason == EndReason.PRIVATE_RENTAL:
+            assert h.pathway_stage == PathwayStage.PRIVATE_RENTAL
+        elif tenancies and tenancies[-1].end_date is None:
+            current_stages.add(h.pathway_stage)
+            assert h.pathway_stage not in (PathwayStage.BOUGHT_HOME, PathwayStage.PRIVATE_RENTAL)
+    assert len(current_stages) >= 4
+    assert Household.objects.filter(municipality=skien, caseworker__isnull=False).count() > HOUSEHOLDS * 0.7
+
+
+def test_meetings_are_in_office_hours_and_never_double_booked(skien):
+    meetings = list(OutreachMeeting.objects.filter(municipality=skien))
+    assert {m.status for m in meetings} >= {MeetingStatus.HELD, MeetingStatus.PLANNED}
+    now = timezone.now()
+    seen = set()
+    for m in meetings:
+        local = timezone.localtime(m.starts_at)
+        assert local.weekday() < 5
+        assert 8 <= local.hour and local + datetime.timedelta(minutes=m.duration_minutes) <= local.replace(
+            hour=16, minute=0
+        )
+        assert (m.caseworker_id, m.starts_at) not in seen
+        seen.add((m.caseworker_id, m.starts_at))
+        if m.status == MeetingStatus.PLANNED:
+            assert now < m.starts_at < now + datetime.timedelta(days=30)
+            assert m.place == f"Boligkontoret, {skien.visiting_address}"
+        else:
+            assert m.starts_at < now and m.outcome_notes
+    mine = [
+        m for m in meetings if m.caseworker.username == "saksbehandler" and m.status == MeetingStatus.PLANNED
+    ]
+    assert len(mine) >= 3
+
+
+def test_start_loan_decisions_have_two_different_people(skien):
+    applications = StartLoanApplication.objects.filter(municipality=skien)
+    assert applications.exists()
+    decided = applications.filter(
+        status__in=[ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED, ApplicationStatus.REJECTED]
+    )
+    assert decided.exists()
+    for a in decided:
+        assert a.recommended_by_id and a.decided_by_id and a.recommended_by_id != a.decided_by_id
+        assert a.decided_on and a.received_on <= a.decided_on
+    for a in applications.filter(status__in=[ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED]):
+        assert a.loan_granted is not None and 0 < a.loan_granted <= a.amount_applied
+        assert a.household.pathway_stage in (PathwayStage.LOAN_GRANTED, PathwayStage.BOUGHT_HOME)
+    for a in applications.filter(status=ApplicationStatus.DISBURSED):
+        assert a.purchased_on and a.financing_certificate_on <= a.purchased_on
+    assert ApplicationStatusChange.objects.filter(application__municipality=skien).exists()
+
+
+def test_stock_changes_match_the_dwellings(skien):
+    for change in StockChange.objects.filter(municipality=skien).select_related("dwelling"):
+        if change.kind == StockChange.Kind.ACQUIRED:
+            assert change.date == change.dwelling.acquired_on
+        else:
+            assert change.date == change.dwelling.disposed_on and change.price > 0
+    kinds = set(StockChange.objects.filter(municipality=skien).values_list("kind", flat=True))
+    assert kinds == {StockChange.Kind.ACQUIRED, StockChange.Kind.DISPOSED}
+
+
+def test_demo_users_have_their_roles_and_can_log_in(seeded, skien, client):
+    caseworker = User.objects.get(username="saksbehandler")
+    leader = User.objects.get(username="leder")
+    assert caseworker.municipality == skien and leader.municipality == skien
+    assert list(caseworker.groups.values_list("name", flat=True)) == [CASEWORKER]
+    assert list(leader.groups.values_list("name", flat=True)) == [LEADER]
+    assert leader.is_staff and not caseworker.is_staff
+    assert leader.has_perm("housing_office.lead_office")
+    assert caseworker.first_name and caseworker.title and caseworker.phone
+    assert User.objects.filter(username__startswith="saksbehandler", municipality=skien).count() == 3
+    for username in ("saksbehandler", "leder"):
+        assert can_log_in(client, username, "boligkontor-demo")
+    # Several caseworkers share the caseload.
+    assert Household.objects.filter(municipality=skien).values("caseworker").distinct().count() >= 3
+
+
+def test_running_twice_adds_nothing_and_resets_the_password(seeded, client):
+    before = counts()
+    output = seed(password="nytt-passord-123")
+    assert counts() == before
+    assert "har allerede husstander" in output
+    assert can_log_in(client, "saksbehandler", "nytt-passord-123")
+    assert not can_log_in(client, "saksbehandler", "boligkontor-demo")
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _snapshot(seed_value: int) -> list[tuple]:
+    """What a seed makes, rolled back afterwards so the next run starts clean."""
+    rows: list[tuple] = []
+    try:
+        with transaction.atomic():
+            seed(seed=str(seed_value))
+            rows += Household.objects.order_by("reference").values_list(
+                "reference", "address", "pathway_stage"
+            )
+            rows += Person.objects.order_by("household__reference", "role", "first_name").values_list(
+                "household__reference", "first_name", "last_name", "date_of_birth", "national_id"
+            )
+            rows += Tenancy.objects.order_by("household__reference", "start_date").values_list(
+                "household__reference", "dwelling__reference", "start_date", "end_date", "end_reason"
+            )
+            raise _Rollback
+    except _Rollback:
+        pass
+    return rows
+
+
+def test_same_seed_gives_the_same_data():
+    first = _snapshot(7)
+    assert first
+    assert Household.objects.count() == 0
+    assert _snapshot(7) == first
+    assert _snapshot(8) != first
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"municipality": "12"}, "fire siffer"),
+        ({"municipality": "38O7"}, "fire siffer"),
+        ({"households": "0"}, "Antall husstander"),
+        ({"households": "mange"}, "Antall husstander"),
+        ({"households": "100000"}, "Antall husstander"),
+        ({"seed": "x"}, "--seed"),
+        ({"password": "kort"}, "Passordet"),
+    ],
+)
+def test_bad_arguments_are_refused_and_nothing_is_written(db, options, message):
+    with pytest.raises(CommandError, match=message):
+        seed(**options)
+    assert Municipality.objects.count() == 0
+    assert Household.objects.count() == 0
+
+
+def test_unknown_municipality_gets_a_plausible_stand_in_and_its_own_users(seeded):
+    output = seed(municipality="9999", households="20")
+    other = Municipality.objects.get(number="9999")
+    assert other.name == "Kommune 9999" and other.office_name == "Boligkontoret"
+    assert Household.objects.filter(municipality=other).count() == 20
+    # The demo users of Skien stay in Skien; this municipality gets its own.
+    assert User.objects.get(username="saksbehandler").municipality.number == "3807"
+    assert User.objects.get(username="saksbehandler-9999").municipality == other
+    assert "saksbehandler-9999 / boligkontor-demo" in output
+    codes = set(Dwelling.objects.filter(municipality=other).values_list("postal_code", flat=True))
+    assert all(len(c) == 4 and c.isdigit() for c in codes)
+
+
+def test_hooks_of_other_modules_are_called_when_they_exist(db, monkeypatch):
+    called = []
+    module = types.ModuleType("demo_hook_module")
+    module.ensure_things = lambda municipality: called.append(municipality.number)
+    monkeypatch.setitem(__import__("sys").modules, "demo_hook_module", module)
+    monkeypatch.setattr(
+        demo,
+        "HOOKS",
+        (
+            ("demo_hook_module", "ensure_things"),
+            ("no_such_module_here", "f"),
+            ("demo_hook_module", "missing"),
+        ),
+    )
+    result = demo.seed_demo(households=20)
+    assert called == ["3807"]
+    assert result.hooks == ["demo_hook_module.ensure_things"]
+
+
+def test_default_size_looks_like_a_municipality(db):
+    result = demo.seed_demo()
+    skien = result.municipality
+    assert Household.objects.filter(municipality=skien).count() == 300
+    assert Dwelling.objects.filter(municipality=skien).count() == 255
+    care = Dwelling.objects.filter(municipality=skien, category=DwellingCategory.CARE).count()
+    assert 30 <= care <= 45
+    today = timezone.localdate()
+    bought = Tenancy.objects.filter(municipality=skien, end_reason=EndReason.BOUGHT_OWN_HOME)
+    full_years = range(today.year - 9, today.year)
+    per_year = {y: bought.filter(end_date__year=y).count() for y in full_years}
+    assert all(n >= 1 for n in per_year.values()), per_year
+    assert 50 <= sum(per_year.values()) + bought.filter(end_date__year=today.year).count()
+    assert Tenancy.objects.filter(municipality=skien, end_reason=EndReason.PRIVATE_RENTAL).count() >= 10
+    assert Household.objects.filter(municipality=skien).filter(~Q(interpreter_language="")).exists()
+    assert Household.objects.filter(municipality=skien, letter_language="nn").exists()
+    statuses = set(StartLoanApplication.objects.filter(municipality=skien).values_list("status", flat=True))
+    assert statuses == set(ApplicationStatus.values)
+
+
+def test_a_failure_half_way_leaves_nothing_behind(db, monkeypatch):
+    def explode(self, households):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(demo._Generator, "plan_history", explode)
+    with pytest.raises(RuntimeError):
+        seed()
+    assert all(n == 0 for n in counts().values()), counts()
+
+
+def test_help_is_in_norwegian():
+    from housing_office.management.commands.seed_demo import Command
+
+    text = Command().create_parser("manage.py", "seed_demo").format_help()
+    assert "Kommunenummer med fire siffer" in text and "Antall husstander" in text
