@@ -1,0 +1,428 @@
+"""Yearly throughput figures (gjennomstrømning), exactly as DESIGN.md §5.3.
+
+Every figure is an aggregate in the database, grouped by calendar year, so
+one call answers for one year or for a run of years with the same handful of
+queries whatever the size of the register:
+
+* `throughput_figures(municipality, year)` – the JSON object of §5.3;
+* `throughput_series(municipality, first_year, last_year)` – the same for
+  each year of a range (the dashboard's trends, the report's columns).
+
+Counting rules, beyond what §5.3 says in words:
+
+* A tenancy counts in the year of its end date (ended, by reason, exits) or
+  of its start date (started). Care dwellings are included unless a figure
+  says otherwise; only `dwellings_freed` leaves them out.
+* "Exits" are tenancies ended `bought_own_home` or `private_rental`.
+  `persons_moved_out` counts the Person rows of the households of the exits
+  of the year, each person once a year; `children_moved_out` those with the
+  role child. The median tenancy length is over the same exits.
+* Tenancy length in years is days / 365.25 (as `Tenancy.years_on`), the
+  median rounded half up to one decimal.
+* `meetings_held`: meetings with status held starting in the year (local
+  time). `summons_letters`: summons letters created in the year, failed
+  renderings left out since they never reached anyone.
+* Loans come from `startloan.figures.loan_figures` when that module exists,
+  otherwise from the applications: received on in the year; granted =
+  decided on in the year with status granted or disbursed, summing
+  `loan_granted`.
+* Stock changes: a dwelling acquired (disposed of) in the year by its
+  StockChange row of that kind, or, where there is no such row, by
+  `Dwelling.acquired_on` (`disposed_on`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+)
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dwellings.models import EXIT_REASONS, Dwelling, DwellingCategory, EndReason, StockChange, Tenancy
+from housing_office.models import Municipality
+from startloan.models import ApplicationStatus, StartLoanApplication
+from tenants.models import Letter, LetterKind, LetterStatus, MeetingStatus, OutreachMeeting, PersonRole
+
+# The keys of the JSON object, in the order DESIGN §5.3 lists them.
+FIGURE_KEYS: tuple[str, ...] = (
+    "municipality",
+    "year",
+    "tenancies_started",
+    "tenancies_ended",
+    "ended_by_reason",
+    "moved_to_ownership",
+    "moved_to_private_rental",
+    "dwellings_freed",
+    "persons_moved_out",
+    "children_moved_out",
+    "median_tenancy_years_at_exit",
+    "meetings_held",
+    "summons_letters",
+    "loan_applications",
+    "loans_granted",
+    "loan_amount_granted",
+    "dwellings_acquired",
+    "dwellings_disposed",
+)
+
+# What the office calls each figure, for pages, exports and the PDF.
+FIGURE_LABELS: dict[str, Any] = {
+    "moved_to_ownership": _("Husstander som kjøpte egen bolig"),
+    "moved_to_private_rental": _("Husstander som flyttet til privat leie"),
+    "dwellings_freed": _("Boliger frigjort (uten omsorgsboliger)"),
+    "persons_moved_out": _("Personer som flyttet ut"),
+    "children_moved_out": _("Barn som flyttet ut"),
+    "median_tenancy_years_at_exit": _("Median botid ved utflytting (år)"),
+    "tenancies_started": _("Nye leieforhold"),
+    "tenancies_ended": _("Avsluttede leieforhold"),
+    "meetings_held": _("Kartleggingssamtaler holdt"),
+    "summons_letters": _("Innkallingsbrev sendt"),
+    "loan_applications": _("Søknader om startlån mottatt"),
+    "loans_granted": _("Startlån innvilget"),
+    "loan_amount_granted": _("Innvilget startlån (kr)"),
+    "dwellings_acquired": _("Boliger kjøpt eller anskaffet"),
+    "dwellings_disposed": _("Boliger solgt eller avhendet"),
+}
+
+LOAN_KEYS: tuple[str, ...] = ("loan_applications", "loans_granted", "loan_amount_granted")
+
+DAYS_PER_YEAR = Decimal("365.25")
+EXIT_VALUES = tuple(r.value for r in EXIT_REASONS)
+GRANTED_STATUSES = (ApplicationStatus.GRANTED.value, ApplicationStatus.DISBURSED.value)
+
+
+class Median(Aggregate):
+    """PostgreSQL's continuous median of an ordered expression."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    allow_distinct = False
+
+
+def _municipality(municipality: Municipality | int) -> Municipality:
+    if isinstance(municipality, Municipality):
+        return municipality
+    return Municipality.objects.get(pk=municipality)
+
+
+def _years_rounded(days: float | Decimal | None) -> float | None:
+    if days is None:
+        return None
+    years = Decimal(str(days)) / DAYS_PER_YEAR
+    return float(years.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _days(value: Any) -> float | None:
+    """A duration from either backend as days."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds() / 86400
+    return float(value)
+
+
+def _empty_figures(number: str, year: int) -> dict[str, Any]:
+    return {
+        "municipality": number,
+        "year": year,
+        "tenancies_started": 0,
+        "tenancies_ended": 0,
+        "ended_by_reason": {reason.value: 0 for reason in EndReason},
+        "moved_to_ownership": 0,
+        "moved_to_private_rental": 0,
+        "dwellings_freed": 0,
+        "persons_moved_out": 0,
+        "children_moved_out": 0,
+        "median_tenancy_years_at_exit": None,
+        "meetings_held": 0,
+        "summons_letters": 0,
+        "loan_applications": 0,
+        "loans_granted": 0,
+        "loan_amount_granted": 0,
+        "dwellings_acquired": 0,
+        "dwellings_disposed": 0,
+    }
+
+
+def _local_year_bounds(first_year: int, last_year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    tz = timezone.get_default_timezone()
+    start = timezone.make_aware(datetime.datetime(first_year, 1, 1), tz)
+    end = timezone.make_aware(datetime.datetime(last_year + 1, 1, 1), tz)
+    return start, end
+
+
+def _external_loan_figures() -> Callable[[int, int], dict[str, Any]] | None:
+    """`startloan.figures.loan_figures` if the start-loan app provides it."""
+    try:
+        module = importlib.import_module("startloan.figures")
+    except ImportError:
+        return None
+    return getattr(module, "loan_figures", None)
+
+
+def throughput_series(
+    municipality: Municipality | int, first_year: int, last_year: int
+) -> dict[int, dict[str, Any]]:
+    """The §5.3 figures for every year from `first_year` to `last_year`.
+
+    Returns {year: figures}. A fixed number of queries on PostgreSQL (about
+    ten); on SQLite the median costs one more small query per year with exits.
+    """
+    municipality = _municipality(municipality)
+    mid = municipality.pk
+    years = range(first_year, last_year + 1)
+    out = {year: _empty_figures(municipality.number, year) for year in years}
+    first_day, last_day = datetime.date(first_year, 1, 1), datetime.date(last_year, 12, 31)
+
+    tenancies = Tenancy.all_objects.filter(municipality_id=mid)
+
+    # 1. Started, by year of the start date.
+    started = (
+        tenancies.filter(start_date__range=(first_day, last_day))
+        .annotate(y=ExtractYear("start_date"))
+        .values("y")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in started:
+        out[row["y"]]["tenancies_started"] = row["n"]
+
+    # 2. Ended, by reason, dwellings freed and the median.
+    _ended(mid, first_day, last_day, out)
+
+    # 3. Persons and children of the exiting households.
+    persons = (
+        tenancies.filter(end_date__range=(first_day, last_day), end_reason__in=EXIT_VALUES)
+        .annotate(y=ExtractYear("end_date"))
+        .values("y")
+        .annotate(
+            persons=Count("household__members", distinct=True),
+            children=Count(
+                "household__members",
+                distinct=True,
+                filter=Q(household__members__role=PersonRole.CHILD),
+            ),
+        )
+        .order_by()
+    )
+    for row in persons:
+        out[row["y"]]["persons_moved_out"] = row["persons"]
+        out[row["y"]]["children_moved_out"] = row["children"]
+
+    # 4. Meetings held and summons letters, by local calendar year.
+    start_at, end_at = _local_year_bounds(first_year, last_year)
+    meetings = (
+        OutreachMeeting.all_objects.filter(
+            municipality_id=mid, status=MeetingStatus.HELD, starts_at__gte=start_at, starts_at__lt=end_at
+        )
+        .annotate(y=ExtractYear("starts_at"))
+        .values("y")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in meetings:
+        out[row["y"]]["meetings_held"] = row["n"]
+    letters = (
+        Letter.all_objects.filter(
+            municipality_id=mid, kind=LetterKind.SUMMONS, created_at__gte=start_at, created_at__lt=end_at
+        )
+        .exclude(status=LetterStatus.FAILED)
+        .annotate(y=ExtractYear("created_at"))
+        .values("y")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in letters:
+        out[row["y"]]["summons_letters"] = row["n"]
+
+    # 5. Start loans.
+    _loan_figures(mid, first_day, last_day, out)
+
+    # 6. Changes to the stock.
+    _stock_changes(mid, first_day, last_day, out)
+    return out
+
+
+def _ended(
+    municipality_id: int,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    out: dict,
+    *,
+    exits_only: bool = False,
+) -> None:
+    """Tenancies ended by reason, dwellings freed and the median length of
+    the exits, by year of the end date: one query on PostgreSQL, where the
+    median is PERCENTILE_CONT; elsewhere one more per year with exits."""
+    postgres = connection.vendor == "postgresql"
+    exit_filter = Q(end_reason__in=EXIT_VALUES)
+    aggregates: dict[str, Any] = {
+        "ended": Count("pk"),
+        "freed": Count(
+            "dwelling", distinct=True, filter=exit_filter & ~Q(dwelling__category=DwellingCategory.CARE)
+        ),
+        **{f"r_{reason.value}": Count("pk", filter=Q(end_reason=reason.value)) for reason in EndReason},
+    }
+    if postgres:
+        aggregates["median"] = Median(
+            ExpressionWrapper(F("end_date") - F("start_date"), output_field=DurationField()),
+            filter=exit_filter,
+            output_field=DurationField(),
+        )
+    tenancies = Tenancy.all_objects.filter(
+        municipality_id=municipality_id, end_date__range=(first_day, last_day)
+    )
+    if exits_only:
+        # A third of the rows to group and sort when only the exits are wanted.
+        tenancies = tenancies.filter(exit_filter)
+    ended = tenancies.annotate(y=ExtractYear("end_date")).values("y").annotate(**aggregates).order_by()
+    for row in ended:
+        figures = out[row["y"]]
+        figures["tenancies_ended"] = row["ended"]
+        figures["ended_by_reason"] = {reason.value: row[f"r_{reason.value}"] for reason in EndReason}
+        figures["moved_to_ownership"] = row[f"r_{EndReason.BOUGHT_OWN_HOME.value}"]
+        figures["moved_to_private_rental"] = row[f"r_{EndReason.PRIVATE_RENTAL.value}"]
+        figures["dwellings_freed"] = row["freed"]
+        if postgres:
+            figures["median_tenancy_years_at_exit"] = _years_rounded(_days(row["median"]))
+    if not postgres:
+        for year, figures in out.items():
+            exits = figures["moved_to_ownership"] + figures["moved_to_private_rental"]
+            figures["median_tenancy_years_at_exit"] = _years_rounded(
+                _median_days_fallback(municipality_id, year, exits)
+            )
+
+
+def exit_trends(
+    municipality: Municipality | int, first_year: int, last_year: int
+) -> dict[int, dict[str, Any]]:
+    """Only the exit figures (`moved_to_ownership`, `moved_to_private_rental`,
+    `dwellings_freed`, `median_tenancy_years_at_exit`) for each year of a
+    range: the trend charts' data, one query on PostgreSQL however many years."""
+    municipality = _municipality(municipality)
+    out = {year: _empty_figures(municipality.number, year) for year in range(first_year, last_year + 1)}
+    first_day, last_day = datetime.date(first_year, 1, 1), datetime.date(last_year, 12, 31)
+    _ended(municipality.pk, first_day, last_day, out, exits_only=True)
+    keys = ("year", "moved_to_ownership", "moved_to_private_rental", "dwellings_freed")
+    keys += ("median_tenancy_years_at_exit",)
+    return {year: {key: figures[key] for key in keys} for year, figures in out.items()}
+
+
+def _median_days_fallback(municipality_id: int, year: int, exits: int) -> float | None:
+    """The median exit length on a database without PERCENTILE_CONT: one
+    query reading at most the two middle rows."""
+    if not exits:
+        return None
+    length = ExpressionWrapper(F("end_date") - F("start_date"), output_field=DurationField())
+    middle = list(
+        Tenancy.all_objects.filter(
+            municipality_id=municipality_id,
+            end_date__year=year,
+            end_reason__in=EXIT_VALUES,
+        )
+        .annotate(length=length)
+        .order_by("length")
+        .values_list("length", flat=True)[(exits - 1) // 2 : exits // 2 + 1]
+    )
+    days = [_days(value) or 0.0 for value in middle]
+    return sum(days) / len(days) if days else None
+
+
+def _loan_figures(municipality_id: int, first_day: datetime.date, last_day: datetime.date, out: dict) -> None:
+    external = _external_loan_figures()
+    if external is not None:
+        for year, figures in out.items():
+            result = external(municipality_id, year) or {}
+            missing = [key for key in LOAN_KEYS if key not in result]
+            if missing:
+                fallback: dict[int, dict[str, Any]] = {year: dict(figures)}
+                _own_loan_figures(
+                    municipality_id, datetime.date(year, 1, 1), datetime.date(year, 12, 31), fallback
+                )
+                result = {**{k: fallback[year][k] for k in LOAN_KEYS}, **result}
+            for key in LOAN_KEYS:
+                figures[key] = int(result[key] or 0)
+        return
+    _own_loan_figures(municipality_id, first_day, last_day, out)
+
+
+def _own_loan_figures(
+    municipality_id: int, first_day: datetime.date, last_day: datetime.date, out: dict
+) -> None:
+    applications = StartLoanApplication.all_objects.filter(municipality_id=municipality_id)
+    received = (
+        applications.filter(received_on__range=(first_day, last_day))
+        .annotate(y=ExtractYear("received_on"))
+        .values("y")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in received:
+        out[row["y"]]["loan_applications"] = row["n"]
+    granted = (
+        applications.filter(decided_on__range=(first_day, last_day), status__in=GRANTED_STATUSES)
+        .annotate(y=ExtractYear("decided_on"))
+        .values("y")
+        .annotate(n=Count("pk"), amount=Sum("loan_granted"))
+        .order_by()
+    )
+    for row in granted:
+        out[row["y"]]["loans_granted"] = row["n"]
+        out[row["y"]]["loan_amount_granted"] = int(row["amount"] or 0)
+
+
+def _stock_changes(
+    municipality_id: int, first_day: datetime.date, last_day: datetime.date, out: dict
+) -> None:
+    kinds = {
+        StockChange.Kind.ACQUIRED.value: "dwellings_acquired",
+        StockChange.Kind.DISPOSED.value: "dwellings_disposed",
+    }
+    logged = (
+        StockChange.all_objects.filter(municipality_id=municipality_id, date__range=(first_day, last_day))
+        .annotate(y=ExtractYear("date"))
+        .values("y", "kind")
+        .annotate(n=Count("dwelling", distinct=True))
+        .order_by()
+    )
+    for row in logged:
+        out[row["y"]][kinds[row["kind"]]] += row["n"]
+    dwellings = Dwelling.all_objects.filter(municipality_id=municipality_id)
+    for kind, field in (
+        (StockChange.Kind.ACQUIRED, "acquired_on"),
+        (StockChange.Kind.DISPOSED, "disposed_on"),
+    ):
+        has_log = StockChange.all_objects.filter(dwelling=OuterRef("pk"), kind=kind)
+        by_date = (
+            dwellings.filter(**{f"{field}__range": (first_day, last_day)})
+            .filter(~Exists(has_log))
+            .annotate(y=ExtractYear(field))
+            .values("y")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in by_date:
+            out[row["y"]][kinds[kind.value]] += row["n"]
+
+
+def throughput_figures(municipality: Municipality | int, year: int) -> dict[str, Any]:
+    """The JSON object of DESIGN §5.3 for one municipality and calendar year."""
+    return throughput_series(municipality, year, year)[year]

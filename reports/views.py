@@ -1,0 +1,264 @@
+"""The leader's pages: dashboard with export, yearly reports, register import."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from housing_office.jobs import create_job, enqueue
+from housing_office.models import Job, JobState, Municipality, PersonalDataAccess
+
+from . import tasks
+from .charts import Series, bar_chart, hbar_chart, line_chart
+from .dashboard import available_years, dashboard_data, export_rows
+from .export import to_csv, to_xlsx
+from .forms import RegisterImportForm, ReportYearForm
+
+REPORT_KIND = "yearly_report"
+PREVIEW_KIND = "register_import_preview"
+IMPORT_KIND = "register_import"
+
+
+def leader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in, and allowed to lead the office; 403 otherwise."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.has_perm("housing_office.lead_office"):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _municipality(request: HttpRequest) -> Municipality:
+    municipality = request.user.municipality
+    if municipality is None:
+        # An administrator without a municipality has no office to lead.
+        raise Http404(_("Brukeren hører ikke til noen kommune."))
+    return municipality
+
+
+def _year(request: HttpRequest, years: list[int]) -> int:
+    default = timezone.localdate().year
+    try:
+        year = int(request.GET.get("year", default))
+    except ValueError:
+        return default
+    return year if year in years else default
+
+
+# -- dashboard ------------------------------------------------------------------
+
+
+@leader_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    municipality = _municipality(request)
+    today = timezone.localdate()
+    years = available_years(municipality, today)
+    data = dashboard_data(municipality, _year(request, years), today, years)
+    trend = data.trend_years
+    categories = [str(y) for y in trend]
+    charts = {
+        "exits": bar_chart(
+            "chart-exits",
+            _("Utflyttinger til eie og privat leie per år"),
+            categories,
+            [
+                Series(_("Kjøpt egen bolig"), [data.trends[y]["moved_to_ownership"] for y in trend]),
+                Series(_("Privat leie"), [data.trends[y]["moved_to_private_rental"] for y in trend]),
+            ],
+        ),
+        "freed": bar_chart(
+            "chart-freed",
+            _("Boliger frigjort per år"),
+            categories,
+            [Series(_("Boliger frigjort"), [data.trends[y]["dwellings_freed"] for y in trend])],
+        ),
+        "median": line_chart(
+            "chart-median",
+            _("Median botid ved utflytting (år)"),
+            categories,
+            [data.trends[y]["median_tenancy_years_at_exit"] for y in trend],
+            unit=_("år"),
+        ),
+        "funnel": hbar_chart(
+            "chart-funnel",
+            _("Husstander i hver fase"),
+            [s.label for s in data.funnel],
+            [s.count for s in data.funnel],
+        ),
+    }
+    return render(request, "reports/dashboard.html", {"data": data, "charts": charts, "years": years})
+
+
+@leader_required
+@require_GET
+def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    municipality = _municipality(request)
+    today = timezone.localdate()
+    years = available_years(municipality, today)
+    data = dashboard_data(municipality, _year(request, years), today, years)
+    sheets = export_rows(data)
+    name = f"nokkeltall-{municipality.number}-{data.year}"
+    if fmt == "csv":
+        response = HttpResponse(to_csv(sheets), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    else:
+        response = HttpResponse(
+            to_xlsx(sheets), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+# -- yearly reports -----------------------------------------------------------------
+
+
+@leader_required
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    municipality = _municipality(request)
+    reports = Job.objects.filter(kind=REPORT_KIND).select_related("created_by").order_by("-created_at")[:100]
+    form = ReportYearForm(years=available_years(municipality, timezone.localdate()))
+    return render(request, "reports/report_list.html", {"reports": reports, "form": form})
+
+
+@leader_required
+@require_POST
+def report_create(request: HttpRequest) -> HttpResponse:
+    municipality = _municipality(request)
+    form = ReportYearForm(request.POST, years=available_years(municipality, timezone.localdate()))
+    if not form.is_valid():
+        reports = Job.objects.filter(kind=REPORT_KIND).select_related("created_by")[:100]
+        return render(request, "reports/report_list.html", {"reports": reports, "form": form}, status=400)
+    year = form.cleaned_data["year"]
+    job = create_job(
+        municipality=municipality,
+        kind=REPORT_KIND,
+        title=_("Årsrapport %(year)s") % {"year": year},
+        created_by=request.user,
+        params={"year": year},
+        total=2,
+    )
+    enqueue(tasks.build_yearly_report, job)
+    messages.info(request, _("Rapporten lages nå. Siden viser når den er ferdig."))
+    return redirect("reports:report-detail", pk=job.pk)
+
+
+@leader_required
+@require_GET
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(Job, pk=pk, kind=REPORT_KIND)
+    template = (
+        "reports/_report_status.html" if request.headers.get("HX-Request") else "reports/report_detail.html"
+    )
+    return render(request, template, {"job": job})
+
+
+@leader_required
+@require_GET
+def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(Job, pk=pk, kind=REPORT_KIND, state=JobState.DONE)
+    if not job.result_file:
+        raise Http404
+    PersonalDataAccess.objects.create(
+        municipality_id=job.municipality_id,
+        user=request.user,
+        action=PersonalDataAccess.Action.DOWNLOAD_REPORT,
+        object_repr=job.title[:200],
+    )
+    year = job.params.get("year", "")
+    return FileResponse(
+        job.result_file.open("rb"),
+        as_attachment=True,
+        filename=f"arsrapport-{job.municipality.number}-{year}.pdf",
+        content_type="application/pdf",
+    )
+
+
+# -- register import ------------------------------------------------------------------
+
+
+@leader_required
+def import_start(request: HttpRequest) -> HttpResponse:
+    municipality = _municipality(request)
+    form = RegisterImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        folder = f"imports/{municipality.number}/{uuid.uuid4().hex}"
+        files, names = {}, {}
+        for kind in tasks.KINDS:
+            upload = form.cleaned_data[kind]
+            files[kind] = default_storage.save(f"{folder}/{kind}.csv", upload)
+            names[kind] = upload.name
+        job = create_job(
+            municipality=municipality,
+            kind=PREVIEW_KIND,
+            title=_("Kontroll av registerimport"),
+            created_by=request.user,
+            params={"files": files, "names": names},
+        )
+        enqueue(tasks.preview_import, job)
+        return redirect("reports:import-detail", pk=job.pk)
+    recent = Job.objects.filter(kind__in=(PREVIEW_KIND, IMPORT_KIND)).select_related("created_by")[:10]
+    return render(request, "reports/import_start.html", {"form": form, "recent": recent})
+
+
+def _import_job(pk: int) -> Job:
+    return get_object_or_404(Job, pk=pk, kind__in=(PREVIEW_KIND, IMPORT_KIND))
+
+
+@leader_required
+@require_GET
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _import_job(pk)
+    template = (
+        "reports/_import_status.html" if request.headers.get("HX-Request") else "reports/import_detail.html"
+    )
+    return render(request, template, {"job": job, "preview": job.kind == PREVIEW_KIND})
+
+
+@leader_required
+@require_POST
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    preview = get_object_or_404(Job, pk=pk, kind=PREVIEW_KIND)
+    if preview.state != JobState.DONE or preview.result.get("error_count", 1):
+        messages.error(request, _("Importen kan bare startes når kontrollen er ferdig og fant ingen feil."))
+        return redirect("reports:import-detail", pk=preview.pk)
+    job = create_job(
+        municipality=preview.municipality,
+        kind=IMPORT_KIND,
+        title=_("Import av register"),
+        created_by=request.user,
+        params={**preview.params, "preview": preview.pk},
+    )
+    enqueue(tasks.run_import, job)
+    return redirect("reports:import-detail", pk=job.pk)
+
+
+@leader_required
+@require_GET
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _import_job(pk)
+    if not job.result_file:
+        raise Http404
+    return FileResponse(
+        job.result_file.open("rb"),
+        as_attachment=True,
+        filename=f"importfeil-{job.pk}.txt",
+        content_type="text/plain; charset=utf-8",
+    )

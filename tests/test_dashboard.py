@@ -1,0 +1,204 @@
+"""The leader's dashboard: figures, access, query bounds and export."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from dwellings.models import DwellingCategory, EndReason
+from tenants.models import MeetingStatus, PathwayStage, PersonRole
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+THIS_YEAR = timezone.localdate().year
+LAST_YEAR = THIS_YEAR - 1
+
+
+def household(municipality, children: int = 0, **kwargs):
+    h = factories.HouseholdFactory(municipality=municipality, **kwargs)
+    factories.PersonFactory(household=h, role=PersonRole.MAIN)
+    for _ in range(children):
+        factories.PersonFactory(household=h, role=PersonRole.CHILD, first_name="", last_name="")
+    return h
+
+
+def tenancy(h, dwelling, start, end=None, reason=""):
+    return factories.TenancyFactory(
+        household=h,
+        dwelling=dwelling,
+        municipality=h.municipality,
+        start_date=start,
+        end_date=end,
+        end_reason=reason,
+    )
+
+
+@pytest.fixture
+def register(municipality, other_municipality, caseworker_user):
+    """This year: two bought a home (one from a care dwelling), one moved to a
+    private rental; last year: one bought. One dwelling stands vacant."""
+    m = municipality
+    general = [factories.DwellingFactory(municipality=m, reference=f"B-{i}") for i in range(4)]
+    care = factories.DwellingFactory(municipality=m, reference="B-OMSORG", category=DwellingCategory.CARE)
+    h1 = household(m, children=2, caseworker=caseworker_user, pathway_stage=PathwayStage.BOUGHT_HOME)
+    h2 = household(m, caseworker=caseworker_user, pathway_stage=PathwayStage.BOUGHT_HOME)
+    h3 = household(m, children=1, pathway_stage=PathwayStage.PRIVATE_RENTAL)
+    h4 = household(m, pathway_stage=PathwayStage.BOUGHT_HOME)
+    h5 = household(m, caseworker=caseworker_user, pathway_stage=PathwayStage.GUIDANCE)
+    tenancy(h1, general[0], D(THIS_YEAR - 5, 1, 1), D(THIS_YEAR, 1, 31), EndReason.BOUGHT_OWN_HOME)
+    tenancy(h2, care, D(THIS_YEAR - 3, 1, 1), D(THIS_YEAR, 1, 15), EndReason.BOUGHT_OWN_HOME)
+    tenancy(h3, general[1], D(THIS_YEAR - 2, 1, 1), D(THIS_YEAR, 1, 20), EndReason.PRIVATE_RENTAL)
+    tenancy(h4, general[2], D(LAST_YEAR - 4, 1, 1), D(LAST_YEAR, 6, 1), EndReason.BOUGHT_OWN_HOME)
+    running = tenancy(h5, general[2], D(LAST_YEAR, 7, 1))
+    tenancy(household(m), general[1], D(THIS_YEAR, 1, 21))
+    tenancy(household(m), care, D(THIS_YEAR, 1, 16))
+    tenancy(household(m), general[3], D(LAST_YEAR, 1, 1))
+    # general[0] has stood empty since 31 January.
+    factories.RentArrearsFactory(tenancy=running, amount=Decimal("4500"))
+    factories.RentArrearsFactory(tenancy=running, amount=Decimal("1000"), due_date=D(LAST_YEAR, 2, 1))
+    factories.OutreachMeetingFactory(
+        household=h5,
+        caseworker=caseworker_user,
+        status=MeetingStatus.HELD,
+        starts_at=timezone.make_aware(datetime.datetime(THIS_YEAR, 1, 10, 10)),
+    )
+    # Another municipality's exits count nowhere here.
+    other = household(other_municipality, children=3)
+    elsewhere = factories.DwellingFactory(municipality=other_municipality)
+    tenancy(other, elsewhere, D(2015, 1, 1), D(THIS_YEAR, 1, 2), EndReason.BOUGHT_OWN_HOME)
+    return m
+
+
+def test_leader_only(client, caseworker_client, leader_user):
+    url = reverse("reports:dashboard")
+    assert caseworker_client.get(url).status_code == 403
+    assert caseworker_client.get(reverse("reports:dashboard-export", args=["csv"])).status_code == 403
+    client.logout()
+    response = client.get(url)
+    assert response.status_code == 302 and "/logg-inn/" in response["Location"]
+    client.force_login(leader_user)
+    assert client.get(url).status_code == 200
+
+
+def test_dashboard_shows_this_year_against_last_year(leader_client, register):
+    response = leader_client.get(reverse("reports:dashboard"))
+    assert response.status_code == 200
+    data = response.context["data"]
+    assert data.year == THIS_YEAR
+    figures = {f.key: (f.this_year, f.last_year) for f in data.key_figures}
+    assert figures["moved_to_ownership"] == (2, 1)
+    assert figures["moved_to_private_rental"] == (1, 0)
+    assert figures["dwellings_freed"] == (2, 1)  # the care dwelling left out
+    assert figures["persons_moved_out"] == (6, 1)  # 3 + 1 + 2 this year
+    assert figures["children_moved_out"] == (3, 0)
+    assert figures["meetings_held"] == (1, 0)
+    funnel = {s.stage: s.count for s in data.funnel}
+    assert funnel[PathwayStage.BOUGHT_HOME] == 3 and funnel[PathwayStage.GUIDANCE] == 1
+    assert data.vacancies["count"] == 1
+    assert data.longest_vacant[0].reference == "B-0"
+    assert data.longest_vacant[0].vacant_since == D(THIS_YEAR, 1, 31)
+    assert data.arrears == {"count": 2, "amount": Decimal("5500.00"), "households": 1}
+    [row] = data.caseworkers
+    assert (row.active_households, row.meetings_held, row.exits) == (1, 1, 2)
+    html = response.content.decode()
+    assert html.count("<h1") == 1
+    assert 'role="img"' in html and "<desc id=" in html
+    assert "Husstander som kjøpte egen bolig" in html
+
+
+def test_year_filter(leader_client, register):
+    response = leader_client.get(reverse("reports:dashboard"), {"year": LAST_YEAR})
+    data = response.context["data"]
+    assert data.year == LAST_YEAR
+    assert {f.key: f.this_year for f in data.key_figures}["moved_to_ownership"] == 1
+    # A year outside the register falls back to this year, never a 500.
+    assert leader_client.get(reverse("reports:dashboard"), {"year": "x"}).context["data"].year == THIS_YEAR
+    assert leader_client.get(reverse("reports:dashboard"), {"year": "1066"}).context["data"].year == THIS_YEAR
+
+
+def _grow(municipality, caseworker, n: int) -> None:
+    for i in range(n):
+        h = household(municipality, children=i % 3, caseworker=caseworker)
+        d = factories.DwellingFactory(municipality=municipality)
+        reason = (EndReason.BOUGHT_OWN_HOME, EndReason.PRIVATE_RENTAL, EndReason.EVICTION)[i % 3]
+        t = tenancy(h, d, D(THIS_YEAR - 1 - i % 6, 1, 1), D(THIS_YEAR - i % 3, 1 + i % 10, 1), reason)
+        factories.RentArrearsFactory(tenancy=t)
+        tenancy(household(municipality), d, D(THIS_YEAR - i % 3, 12, 1))
+        factories.OutreachMeetingFactory(
+            household=h, caseworker=factories.caseworker(municipality), status=MeetingStatus.HELD,
+            starts_at=timezone.make_aware(datetime.datetime(THIS_YEAR, 1, 10, 10)),
+        )  # fmt: skip
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_bounded_number_of_queries(
+    leader_client, municipality, caseworker_user, django_assert_max_num_queries
+):
+    url = reverse("reports:dashboard")
+    _grow(municipality, caseworker_user, 3)
+    small = _queries(leader_client, url)
+    _grow(municipality, caseworker_user, 25)
+    limit = small if connection.vendor == "postgresql" else small + 10  # SQLite: a median query per year
+    with django_assert_max_num_queries(limit):
+        leader_client.get(url)
+    # Sessions and permissions, ten years of figures (start loans: two
+    # queries a year), the stock, the funnel, vacancies, arrears, caseworkers.
+    assert small <= 50
+
+
+def test_csv_export(leader_client, register):
+    response = leader_client.get(reverse("reports:dashboard-export", args=["csv"]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert f'filename="nokkeltall-3807-{THIS_YEAR}.csv"' in response["Content-Disposition"]
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert ["Nøkkeltall", "Nøkkel", str(THIS_YEAR), str(LAST_YEAR)] in rows
+    assert ["Husstander som kjøpte egen bolig", "moved_to_ownership", "2", "1"] in rows
+    assert ["Boliger frigjort (uten omsorgsboliger)", "dwellings_freed", "2", "1"] in rows
+    assert ["Avsluttet: Kjøpt egen bolig", "ended_by_reason.bought_own_home", "2", "1"] in rows
+    assert ["Åpne husleierestanser", "2"] in rows
+    assert ["Sum åpne restanser (kr)", "5500,00"] in rows
+
+
+def test_xlsx_export(leader_client, register):
+    from openpyxl import load_workbook
+
+    response = leader_client.get(reverse("reports:dashboard-export", args=["xlsx"]), {"year": LAST_YEAR})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["Nøkkeltall", "Utvikling", "Status", "Saksbehandlere"]
+    rows = [tuple(r) for r in workbook["Nøkkeltall"].iter_rows(values_only=True)]
+    assert rows[0] == ("Nøkkeltall", "Nøkkel", str(LAST_YEAR), str(LAST_YEAR - 1))
+    assert ("Husstander som kjøpte egen bolig", "moved_to_ownership", 1, 0) in rows
+    trend = [tuple(r) for r in workbook["Utvikling"].iter_rows(values_only=True)]
+    assert trend[-1][0] == LAST_YEAR and trend[-1][1] == 1
+    people = [tuple(r) for r in workbook["Saksbehandlere"].iter_rows(values_only=True)]
+    assert len(people) == 2
+
+
+def test_other_municipality_sees_its_own(client, register, other_caseworker):
+    from housing_office.roles import LEADER
+
+    leader = factories.leader(other_caseworker.municipality, username="aalesund-leder", role=LEADER)
+    client.force_login(leader)
+    data = client.get(reverse("reports:dashboard")).context["data"]
+    assert {f.key: f.this_year for f in data.key_figures}["persons_moved_out"] == 4
