@@ -55,6 +55,11 @@ def _century(year2: int, individual: int) -> int | None:
     return None
 
 
+def _invalid_date() -> InvalidNationalId:
+    # Built only on failure: translating the message costs more than the check.
+    return InvalidNationalId(str(_("Fødselsnummeret har ingen gyldig fødselsdato.")))
+
+
 def compact(value: str) -> str:
     """Strip the spaces and dots people type into numbers."""
     return "".join(ch for ch in str(value) if ch not in " .-")
@@ -89,7 +94,6 @@ def parse(value: str) -> NationalId:
     if day > 40:
         kind, day = Kind.D_NUMBER, day - 40
 
-    invalid_date = InvalidNationalId(str(_("Fødselsnummeret har ingen gyldig fødselsdato.")))
     if new_scheme:
         # From 2032 the individual digits no longer tell the century: check
         # the day and month only (against a leap year) and leave the birth
@@ -97,16 +101,16 @@ def parse(value: str) -> NationalId:
         try:
             datetime.date(2000, month, day)
         except ValueError:
-            raise invalid_date from None
+            raise _invalid_date() from None
         return NationalId(number, kind, None, new_scheme)
 
     century = _century(year2, individual)
     if century is None:
-        raise invalid_date
+        raise _invalid_date()
     try:
         birth_date = datetime.date(century + year2, month, day)
     except ValueError:
-        raise invalid_date from None
+        raise _invalid_date() from None
     return NationalId(number, kind, birth_date, new_scheme)
 
 
