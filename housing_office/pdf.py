@@ -25,7 +25,14 @@ def _font_config():
     return _FONT_CONFIG
 
 
-def url_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+def _media_path(relative: str) -> str | None:
+    root = Path(settings.MEDIA_ROOT).resolve()
+    path = (root / relative).resolve()
+    # A template a leader can edit must not reach files outside MEDIA_ROOT.
+    return str(path) if path.is_relative_to(root) else None
+
+
+def url_fetcher(url: str, *args: Any, **kwargs: Any) -> Any:
     """Serve `static:` and `media:` URLs from disk; refuse everything else.
 
     Refusing remote URLs keeps a template (which a leader can edit) from
@@ -35,15 +42,29 @@ def url_fetcher(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 
     for prefix, resolve in (
         ("static:", lambda p: finders.find(p)),
-        ("media:", lambda p: str(Path(settings.MEDIA_ROOT) / p)),
+        ("media:", _media_path),
         ("file://" + str(settings.BASE_DIR / "static") + "/", lambda p: finders.find(p)),
     ):
         if url.startswith(prefix):
             path = resolve(url[len(prefix) :])
             if path and Path(path).is_file():
                 mime, _ = mimetypes.guess_type(path)
-                return {"file_obj": open(path, "rb"), "mime_type": mime, "filename": path}  # noqa: SIM115
+                try:
+                    from weasyprint.urls import URLFetcherResponse
+                except ImportError:  # WeasyPrint < 70 takes a dict
+                    return {"file_obj": open(path, "rb"), "mime_type": mime, "filename": path}  # noqa: SIM115
+                # WeasyPrint >= 70 accepts only its response object.
+                return URLFetcherResponse(
+                    url,
+                    body=open(path, "rb"),  # noqa: SIM115 - WeasyPrint closes it
+                    headers={"Content-Type": mime or "application/octet-stream"},
+                )
     raise ValueError(f"Refused to fetch {url!r} while rendering a PDF")
+
+
+# WeasyPrint >= 70 reads this attribute of the fetcher when a fetch fails
+# (a plain function has none); False turns the failure into a warning.
+url_fetcher._fail_on_errors = False  # type: ignore[attr-defined]
 
 
 def html_to_pdf(html: str, *, title: str = "", lang: str = "nb") -> bytes:

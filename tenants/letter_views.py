@@ -1,0 +1,344 @@
+"""Pages for letters: templates (leader), the summons wizard, batches and
+their jobs, and downloading the archived PDFs (every download logged)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from housing_office.models import PersonalDataAccess
+from housing_office.permissions import leader_required
+from housing_office.text import fold
+
+from .letter_forms import LetterTemplateForm, SummonsForm
+from .letters import (
+    TEMPLATE_VARIABLES,
+    TemplateRefused,
+    current_template,
+    ensure_default_templates,
+    preview_pdf,
+    save_template_version,
+    sha256_hex,
+)
+from .models import (
+    CLOSED_STAGES,
+    Household,
+    Letter,
+    LetterStatus,
+    LetterTemplate,
+    PathwayStage,
+    Person,
+    SummonsBatch,
+)
+from .services import DomainError
+from .summons import create_summons_batch, households_for_summons, plan_summons, retry_batch
+
+LETTERS_PER_PAGE = 50
+CHOOSER_LIMIT = 1000
+
+
+def _pdf_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Templates (leader) --------------------------------------------------------
+
+
+@leader_required
+def template_list(request: HttpRequest) -> HttpResponse:
+    ensure_default_templates(request.user.municipality)
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for template in LetterTemplate.objects.select_related("created_by").order_by(
+        "kind", "language", "-version"
+    ):
+        entry = latest.setdefault((template.kind, template.language), {"template": template, "versions": 0})
+        entry["versions"] += 1
+    return render(request, "letters/template_list.html", {"entries": list(latest.values())})
+
+
+@leader_required
+def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(LetterTemplate, pk=pk)
+    municipality = request.user.municipality
+    if request.method == "POST":
+        form = LetterTemplateForm(request.POST, municipality=municipality, language=template.language)
+        if form.is_valid():
+            try:
+                new = save_template_version(
+                    municipality=municipality,
+                    kind=template.kind,
+                    language=template.language,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    by=request.user,
+                )
+            except TemplateRefused as exc:
+                form.add_error("body", exc.messages[0])
+            else:
+                messages.success(
+                    request,
+                    _("Malen er lagret som versjon %(v)s. Brev som alt er laget, er uendret.")
+                    % {"v": new.version},
+                )
+                return redirect("letters:template-edit", pk=new.pk)
+    else:
+        form = LetterTemplateForm(
+            initial={"subject": template.subject, "body": template.body},
+            municipality=municipality,
+            language=template.language,
+        )
+    versions = (
+        LetterTemplate.objects.filter(kind=template.kind, language=template.language)
+        .select_related("created_by")
+        .annotate(letter_count=Count("letters"))
+        .order_by("-version")
+    )
+    latest = current_template(municipality, template.kind, template.language)
+    return render(
+        request,
+        "letters/template_edit.html",
+        {
+            "template": template,
+            "latest": latest,
+            "form": form,
+            "versions": versions,
+            "variables": sorted(TEMPLATE_VARIABLES.items()),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@leader_required
+def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The template (saved, or the unsaved text posted from the editor) as a
+    PDF, filled in with a made-up household."""
+    template = get_object_or_404(LetterTemplate, pk=pk)
+    subject, body = template.subject, template.body
+    if request.method == "POST":
+        subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
+    try:
+        data = preview_pdf(
+            template,
+            subject=subject,
+            body=body,
+            municipality=request.user.municipality,
+            language=template.language,
+            caseworker=request.user,
+        )
+    except TemplateRefused as exc:
+        return render(
+            request,
+            "letters/template_preview_error.html",
+            {"template": template, "error": exc.messages[0]},
+            status=400,
+        )
+    return _pdf_response(data, f"forhandsvisning-{template.kind}-{template.language}.pdf")
+
+
+# --- The summons wizard ----------------------------------------------------------
+
+
+def _chooser_households(request: HttpRequest, selected: set[int]) -> tuple[list[Household], bool]:
+    """Households to tick in step 1: the ones already chosen, else the ones
+    the filter finds (default: not yet assessed)."""
+    members = Prefetch("members", queryset=Person.objects.order_by("pk"))
+    queryset = Household.objects.prefetch_related(members).order_by("reference")
+    if selected and not request.GET.get("filter"):
+        households = list(queryset.filter(pk__in=selected)[: CHOOSER_LIMIT + 1])
+    else:
+        stage = request.GET.get("stage", PathwayStage.NOT_ASSESSED)
+        if stage in PathwayStage.values:
+            queryset = queryset.filter(pathway_stage=stage)
+        else:
+            queryset = queryset.exclude(pathway_stage__in=CLOSED_STAGES)
+        query = fold(request.GET.get("q", "").strip())
+        if query:
+            queryset = queryset.filter(search_text__contains=query)
+        households = list(queryset[: CHOOSER_LIMIT + 1])
+    return households[:CHOOSER_LIMIT], len(households) > CHOOSER_LIMIT
+
+
+def _selected_ids(values: list[str]) -> set[int]:
+    return {int(v) for v in values if v.isdigit()}
+
+
+@login_required
+@permission_required("tenants.add_letter", raise_exception=True)
+def summons_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        form = SummonsForm(request.POST, user=user)
+        if "back" not in request.POST and form.is_valid():
+            data = form.cleaned_data
+            ids = [h.pk for h in data["households"]]
+            caseworkers = list(data["caseworkers"])
+            options = {
+                "first": data["first"],
+                "minutes": data["slot_minutes"],
+                "opens": data["day_starts"],
+                "closes": data["day_ends"],
+            }
+            if "confirm" in request.POST:
+                try:
+                    batch = create_summons_batch(
+                        municipality=user.municipality,
+                        by=user,
+                        household_ids=ids,
+                        caseworkers=caseworkers,
+                        place=data["place"],
+                        letter_date=data["letter_date"],
+                        token=data["token"],
+                        **options,
+                    )
+                except DomainError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    messages.success(
+                        request,
+                        _("%(n)s husstander er innkalt. Brevene lages nå; følg med her eller gå videre.")
+                        % {"n": batch.letter_count},
+                    )
+                    return redirect("letters:batch-detail", pk=batch.pk)
+            else:
+                plan = plan_summons(households_for_summons(ids, user.municipality), caseworkers, **options)
+                return render(request, "letters/summons_confirm.html", {"form": form, "plan": plan})
+        selected = _selected_ids(request.POST.getlist("households"))
+    else:
+        selected = _selected_ids(request.GET.getlist("household"))
+        form = SummonsForm(user=user, initial={"households": sorted(selected)})
+    households, truncated = _chooser_households(request, selected)
+    return render(
+        request,
+        "letters/summons_new.html",
+        {
+            "form": form,
+            "households": households,
+            "selected": selected,
+            "truncated": truncated,
+            "limit": CHOOSER_LIMIT,
+            "stages": PathwayStage.choices,
+            "stage": request.GET.get("stage", PathwayStage.NOT_ASSESSED),
+            "q": request.GET.get("q", ""),
+            "from_list": bool(request.GET.getlist("household")) and not request.GET.get("filter"),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+# --- Batches and their jobs ----------------------------------------------------
+
+
+@login_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    batches = SummonsBatch.objects.select_related("job", "created_by").order_by("-created_at", "-id")
+    page = Paginator(batches, 25).get_page(request.GET.get("side"))
+    return render(request, "letters/batch_list.html", {"page": page})
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(
+        SummonsBatch.objects.select_related("job", "created_by").prefetch_related("caseworkers"), pk=pk
+    )
+    letters = Letter.objects.filter(batch_key=batch.batch_key)
+    counts = letters.aggregate(
+        total=Count("pk"),
+        rendered=Count("pk", filter=Q(status=LetterStatus.RENDERED)),
+        failed=Count("pk", filter=Q(status=LetterStatus.FAILED)),
+        pending=Count("pk", filter=Q(status=LetterStatus.PENDING)),
+    )
+    status = request.GET.get("status", "")
+    shown = letters.select_related("household", "meeting").order_by("pk")
+    if status in LetterStatus.values:
+        shown = shown.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(shown, LETTERS_PER_PAGE).get_page(request.GET.get("side"))
+    job = batch.job
+    running = bool(job and job.state in ("waiting", "running"))
+    context = {
+        "batch": batch,
+        "job": job,
+        "counts": counts,
+        "page": page,
+        "status": status,
+        "running": running,
+        "can_retry": bool(
+            job and not running and (counts["failed"] or counts["pending"] or not batch.print_file)
+        ),
+        "poll_url": f"{reverse('letters:batch-detail', args=[batch.pk])}?{request.GET.urlencode()}",
+    }
+    template = (
+        "letters/_batch_status.html" if request.headers.get("HX-Request") else "letters/batch_detail.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+@permission_required("tenants.add_letter", raise_exception=True)
+@require_POST
+def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(SummonsBatch, pk=pk)
+    try:
+        retry_batch(batch, by=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Jobben er startet igjen. Bare brevene som mangler, blir laget."))
+    return redirect("letters:batch-detail", pk=batch.pk)
+
+
+@login_required
+def batch_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The combined print file; logged like a letter download, since it holds
+    every letter of the batch."""
+    batch = get_object_or_404(SummonsBatch, pk=pk)
+    if not batch.print_file:
+        raise Http404
+    with batch.print_file.open("rb") as handle:
+        data = handle.read()
+    if sha256_hex(data) != batch.print_sha256:
+        raise Http404("The print file does not match its checksum")
+    PersonalDataAccess.objects.create(
+        municipality=batch.municipality,
+        user=request.user,
+        action=PersonalDataAccess.Action.DOWNLOAD_LETTER,
+        household=None,
+        object_repr=_("Utskriftsfil for innkallinger (%(n)s brev)") % {"n": batch.letter_count},
+    )
+    return _pdf_response(data, f"innkallinger-{batch.pk}.pdf")
+
+
+@login_required
+def letter_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stream the archived PDF after checking it is unchanged, and log who
+    downloaded it."""
+    letter = get_object_or_404(Letter.objects.select_related("household"), pk=pk)
+    if letter.status != LetterStatus.RENDERED or not letter.pdf:
+        raise Http404
+    with letter.pdf.open("rb") as handle:
+        data = handle.read()
+    if sha256_hex(data) != letter.sha256:
+        # The archive copy was altered on disk; never hand it out as the original.
+        raise Http404("The letter does not match its checksum")
+    PersonalDataAccess.objects.create(
+        municipality_id=letter.municipality_id,
+        user=request.user,
+        action=PersonalDataAccess.Action.DOWNLOAD_LETTER,
+        household=letter.household,
+        object_repr=str(letter)[:200],
+    )
+    return _pdf_response(data, f"brev-{letter.household.reference}-{letter.pk}.pdf")
