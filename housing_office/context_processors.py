@@ -4,6 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from .permissions import is_leader
+
 
 def office(request: HttpRequest) -> dict[str, Any]:
     """The user's municipality, for the layout's header and footer."""
@@ -11,5 +13,5 @@ def office(request: HttpRequest) -> dict[str, Any]:
     municipality = getattr(user, "municipality", None) if user and user.is_authenticated else None
     return {
         "current_municipality": municipality,
-        "is_leader": bool(user and user.is_authenticated and user.has_perm("housing_office.lead_office")),
+        "is_leader": bool(user and is_leader(user)),
     }

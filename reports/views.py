@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from housing_office.jobs import create_job, enqueue
 from housing_office.models import Job, JobState, Municipality, PersonalDataAccess
+from housing_office.permissions import leader_required
 
 from . import tasks
 from .charts import Series, bar_chart, hbar_chart, line_chart
@@ -29,19 +25,6 @@ from .forms import RegisterImportForm, ReportYearForm
 REPORT_KIND = "yearly_report"
 PREVIEW_KIND = "register_import_preview"
 IMPORT_KIND = "register_import"
-
-
-def leader_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged in, and allowed to lead the office; 403 otherwise."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.has_perm("housing_office.lead_office"):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _municipality(request: HttpRequest) -> Municipality:

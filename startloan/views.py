@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from housing_office.jobs import create_job, enqueue
+from housing_office.permissions import leader_required
 from housing_office.text import fold
 from tenants.models import Household
 
@@ -34,11 +35,6 @@ from .services import DomainError
 PAGE_SIZE = 50
 # The fields the assessment cannot do without.
 _NEEDED = ("purchase_price", "amount_applied", "monthly_net_income", "annual_gross_income", "term_years")
-
-
-def _require_leader(request: HttpRequest) -> None:
-    if not request.user.has_perm("housing_office.lead_office"):
-        raise PermissionDenied
 
 
 def _form_errors_from(form: Any, exc: DomainError | ValidationError) -> None:
@@ -366,10 +362,9 @@ def parameters_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@leader_required
 @require_POST
 def parameters_create(request: HttpRequest) -> HttpResponse:
-    _require_leader(request)
     form = NewYearForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Oppgi et år mellom 2000 og 2100."))
@@ -389,9 +384,8 @@ def parameters_create(request: HttpRequest) -> HttpResponse:
     return redirect("startloan:parameters-edit", year=year)
 
 
-@login_required
+@leader_required
 def parameters_edit(request: HttpRequest, year: int) -> HttpResponse:
-    _require_leader(request)
     parameters = get_object_or_404(LoanParameters, year=year)
     if request.method == "POST":
         form = ParametersForm(request.POST, instance=parameters)
