@@ -8,6 +8,8 @@ on the row whatever happens inside.
 
 from __future__ import annotations
 
+import datetime
+import importlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Job, JobState
 
@@ -59,19 +62,63 @@ def enqueue(task: Any, job: Job, *args: Any) -> None:
     """Send `task(job.pk, *args)` once the current transaction commits.
 
     If the broker cannot be reached the user's data is still saved: the job
-    stays waiting with a message saying so, and can be started again.
+    stays waiting with a message saying so, and can be started again
+    (`requeue`, the job page's button, `manage.py requeue_waiting_jobs`):
+    the task and its arguments are kept on the row for that.
     """
+    task_args = list(args)
+    Job.all_objects.filter(pk=job.pk).update(task_name=task.name, task_args=task_args, task_sent_at=None)
+    job.task_name, job.task_args, job.task_sent_at = task.name, task_args, None
 
     def send() -> None:
         try:
             task.apply_async(args=(job.pk, *args), retry=True, retry_policy={"max_retries": 2})
         except Exception:  # noqa: BLE001 - any broker fault leaves the job waiting
             logger.exception("Could not enqueue job %s", job.pk)
-            Job.all_objects.filter(pk=job.pk, state=JobState.WAITING).update(
-                message=_("Jobben venter: køsystemet svarer ikke akkurat nå. Den startes når det er tilbake.")
-            )
+            Job.all_objects.filter(pk=job.pk, state=JobState.WAITING).update(message=str(NOT_SENT_MESSAGE))
+        else:
+            Job.all_objects.filter(pk=job.pk).update(task_sent_at=timezone.now())
 
     transaction.on_commit(send)
+
+
+NOT_SENT_MESSAGE = gettext_lazy(
+    "Jobben venter: køsystemet svarer ikke akkurat nå. Den startes når det er tilbake."
+)
+# A waiting job may be started again by hand this long after it was made.
+RESTART_AFTER = datetime.timedelta(minutes=1)
+
+
+def can_requeue(job: Job, now: datetime.datetime | None = None) -> bool:
+    """A waiting job whose task never reached the broker, made more than
+    RESTART_AFTER ago: the user may start it again."""
+    now = now or timezone.now()
+    return (
+        job.state == JobState.WAITING
+        and bool(job.task_name)
+        and job.task_sent_at is None
+        and job.created_at <= now - RESTART_AFTER
+    )
+
+
+def requeue(job: Job) -> None:
+    """Send a waiting job's task again, with the arguments it was first
+    sent with. Tasks are idempotent, so a second copy does no harm."""
+    if job.state != JobState.WAITING or not job.task_name:
+        raise ValueError(f"Job {job.pk} is not waiting for a known task")
+    Job.all_objects.filter(pk=job.pk).update(message="")
+    enqueue(task_named(job.task_name), job, *job.task_args)
+
+
+def task_named(name: str) -> Any:
+    """The Celery task registered under `name`, importing its module first
+    (a web process has not necessarily loaded every tasks module)."""
+    from celery import current_app
+
+    module, _sep, _function = name.rpartition(".")
+    if module and name not in current_app.tasks:
+        importlib.import_module(module)
+    return current_app.tasks[name]
 
 
 def set_progress(job_id: int, done: int, total: int | None = None, message: str | None = None) -> None:
@@ -131,9 +178,11 @@ __all__: list[str] = [
     "JOB_TASK_OPTIONS",
     "TRANSIENT_ERRORS",
     "add_progress",
+    "can_requeue",
     "create_job",
     "enqueue",
     "job_result",
     "job_run",
+    "requeue",
     "set_progress",
 ]

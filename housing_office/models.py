@@ -142,6 +142,12 @@ class Job(MunicipalityOwned):
     started_at = models.DateTimeField(_("startet"), null=True, blank=True)
     finished_at = models.DateTimeField(_("avsluttet"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("forsøk"), default=0)
+    # The Celery task and its arguments after the job's id, written by
+    # `jobs.enqueue`, so that a job whose message never reached the broker
+    # (or was lost with it) can be sent again.
+    task_name = models.CharField(_("oppgave"), max_length=200, blank=True, default="", editable=False)
+    task_args = models.JSONField(_("oppgavens argumenter"), default=list, blank=True, editable=False)
+    task_sent_at = models.DateTimeField(_("sendt til køen"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("jobb")
@@ -157,6 +163,13 @@ class Job(MunicipalityOwned):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def restartable(self) -> bool:
+        """Waiting for a task that never reached the broker; see jobs.can_requeue."""
+        from .jobs import can_requeue
+
+        return can_requeue(self)
 
     @property
     def percent(self) -> int:

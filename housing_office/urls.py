@@ -21,6 +21,7 @@ urlpatterns = [
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("jobber/<int:pk>/", views.job_detail, name="job-detail"),
     path("jobber/<int:pk>/fil/", views.job_download, name="job-download"),
+    path("jobber/<int:pk>/start-pa-nytt/", views.job_restart, name="job-restart"),
     path("helse/", views.health, name="health"),
     path("husstander/", include("tenants.urls")),
     path("brev/", include("tenants.letter_urls")),
@@ -29,6 +30,8 @@ urlpatterns = [
     path("rapporter/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "housing_office.views.server_error"
 
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

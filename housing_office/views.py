@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import sys
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from tenants.caseload import caseload_for
 
+from .audit import household_for_job
+from .jobs import can_requeue, requeue
 from .models import Job, PersonalDataAccess
 
 
@@ -24,6 +31,26 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def job_restart(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a job whose task never reached the queue (the broker was down)
+    once more. The job page shows whether it got through this time."""
+    job = get_object_or_404(Job, pk=pk)
+    if can_requeue(job):
+        requeue(job)
+        messages.info(request, _("Jobben er sendt til køen på nytt."))
+    else:
+        messages.info(
+            request,
+            _(
+                "Jobben ble ikke startet på nytt: den er allerede sendt til køen, "
+                "er i gang eller ble nettopp laget."
+            ),
+        )
+    return redirect("job-detail", pk=job.pk)
+
+
+@login_required
 def job_download(request: HttpRequest, pk: int) -> FileResponse:
     """The job's result file, streamed through the app so that the download
     is scoped and logged (media files are never served directly)."""
@@ -34,6 +61,8 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
         municipality_id=job.municipality_id,
         user=request.user,
         action=PersonalDataAccess.Action.DOWNLOAD_REPORT,
+        # A file about one household goes into that household's innsynslogg.
+        household_id=household_for_job(job),
         object_repr=job.title[:200],
     )
     name = job.result_file.name.rsplit("/", 1)[-1]
@@ -49,3 +78,23 @@ def health(request: HttpRequest) -> JsonResponse:
     except Exception:  # noqa: BLE001 - any database fault means "not healthy"
         return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+# Faults of the database connection itself (a restart, a network cut), as
+# opposed to a bad query: the request may well succeed a moment later.
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a Norwegian page, rendered without the request's context
+    since the fault may be the database. A lost database connection answers
+    503 with Retry-After, so that proxies and people try again."""
+    exc = sys.exc_info()[1]
+    lost = isinstance(exc, DATABASE_UNAVAILABLE) or (
+        isinstance(exc, DatabaseError) and isinstance(exc.__cause__, DATABASE_UNAVAILABLE)
+    )
+    if lost:
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -50,7 +50,11 @@ class MoneyField(forms.DecimalField):
         value = super().to_python(_parse_number(value))
         if value is None:
             return None
-        return value.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+        try:
+            return value.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            # 1E28 and up cannot be rounded in Decimal's 28 digits: no amount anyone means.
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def prepare_value(self, value: Any) -> Any:
         # "3 000 000": readable, and typed back in the same way.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import audit_views, views
 
 app_name = "tenants"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("<int:pk>/endre/", views.household_edit, name="household-edit"),
     path("<int:pk>/fase/", views.household_stage, name="household-stage"),
     path("<int:pk>/notater/", views.journal_note_create, name="journal-note-create"),
+    path("<int:pk>/logg/", audit_views.household_audit, name="household-audit"),
+    path("<int:pk>/innsynslogg.csv", audit_views.household_access_log, name="household-access-log"),
     path("personer/<int:pk>/fodselsnummer/", views.person_national_id, name="person-national-id"),
     path("kandidater/", views.candidate_list, name="candidate-list"),
     path("lopet/", views.pathway_board, name="pathway-board"),

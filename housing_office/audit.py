@@ -1,0 +1,224 @@
+"""The audit trail: which models django-auditlog records, and the rules
+that keep the record append-only.
+
+Every create, change and delete made through a model's `save()`/`delete()`
+becomes an `auditlog.LogEntry` with the user (set per request by
+`housing_office.security.AuditlogMiddleware`), the time and the changed
+fields. National identity numbers are stored masked, as the lists show
+them; the folded search text is left out.
+
+Each entry carries the household it concerns in `additional_data`
+(`{"household_id": …, "municipality_id": …}`), so a household's trail finds
+the entries of its persons, tenancies, meetings, letters and applications
+even after one of them is deleted.
+
+`register()` runs from `HousingOfficeConfig.ready()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models.signals import pre_delete, pre_save
+
+# Fields every model has that only add noise to the trail.
+NOISE_FIELDS = ("updated_at",)
+
+
+class AppendOnlyError(PermissionDenied):
+    """An audit or access log row was about to be changed or deleted."""
+
+
+def _household_of(model_label: str) -> Callable[[Any], int | None]:
+    """How to find the household an instance of `model_label` concerns."""
+    if model_label == "tenants.household":
+        return lambda obj: obj.pk
+    if model_label == "dwellings.rentarrears":
+
+        def via_tenancy(obj: Any) -> int | None:
+            tenancy = obj._state.fields_cache.get("tenancy")
+            if tenancy is not None:
+                return tenancy.household_id
+            from dwellings.models import Tenancy
+
+            return (
+                Tenancy.all_objects.filter(pk=obj.tenancy_id).values_list("household_id", flat=True).first()
+            )
+
+        return via_tenancy
+    return lambda obj: getattr(obj, "household_id", None)
+
+
+# model label → options for auditlog.register (besides the noise fields).
+AUDITED: dict[str, dict[str, Any]] = {
+    "tenants.household": {"exclude_fields": ["search_text"]},
+    "tenants.person": {
+        "mask_fields": ["national_id"],
+        "mask_callable": "housing_office.audit.mask_national_id",
+    },
+    "tenants.journalnote": {},
+    "tenants.outreachmeeting": {},
+    # The letter's context is a copy of the household's data when the letter
+    # was made; its PDF, checksum and status are what the trail needs.
+    "tenants.letter": {"exclude_fields": ["context"]},
+    "tenants.lettertemplate": {},
+    "tenants.summonsbatch": {"exclude_fields": ["left_out"]},
+    "dwellings.dwelling": {},
+    "dwellings.tenancy": {},
+    "dwellings.rentarrears": {},
+    "dwellings.stockchange": {},
+    "startloan.startloanapplication": {},
+    "startloan.loanparameters": {},
+    "housing_office.municipality": {},
+    "housing_office.user": {"exclude_fields": ["password", "last_login"], "m2m_fields": {"groups"}},
+}
+
+
+def mask_national_id(value: str) -> str:
+    """The birth-date part kept, the personal part hidden, as the lists show
+    it. auditlog hands over "None" for a value that was not there."""
+    from .national_id import mask
+
+    return value if value in ("", "None") else mask(value)
+
+
+def _additional_data_for(label: str) -> Callable[[Any], dict[str, Any]]:
+    household_of = _household_of(label)
+    is_municipality = label == "housing_office.municipality"
+
+    def get_additional_data(self: Any) -> dict[str, Any]:
+        municipality_id = self.pk if is_municipality else getattr(self, "municipality_id", None)
+        if municipality_id is None and hasattr(self, "household_id"):
+            from tenants.models import Household
+
+            municipality_id = (
+                Household.all_objects.filter(pk=self.household_id)
+                .values_list("municipality_id", flat=True)
+                .first()
+            )
+        return {"household_id": household_of(self), "municipality_id": municipality_id}
+
+    return get_additional_data
+
+
+def register() -> None:
+    """Register the audited models with django-auditlog, and guard the logs."""
+    from auditlog.registry import auditlog
+
+    for label, options in AUDITED.items():
+        model = apps.get_model(label)
+        if auditlog.contains(model):
+            continue
+        # auditlog diffs a new row over all of `_meta.get_fields()`, reverse
+        # relations included, which would log "members: None" and the like.
+        reverse = [f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete]
+        options = {**options, "exclude_fields": [*options.get("exclude_fields", []), *NOISE_FIELDS, *reverse]}
+        # auditlog copies `get_additional_data()` onto each entry; the models
+        # do not define one, so it is given to them here, in one place.
+        if "get_additional_data" not in model.__dict__:
+            model.get_additional_data = _additional_data_for(label)
+        auditlog.register(model, **options)
+
+    from auditlog.models import LogEntry
+
+    from .models import PersonalDataAccess
+
+    for model in (LogEntry, PersonalDataAccess):
+        pre_save.connect(_refuse_change, sender=model, dispatch_uid=f"append_only_save_{model._meta.label}")
+        pre_delete.connect(
+            _refuse_delete, sender=model, dispatch_uid=f"append_only_delete_{model._meta.label}"
+        )
+    _register_admin()
+
+
+def _refuse_change(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    if not instance._state.adding:
+        raise AppendOnlyError(f"{sender._meta.label} rows are append-only; {instance.pk} cannot be changed")
+
+
+def _refuse_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    raise AppendOnlyError(f"{sender._meta.label} rows are append-only; {instance.pk} cannot be deleted")
+
+
+def _register_admin() -> None:
+    """The log in the admin: read-only, and only for installation-wide
+    superusers, since it spans every municipality. Leaders read their
+    households' trails on the household pages."""
+    from auditlog.admin import LogEntryAdmin
+    from auditlog.models import LogEntry
+    from django.contrib import admin
+
+    class AppendOnlyLogEntryAdmin(LogEntryAdmin):
+        def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+            return False
+
+        def has_view_permission(self, request: Any, obj: Any = None) -> bool:
+            return bool(request.user.is_superuser and not request.user.municipality_id)
+
+        def has_module_permission(self, request: Any) -> bool:
+            return self.has_view_permission(request)
+
+    if admin.site.is_registered(LogEntry):
+        admin.site.unregister(LogEntry)
+    admin.site.register(LogEntry, AppendOnlyLogEntryAdmin)
+
+
+def household_for_job(job: Any) -> int | None:
+    """The household a job's result file is about, if it is about one: a
+    job started for a household (`params["household_id"]`) or for a
+    start-loan application (`params["application_id"]`)."""
+    params = job.params or {}
+    if isinstance(params.get("household_id"), int):
+        return params["household_id"]
+    if isinstance(params.get("application_id"), int):
+        from startloan.models import StartLoanApplication
+
+        return (
+            StartLoanApplication.all_objects.filter(
+                pk=params["application_id"], municipality_id=job.municipality_id
+            )
+            .values_list("household_id", flat=True)
+            .first()
+        )
+    return None
+
+
+def log_bulk_created(objects: Iterable[models.Model], *, actor: Any = None) -> None:
+    """Record rows made with `bulk_create`, which sends no signals, as
+    auditlog would have recorded them one by one. One INSERT for all."""
+    from auditlog.cid import get_cid
+    from auditlog.context import auditlog_value
+    from auditlog.diff import model_instance_diff
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils.encoding import smart_str
+
+    try:
+        context = auditlog_value.get()
+    except LookupError:
+        context = {}
+    actor = actor or context.get("actor")
+    entries = []
+    for obj in objects:
+        changes = model_instance_diff(None, obj)
+        extra = obj.get_additional_data() if hasattr(obj, "get_additional_data") else None
+        entries.append(
+            LogEntry(
+                content_type=ContentType.objects.get_for_model(obj),
+                object_pk=smart_str(obj.pk),
+                object_id=obj.pk,
+                object_repr=smart_str(obj)[:5000],
+                action=LogEntry.Action.CREATE,
+                changes=changes,
+                actor=actor,
+                actor_email=getattr(actor, "email", None),
+                remote_addr=context.get("remote_addr"),
+                cid=get_cid(),
+                additional_data=extra,
+            )
+        )
+    LogEntry.objects.bulk_create(entries)
