@@ -43,39 +43,37 @@ EXIT_STAGES: dict[str, str] = {
     EndReason.PRIVATE_RENTAL: PathwayStage.PRIVATE_RENTAL,
 }
 
-# Constraint name → the message the user sees when the database, rather
-# than the checks below, catches the problem (two caseworkers at once).
-_CONSTRAINT_MESSAGES: dict[str, tuple[str | None, Any]] = {
-    "tenancy_one_running_per_dwelling": (
-        "dwelling",
-        gettext_lazy("Boligen har allerede et løpende leieforhold."),
-    ),
-    "tenancy_one_running_per_household": (
-        "household",
-        gettext_lazy("Husstanden har allerede et løpende leieforhold."),
-    ),
-    "tenancy_end_not_before_start": ("end_date", gettext_lazy("Sluttdatoen kan ikke være før startdatoen.")),
-    "tenancy_end_reason_iff_ended": (
-        "end_reason",
-        gettext_lazy("Et avsluttet leieforhold må ha en årsak, og bare det."),
-    ),
-    "tenancy_rent_not_negative": ("monthly_rent", gettext_lazy("Husleien kan ikke være negativ.")),
-    "stock_change_once_per_kind": (None, gettext_lazy("Denne endringen er allerede registrert for boligen.")),
-    "stock_change_price_not_negative": ("price", gettext_lazy("Prisen kan ikke være negativ.")),
-    "dwelling_disposed_not_before_acquired": (
-        "date",
-        gettext_lazy("Salgsdatoen kan ikke være før anskaffelsesdatoen."),
-    ),
-    "arrears_amount_positive": ("amount", gettext_lazy("Beløpet må være større enn null.")),
-    "arrears_settled_not_before_due": (
-        "settled_on",
-        gettext_lazy("Oppgjørsdatoen kan ikke være før forfallsdatoen."),
-    ),
-    "dwelling_reference_unique_per_municipality": (
-        "reference",
-        gettext_lazy("Det finnes allerede en bolig med denne referansen."),
-    ),
+# Constraint name → the form field its message belongs to. The message is
+# the constraint's own `violation_error_message` on the model, so the
+# database and the checks below speak with one voice.
+_CONSTRAINT_FIELDS: dict[str, str | None] = {
+    "tenancy_one_running_per_dwelling": "dwelling",
+    "tenancy_one_running_per_household": "household",
+    "tenancy_end_not_before_start": "end_date",
+    "tenancy_end_reason_iff_ended": "end_reason",
+    "tenancy_rent_not_negative": "monthly_rent",
+    "stock_change_once_per_kind": None,
+    "stock_change_price_not_negative": "price",
+    "dwelling_disposed_not_before_acquired": "date",
+    "arrears_amount_positive": "amount",
+    "arrears_settled_not_before_due": "settled_on",
+    "dwelling_reference_unique_per_municipality": "reference",
 }
+# For constraints whose model gives no message of its own.
+_FALLBACK_MESSAGES: dict[str, Any] = {
+    "stock_change_once_per_kind": gettext_lazy("Denne endringen er allerede registrert for boligen."),
+}
+
+
+def _constraint_message(name: str) -> Any:
+    for model in (Dwelling, Tenancy, RentArrears, StockChange):
+        for constraint in model._meta.constraints:
+            if constraint.name == name and constraint.violation_error_message != (
+                constraint.default_violation_error_message
+            ):
+                return constraint.violation_error_message
+    return _FALLBACK_MESSAGES.get(name)
+
 
 # SQLite names the columns of a failed unique index, not the constraint.
 _SQLITE_UNIQUE_COLUMNS = {
@@ -113,8 +111,9 @@ def constraint_errors() -> Iterator[None]:
         for columns, name in _SQLITE_UNIQUE_COLUMNS.items():
             if text.endswith(columns):
                 text = name
-        for name, (field, message) in _CONSTRAINT_MESSAGES.items():
-            if name in text:
+        for name, field in _CONSTRAINT_FIELDS.items():
+            message = _constraint_message(name)
+            if name in text and message:
                 raise RuleError(str(message), field) from exc
         raise RuleError(_("Lagringen ble avvist av databasen. Kontroller opplysningene.")) from exc
 

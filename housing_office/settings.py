@@ -8,6 +8,7 @@ their environment.
 from __future__ import annotations
 
 import datetime
+import warnings
 from pathlib import Path
 
 import environ
@@ -147,6 +148,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+# Without `collectstatic` (demo, tests) WhiteNoise serves from the finders and
+# the missing STATIC_ROOT is expected.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
