@@ -19,6 +19,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from housing_office.audit import log_bulk_created
 from housing_office.jobs import create_job, enqueue
 from housing_office.models import Job, JobState, Municipality
 
@@ -270,7 +271,7 @@ def create_summons_batch(
     # The batch is new in this transaction, so no letter of it can exist yet;
     # the (household, batch_key) constraint stands guard all the same.
     Letter.all_objects.bulk_create(letters)
-    OutreachMeeting.all_objects.bulk_create(
+    meetings = OutreachMeeting.all_objects.bulk_create(
         [
             OutreachMeeting(
                 municipality=municipality,
@@ -285,6 +286,8 @@ def create_summons_batch(
             for slot, letter in zip(plan.slots, letters, strict=True)
         ]
     )
+    # bulk_create sends no signals: record the new rows in the audit trail.
+    log_bulk_created([*letters, *meetings], actor=by)
     for slot in plan.slots:
         # Only a household not yet assessed moves; one further along the
         # pathway keeps its stage (a new meeting does not set it back).

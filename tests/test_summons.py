@@ -573,3 +573,23 @@ def test_batch_pages_run_a_constant_number_of_queries(caseworker_client, casewor
     }
     assert counts[(small.pk, False)] == counts[(big.pk, False)] <= 15
     assert counts[(small.pk, True)] == counts[(big.pk, True)] <= 15
+
+
+def test_summons_rows_reach_the_audit_trail(
+    municipality, caseworker_user, django_capture_on_commit_callbacks
+):
+    """The wizard writes its letters and meetings in bulk; they are audited all the same."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    [household] = households(municipality, 1)
+    summon(municipality, caseworker_user, [household], django_capture_on_commit_callbacks)
+    letter = Letter.all_objects.get(household=household)
+    meeting = OutreachMeeting.all_objects.get(household=household)
+    for obj in (letter, meeting):
+        entry = LogEntry.objects.get(
+            content_type=ContentType.objects.get_for_model(obj),
+            object_pk=str(obj.pk),
+            action=LogEntry.Action.CREATE,
+        )
+        assert entry.actor == caseworker_user
