@@ -195,3 +195,25 @@ class StartLoanApplicationFactory(factory.django.DjangoModelFactory):
     amount_applied = Decimal("2500000")
     monthly_net_income = Decimal("38000")
     annual_gross_income = Decimal("620000")
+
+
+def household_with_members(municipality, *, adults: int = 1, children: int = 0, **kwargs) -> Household:
+    """A household with a named main person and anonymous further adults and children."""
+    household = HouseholdFactory(municipality=municipality, **kwargs)
+    PersonFactory(household=household, role=PersonRole.MAIN)
+    for _ in range(adults - 1):
+        PersonFactory(household=household, role=PersonRole.ADULT, first_name="", last_name="")
+    for _ in range(children):
+        PersonFactory(household=household, role=PersonRole.CHILD, first_name="", last_name="")
+    return household
+
+
+def tenancy_of(household, dwelling, start, end=None, reason="") -> Tenancy:
+    return TenancyFactory(
+        household=household,
+        dwelling=dwelling,
+        municipality=household.municipality,
+        start_date=start,
+        end_date=end,
+        end_reason=reason,
+    )

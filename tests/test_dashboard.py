@@ -14,34 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dwellings.models import DwellingCategory, EndReason
-from tenants.models import MeetingStatus, PathwayStage, PersonRole
+from tenants.models import MeetingStatus, PathwayStage
 
 from . import factories
+from .factories import household_with_members as household
+from .factories import tenancy_of as tenancy
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
 THIS_YEAR = timezone.localdate().year
 LAST_YEAR = THIS_YEAR - 1
-
-
-def household(municipality, children: int = 0, **kwargs):
-    h = factories.HouseholdFactory(municipality=municipality, **kwargs)
-    factories.PersonFactory(household=h, role=PersonRole.MAIN)
-    for _ in range(children):
-        factories.PersonFactory(household=h, role=PersonRole.CHILD, first_name="", last_name="")
-    return h
-
-
-def tenancy(h, dwelling, start, end=None, reason=""):
-    return factories.TenancyFactory(
-        household=h,
-        dwelling=dwelling,
-        municipality=h.municipality,
-        start_date=start,
-        end_date=end,
-        end_reason=reason,
-    )
 
 
 @pytest.fixture

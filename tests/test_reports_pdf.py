@@ -14,9 +14,10 @@ from dwellings.models import DwellingCategory, EndReason, Ownership
 from housing_office.jobs import create_job
 from housing_office.models import Job, JobState, PersonalDataAccess
 from reports.yearly_report import render_yearly_report, report_context
-from tenants.models import PersonRole
 
 from . import factories
+from .factories import household_with_members as household
+from .factories import tenancy_of as tenancy
 
 pytestmark = pytest.mark.django_db
 
@@ -42,25 +43,6 @@ def row(text: str, label: str) -> list[str]:
         if line.strip().startswith(label):
             return re.findall(r"–|\d+(?:[ \u00a0]\d{3})*(?:,\d)?", line.strip()[len(label) :])
     raise AssertionError(f"{label!r} not in the report")
-
-
-def household(municipality, children: int = 0):
-    h = factories.HouseholdFactory(municipality=municipality)
-    factories.PersonFactory(household=h, role=PersonRole.MAIN)
-    for _ in range(children):
-        factories.PersonFactory(household=h, role=PersonRole.CHILD, first_name="", last_name="")
-    return h
-
-
-def tenancy(h, dwelling, start, end=None, reason=""):
-    return factories.TenancyFactory(
-        household=h,
-        dwelling=dwelling,
-        municipality=h.municipality,
-        start_date=start,
-        end_date=end,
-        end_reason=reason,
-    )
 
 
 @pytest.fixture

@@ -15,35 +15,16 @@ from dwellings.models import DwellingCategory, EndReason, Ownership, StockChange
 from reports.kostra import dwelling_stock, kostra_figures
 from reports.throughput import FIGURE_KEYS, throughput_figures, throughput_series
 from startloan.models import ApplicationStatus
-from tenants.models import LetterKind, LetterStatus, MeetingStatus, PersonRole
+from tenants.models import LetterKind, LetterStatus, MeetingStatus
 
 from . import factories
+from .factories import household_with_members as household
+from .factories import tenancy_of as tenancy
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
 OSLO = timezone.get_default_timezone()
-
-
-def household(municipality, adults: int = 1, children: int = 0, **kwargs):
-    h = factories.HouseholdFactory(municipality=municipality, **kwargs)
-    factories.PersonFactory(household=h, role=PersonRole.MAIN)
-    for _ in range(adults - 1):
-        factories.PersonFactory(household=h, role=PersonRole.ADULT, first_name="", last_name="")
-    for _ in range(children):
-        factories.PersonFactory(household=h, role=PersonRole.CHILD, first_name="", last_name="")
-    return h
-
-
-def tenancy(h, dwelling, start, end=None, reason=""):
-    return factories.TenancyFactory(
-        household=h,
-        dwelling=dwelling,
-        municipality=h.municipality,
-        start_date=start,
-        end_date=end,
-        end_reason=reason,
-    )
 
 
 def dwelling(municipality, **kwargs):
