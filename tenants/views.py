@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from dwellings.models import RentArrears
+from housing_office.permissions import is_leader
 
 from .candidates import candidate_for, candidate_queryset
 from .filters import MINE, NONE, HouseholdFilter, caseworker_choices
@@ -315,9 +316,8 @@ def journal_note_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def candidate_list(request: HttpRequest) -> HttpResponse:
     municipality = request.user.municipality
-    is_leader = request.user.has_perm("housing_office.lead_office")
     settings_form = None
-    if is_leader and municipality is not None:
+    if is_leader(request.user) and municipality is not None:
         settings_form = CandidateSettingsForm(request.POST or None, instance=municipality, prefix="settings")
     if request.method == "POST":
         if settings_form is None:
