@@ -138,19 +138,22 @@ def test_child_without_birth_date_gets_the_highest_rate():
     assert guideline_2024().monthly_total(household) == D("7850") + D("5150")
 
 
+# The family of the worked examples: living costs below the guideline rate.
+WORKED_FAMILY = aff.Inputs(
+    household=FAMILY,
+    purchase_price=D("3000000"),
+    amount_applied=D("2500000"),
+    monthly_net_income=D("55000"),
+    annual_gross_income=D("850000"),
+    monthly_living_costs=D("15000"),
+    monthly_fixed_costs=D("3000"),
+    monthly_housing_costs=D("4000"),
+    equity=D("50000"),
+)
+
+
 def test_guideline_rate_is_a_floor_under_actual_living_costs():
-    inputs = aff.Inputs(
-        household=FAMILY,
-        purchase_price=D("3000000"),
-        amount_applied=D("2500000"),
-        monthly_net_income=D("55000"),
-        annual_gross_income=D("850000"),
-        monthly_living_costs=D("15000"),
-        monthly_fixed_costs=D("3000"),
-        monthly_housing_costs=D("4000"),
-        equity=D("50000"),
-    )
-    a = aff.assess(inputs, params())
+    a = aff.assess(WORKED_FAMILY, params())
     assert a.living_costs_guideline == D("20900")
     assert a.living_costs_used == D("20900")
     assert a.guideline_floor_applied
@@ -160,18 +163,7 @@ def test_guideline_rate_is_a_floor_under_actual_living_costs():
 
 
 def test_worked_example_passes_the_stress_test():
-    inputs = aff.Inputs(
-        household=FAMILY,
-        purchase_price=D("3000000"),
-        amount_applied=D("2500000"),
-        monthly_net_income=D("55000"),
-        annual_gross_income=D("850000"),
-        monthly_living_costs=D("15000"),
-        monthly_fixed_costs=D("3000"),
-        monthly_housing_costs=D("4000"),
-        equity=D("50000"),
-    )
-    a = aff.assess(inputs, params())
+    a = aff.assess(WORKED_FAMILY, params())
     assert a.stress_rate == D("0.07")
     assert a.loan_rate == D("0.0489")
     # 2,500,000 at 7 % over 30 years: 16,632.56 + 30 in fee.
@@ -272,8 +264,9 @@ def test_snapshot_is_json_ready():
         monthly_net_income=D("55000"),
         annual_gross_income=D("850000"),
     )
-    data = json.loads(json.dumps(aff.assess(inputs, params()).as_dict()))
-    assert data["max_loan"] == str(aff.assess(inputs, params()).max_loan)
+    assessment = aff.assess(inputs, params())
+    data = json.loads(json.dumps(assessment.as_dict()))
+    assert data["max_loan"] == str(assessment.max_loan)
     assert data["findings"][0]["level"] == "ok"
 
 
