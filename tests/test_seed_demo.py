@@ -1,10 +1,9 @@
-"""`manage.py seed_demo`: the demo municipality (DESIGN §5.1)."""
+"""`manage.py seed_demo`: the demo municipality."""
 
 from __future__ import annotations
 
 import datetime
 import io
-import types
 from collections import defaultdict
 
 import pytest
@@ -14,15 +13,17 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from demo import casework
+from demo.seed import seed_demo
 from dwellings.models import Dwelling, DwellingCategory, EndReason, RentArrears, StockChange, Tenancy
-from housing_office import demo
 from housing_office.models import Municipality, User
 from housing_office.national_id import is_valid
 from housing_office.roles import CASEWORKER, LEADER
-from startloan.models import ApplicationStatus, ApplicationStatusChange, StartLoanApplication
+from startloan.models import ApplicationStatus, ApplicationStatusChange, LoanParameters, StartLoanApplication
 from tenants.models import (
     Household,
     JournalNote,
+    LetterTemplate,
     MeetingStatus,
     OutreachMeeting,
     PathwayStage,
@@ -355,27 +356,23 @@ def test_unknown_municipality_gets_a_plausible_stand_in_and_its_own_users(seeded
     assert all(len(c) == 4 and c.isdigit() for c in codes)
 
 
-def test_hooks_of_other_modules_are_called_when_they_exist(db, monkeypatch):
-    called = []
-    module = types.ModuleType("demo_hook_module")
-    module.ensure_things = lambda municipality: called.append(municipality.number)
-    monkeypatch.setitem(__import__("sys").modules, "demo_hook_module", module)
-    monkeypatch.setattr(
-        demo,
-        "HOOKS",
-        (
-            ("demo_hook_module", "ensure_things"),
-            ("no_such_module_here", "f"),
-            ("demo_hook_module", "missing"),
-        ),
-    )
-    result = demo.seed_demo(households=20)
-    assert called == ["3807"]
-    assert result.hooks == ["demo_hook_module.ensure_things"]
+def test_letter_templates_and_loan_parameters_are_ready_even_when_nothing_is_added(seeded, skien):
+    # The summons letter and the loan assessment work at once, without a
+    # first visit to the letter or loan pages.
+    assert LetterTemplate.objects.filter(municipality=skien).exists()
+    assert LoanParameters.objects.filter(municipality=skien, year=timezone.localdate().year).exists()
+    assert "Kjørte tenants.letters.ensure_default_templates." in seeded
+    assert "Kjørte startloan.services.ensure_default_parameters." in seeded
+    LetterTemplate.all_objects.filter(municipality=skien).delete()
+    LoanParameters.all_objects.filter(municipality=skien).delete()
+    output = seed()
+    assert "har allerede husstander" in output
+    assert LetterTemplate.objects.filter(municipality=skien).exists()
+    assert LoanParameters.objects.filter(municipality=skien, year=timezone.localdate().year).exists()
 
 
 def test_default_size_looks_like_a_municipality(db):
-    result = demo.seed_demo()
+    result = seed_demo()
     skien = result.municipality
     assert Household.objects.filter(municipality=skien).count() == 300
     assert Dwelling.objects.filter(municipality=skien).count() == 255
@@ -395,17 +392,17 @@ def test_default_size_looks_like_a_municipality(db):
 
 
 def test_a_failure_half_way_leaves_nothing_behind(db, monkeypatch):
-    def explode(self, households):
+    def explode(ctx, households):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(demo._Generator, "plan_history", explode)
+    monkeypatch.setattr(casework, "plan_history", explode)
     with pytest.raises(RuntimeError):
         seed()
     assert all(n == 0 for n in counts().values()), counts()
 
 
 def test_help_is_in_norwegian():
-    from housing_office.management.commands.seed_demo import Command
+    from demo.management.commands.seed_demo import Command
 
     text = Command().create_parser("manage.py", "seed_demo").format_help()
     assert "Kommunenummer med fire siffer" in text and "Antall husstander" in text

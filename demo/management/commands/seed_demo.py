@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: a realistic demo municipality and its users (DESIGN §5.1)."""
+"""`manage.py seed_demo`: a realistic demo municipality and its users."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from dwellings.models import EndReason
-from housing_office.demo import (
+from demo.seed import (
     DEFAULT_HOUSEHOLDS,
     DEFAULT_MUNICIPALITY,
     DEFAULT_PASSWORD,
@@ -19,6 +18,7 @@ from housing_office.demo import (
     DemoResult,
     seed_demo,
 )
+from dwellings.models import EndReason
 
 
 class Command(BaseCommand):
@@ -119,8 +119,8 @@ class Command(BaseCommand):
                     % {"office": office}
                 )
             )
-        for hook in result.hooks:
-            write(_("  Kjørte %(hook)s.") % {"hook": hook})
+        for ensured in result.defaults_ensured:
+            write(_("  Kjørte %(hook)s.") % {"hook": ensured})
         write(_("Ferdig på %(seconds).1f sekunder.") % {"seconds": seconds})
         write("")
         write(_("Logg inn på %(url)s med:") % {"url": DEMO_URL})

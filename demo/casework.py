@@ -1,0 +1,399 @@
+"""Casework along each household's history: pathway stage changes,
+outreach meetings, journal notes and rent arrears.
+
+The pathway fits how the tenancy ended: bought -> `bought_home`, private
+rental -> `private_rental`. Meetings take fixed slots in office hours, so a
+caseworker is never booked twice at once; the demo caseworker gets a few
+meetings in the coming weeks so that the calendar has something in it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.utils import timezone
+
+from dwellings.models import RentArrears
+from housing_office.models import User
+from tenants.models import JournalNote, MeetingStatus, OutreachMeeting, PathwayStageChange
+
+from . import loans
+from .helpers import DAY, add_months, at, between, weekday_after, weekday_before, weighted, workday_near
+from .plan import CARE, EMERGENCY, GENERAL, Context, HouseholdPlan, R, S, TenancyPlan
+
+# ---------------------------------------------------------------------------
+# Norwegian texts for the history.
+
+STAGE_REASONS: dict[str, tuple[str, ...]] = {
+    S.SUMMONED: (
+        "Innkalt til kartleggingssamtale om boligsituasjonen.",
+        "Sendt skriftlig innkalling til kartleggingssamtale.",
+    ),
+    S.MAPPED: ("Kartleggingssamtale gjennomført.", "Kartleggingssamtale gjennomført; referat i journalen."),
+    S.GUIDANCE: (
+        "Avtalt oppfølging med budsjett og økonomisk veiledning.",
+        "Husstanden ønsker å eie på sikt; følges opp med veiledning.",
+    ),
+    S.APPLYING_LOAN: ("Søknad om startlån er mottatt.", "Har sendt søknad om startlån i Startskudd."),
+    S.LOAN_GRANTED: ("Startlån innvilget; finansieringsbevis sendt.", "Vedtak om startlån er fattet."),
+    S.BOUGHT_HOME: (
+        "Husstanden har kjøpt egen bolig og sagt opp leiekontrakten.",
+        "Kjøpt egen bolig; overtakelse avtalt.",
+    ),
+    S.PRIVATE_RENTAL: (
+        "Husstanden har flyttet til privat leid bolig.",
+        "Har fått privat leiekontrakt og sagt opp den kommunale boligen.",
+    ),
+}
+SUMMONED_LONG_STAY = (
+    "Botid over tre år; sendt skriftlig innkalling til kartleggingssamtale.",
+    "Kandidat fra botidslisten; innkalling sendt.",
+)
+NOT_RELEVANT_REASONS = {
+    "care": "Bor i omsorgsbolig; leie til eie er ikke aktuelt.",
+    "emergency": "Midlertidig plassert i akuttbolig; vurderes når varig bolig er på plass.",
+    "income": "Lav og usikker inntekt; kjøp er ikke aktuelt nå. Ny vurdering om ett år.",
+    R.DECEASED: "Leieforholdet er avsluttet etter dødsfall.",
+    R.CARE_INSTITUTION: "Leietaker har flyttet til institusjon.",
+    R.EVICTION: "Leieforholdet er avsluttet ved utkastelse.",
+    R.MOVED_AWAY: "Husstanden har flyttet fra kommunen.",
+    R.OTHER: "Leieforholdet er avsluttet.",
+}
+HELD_NOTES: dict[str, tuple[tuple[str, str], ...]] = {
+    "buy": (
+        (
+            "Gikk gjennom boligsituasjon, inntekt og gjeld. Husstanden har fast inntekt og ønsker å "
+            "kjøpe egen bolig. Informert om startlån, etableringstilskudd og bostøtte.",
+            "Husstanden henter lånetilsagn i banken; vi vurderer startlån som toppfinansiering.",
+        ),
+        (
+            "Kartla økonomi og ønsker. Familien trives i området og vil eie på sikt. Gikk gjennom hva "
+            "som trengs til en søknad om startlån.",
+            "Sender oversikt over dokumentasjon: lønnsslipper, skattemelding og gjeldsoversikt.",
+        ),
+    ),
+    "private": (
+        (
+            "Husstanden vil heller leie privat nær jobb og skole. Informert om depositumsgaranti fra NAV "
+            "og bostøtte.",
+            "Følger opp når de har funnet bolig; leieforholdet avsluttes etter avtale.",
+        ),
+    ),
+    "guidance": (
+        (
+            "Kartla økonomien. Husstanden har betalingsanmerkning som må ryddes opp før en lånesøknad.",
+            "Henvist til økonomisk rådgivning i NAV; ny samtale om tre måneder.",
+        ),
+        (
+            "Husstanden ønsker å eie, men inntekten er ikke stabil ennå. Satte opp budsjett sammen.",
+            "Ny samtale når arbeidskontrakten er forlenget.",
+        ),
+    ),
+    "stay": (
+        (
+            "Husstanden har lav og usikker inntekt og ønsker å bli boende. Kjøp er ikke aktuelt nå.",
+            "Ny vurdering om ett år.",
+        ),
+    ),
+}
+NO_SHOW_NOTE = ("Husstanden møtte ikke og svarte ikke på telefon.", "Sender ny innkalling.")
+CANCELLED_NOTE = ("Avlyst etter ønske fra leietaker (sykdom).", "Ny tid avtales på telefon.")
+JOURNAL_TEXTS = (
+    "Ringte leietaker og avtalte tid for samtale.",
+    "Mottatt lønnsslipper og skattemelding på e-post.",
+    "Leietaker har fått fast jobb og vil se på muligheten for kjøp.",
+    "Bestilt tolk til neste samtale.",
+    "Snakket med NAV-veileder om bostøtte og økonomisk rådgivning.",
+    "Leietaker ringte om vedlikehold på badet; sendt videre til eiendomsforvaltningen.",
+    "Gikk gjennom budsjett for et mulig kjøp; husstanden sparer til egenkapital.",
+    "Leietaker ønsker større bolig; står på liste for bytte.",
+)
+ARREARS_NOTE = "Purret på husleierestanse; avtalt nedbetalingsplan."
+
+HELD_AT_HOME_SHARE = 0.1
+# A meeting takes one of these slots (local time), so a caseworker's day
+# never holds two meetings at once.
+MEETING_SLOTS = ((8, 30), (9, 30), (10, 30), (12, 30), (13, 30), (14, 30))
+
+
+def _stage_path(ctx: Context, rng: random.Random, h: HouseholdPlan) -> list[str]:
+    fate = h.fate
+    if fate == R.BOUGHT_OWN_HOME:
+        loan = [S.APPLYING_LOAN, S.LOAN_GRANTED] if rng.random() < 0.75 else []
+        return [S.SUMMONED, S.MAPPED, S.GUIDANCE, *loan, S.BOUGHT_HOME]
+    if fate == R.PRIVATE_RENTAL:
+        return [S.SUMMONED, S.MAPPED] + ([S.GUIDANCE] if rng.random() < 0.5 else []) + [S.PRIVATE_RENTAL]
+    if fate == "applicant":
+        return [S.GUIDANCE, S.APPLYING_LOAN] + ([S.LOAN_GRANTED] if rng.random() < 0.4 else [])
+    if fate != "current":
+        before = rng.choice(([], [], [S.SUMMONED], [S.SUMMONED, S.MAPPED]))
+        return [*before, S.NOT_RELEVANT]
+    current = h.current
+    assert current is not None
+    category = current.dwelling.category
+    if category == CARE:
+        return [S.NOT_RELEVANT] if rng.random() < 0.8 else []
+    if category == EMERGENCY:
+        return [S.NOT_RELEVANT] if rng.random() < 0.4 else []
+    years = (ctx.today - h.tenancies[0].start).days / 365.25
+    if years < 0.25:
+        return []
+    if years < 1:
+        weights = ((S.NOT_ASSESSED, 70), (S.SUMMONED, 15), (S.MAPPED, 15))
+    elif years < 3:
+        weights = (
+            (S.NOT_ASSESSED, 35),
+            (S.SUMMONED, 20),
+            (S.MAPPED, 20),
+            (S.GUIDANCE, 15),
+            (S.NOT_RELEVANT, 10),
+        )
+    else:
+        weights = (
+            (S.NOT_ASSESSED, 12),
+            (S.SUMMONED, 15),
+            (S.MAPPED, 15),
+            (S.GUIDANCE, 20),
+            (S.APPLYING_LOAN, 12),
+            (S.LOAN_GRANTED, 8),
+            (S.NOT_RELEVANT, 18),
+        )
+    goal = weighted(rng, weights)
+    line = [S.SUMMONED, S.MAPPED, S.GUIDANCE, S.APPLYING_LOAN, S.LOAN_GRANTED]
+    if goal == S.NOT_ASSESSED:
+        return []
+    if goal == S.NOT_RELEVANT:
+        return [S.SUMMONED, S.MAPPED, S.NOT_RELEVANT]
+    return line[: line.index(goal) + 1]
+
+
+def _stage_days(ctx: Context, rng: random.Random, h: HouseholdPlan, path: list[str]) -> list[datetime.date]:
+    """One date per change, in order, inside the household's history."""
+    if not path:
+        return []
+    begin = h.tenancies[0].start + 30 * DAY if h.tenancies else h.registered
+    if h.fate == "current" or h.fate == "applicant":
+        last = ctx.today - (rng.randint(3, 30) if path[-1] == S.SUMMONED else rng.randint(2, 120)) * DAY
+        first = max(begin, ctx.today - rng.randint(200, 900) * DAY)
+    else:
+        assert h.exit_date is not None
+        last = min(h.exit_date, ctx.today)
+        first = max(begin, last - rng.randint(300, 1100) * DAY)
+    first = min(first, last)
+    if len(path) == 1:
+        return [last]
+    span = (last - first).days
+    days = sorted(first + datetime.timedelta(days=int(span * k / (len(path) - 1))) for k in range(len(path)))
+    return days
+
+
+def _free_slot(ctx: Context, user: User, day: datetime.date, forward: bool) -> tuple[datetime.date, int, int]:
+    step = DAY if forward else -DAY
+    if not forward:
+        day = workday_near(ctx.slot_rng, day, ctx.today)
+    for _attempt in range(60):
+        day = weekday_after(day) if forward else weekday_before(day)
+        taken = ctx.busy[(user.pk, day)]
+        free = [slot for slot in MEETING_SLOTS if slot not in taken]
+        if free:
+            slot = ctx.slot_rng.choice(free)
+            taken.add(slot)
+            return day, slot[0], slot[1]
+        day += step
+    return day, 15, 0
+
+
+def _meeting(
+    ctx: Context,
+    rng: random.Random,
+    h: HouseholdPlan,
+    user: User,
+    day: datetime.date,
+    status: str,
+    notes: tuple[str, str] = ("", ""),
+    forward: bool = False,
+) -> datetime.datetime:
+    day, hour, minute = _free_slot(ctx, user, day, forward)
+    starts = at(day, hour, minute)
+    current = h.current
+    place = f"Boligkontoret, {ctx.visiting}"
+    if status == MeetingStatus.HELD and current is not None and rng.random() < HELD_AT_HOME_SHARE:
+        place = f"Hjemmebesøk, {current.dwelling.address}"
+    assert h.row is not None
+    ctx.meetings.append(
+        OutreachMeeting(
+            municipality=ctx.office,
+            household=h.row,
+            caseworker=user,
+            starts_at=starts,
+            duration_minutes=rng.choice((45, 45, 60)),
+            place=place,
+            status=status,
+            outcome_notes=notes[0],
+            next_steps=notes[1],
+            created_at=min(starts - rng.randint(7, 21) * DAY, timezone.now()),
+        )
+    )
+    return starts
+
+
+def _note(ctx: Context, h: HouseholdPlan, user: User, when: datetime.datetime, text: str) -> None:
+    assert h.row is not None
+    ctx.notes.append(
+        JournalNote(municipality=ctx.office, household=h.row, author=user, text=text, created_at=when)
+    )
+
+
+def plan_history(ctx: Context, households: list[HouseholdPlan]) -> None:
+    rng = ctx.rng("history")
+    caseworkers = ctx.staff.caseworkers
+    for h in households:
+        assert h.row is not None
+        user = h.row.caseworker or caseworkers[0]
+        path = _stage_path(ctx, rng, h)
+        days = _stage_days(ctx, rng, h, path)
+        stage = S.NOT_ASSESSED.value
+        stamp: datetime.datetime | None = None
+        summoned_at: datetime.datetime | None = None
+        loan_days: dict[str, datetime.date] = {}
+        for to_stage, day in zip(path, days, strict=True):
+            if to_stage == S.MAPPED:
+                if summoned_at is not None and rng.random() < 0.25:
+                    status, note = (
+                        (MeetingStatus.NO_SHOW, NO_SHOW_NOTE)
+                        if rng.random() < 0.7
+                        else (MeetingStatus.CANCELLED, CANCELLED_NOTE)
+                    )
+                    missed = summoned_at.date() + rng.randint(7, 14) * DAY
+                    if missed < day:
+                        _meeting(ctx, rng, h, user, missed, status, note)
+                kind = {
+                    R.BOUGHT_OWN_HOME: "buy",
+                    R.PRIVATE_RENTAL: "private",
+                }.get(h.fate, "stay" if S.NOT_RELEVANT in path else "guidance")
+                if S.APPLYING_LOAN in path:
+                    kind = "buy"
+                starts = _meeting(ctx, rng, h, user, day, MeetingStatus.HELD, rng.choice(HELD_NOTES[kind]))
+                when = starts + 75 * datetime.timedelta(minutes=1)
+            else:
+                when = at(workday_near(rng, day, ctx.today), rng.randint(8, 15), rng.choice((0, 15, 30, 45)))
+            if stamp is not None and when <= stamp:
+                when = stamp + datetime.timedelta(hours=1)
+            if to_stage == S.NOT_RELEVANT:
+                if h.fate in NOT_RELEVANT_REASONS:
+                    reason = NOT_RELEVANT_REASONS[h.fate]
+                elif h.current is not None and h.current.dwelling.category in (CARE, EMERGENCY):
+                    reason = NOT_RELEVANT_REASONS[h.current.dwelling.category]
+                else:
+                    reason = NOT_RELEVANT_REASONS["income"]
+            elif to_stage == S.SUMMONED and h.tenancies and (day - h.tenancies[0].start).days >= 3 * 365:
+                reason = rng.choice(SUMMONED_LONG_STAY)
+            elif to_stage == S.MAPPED and h.row.interpreter_language:
+                reason = f"Kartleggingssamtale gjennomført med tolk ({h.row.interpreter_language})."
+            else:
+                reason = rng.choice(STAGE_REASONS[to_stage])
+            ctx.stage_changes.append(
+                PathwayStageChange(
+                    household=h.row,
+                    from_stage=stage,
+                    to_stage=to_stage,
+                    changed_at=when,
+                    changed_by=user,
+                    reason=reason,
+                )
+            )
+            if to_stage == S.SUMMONED:
+                summoned_at = when
+                _note(ctx, h, user, when, "Sendt skriftlig innkalling til kartleggingssamtale.")
+            loan_days[to_stage] = when.date()
+            stage, stamp = to_stage, when
+        h.row.pathway_stage = stage
+        h.row.stage_changed_at = stamp or at(h.tenancies[0].start if h.tenancies else h.registered, 9)
+        _upcoming(ctx, rng, h, user, stage)
+        loans.plan_loans(ctx, rng, h, user, path, loan_days)
+        _journal(ctx, rng, h, user)
+        for t in h.tenancies:
+            _arrears(ctx, rng, t, h, user)
+
+
+def _upcoming(ctx: Context, rng: random.Random, h: HouseholdPlan, user: User, stage: str) -> None:
+    if h.fate != "current":
+        return
+    if stage == S.SUMMONED or (stage in (S.GUIDANCE, S.APPLYING_LOAN) and rng.random() < 0.3):
+        _meeting(ctx, rng, h, user, ctx.today + rng.randint(1, 21) * DAY, MeetingStatus.PLANNED, forward=True)
+
+
+def ensure_upcoming_for(ctx: Context, user: User, households: list[HouseholdPlan], least: int = 3) -> None:
+    """The demo user opens a calendar with meetings in it."""
+    rng = ctx.rng("upcoming")
+    planned = sum(1 for m in ctx.meetings if m.caseworker == user and m.status == MeetingStatus.PLANNED)
+    mine = [
+        h
+        for h in households
+        if h.fate == "current"
+        and h.row is not None
+        and h.row.caseworker == user
+        and h.first_category == GENERAL
+    ]
+    for h in mine:
+        if planned >= least:
+            break
+        if any(m.household is h.row and m.status == MeetingStatus.PLANNED for m in ctx.meetings):
+            continue
+        _meeting(ctx, rng, h, user, ctx.today + rng.randint(1, 14) * DAY, MeetingStatus.PLANNED, forward=True)
+        planned += 1
+
+
+def _journal(ctx: Context, rng: random.Random, h: HouseholdPlan, user: User) -> None:
+    begin = h.tenancies[0].start if h.tenancies else h.registered
+    end = min(h.exit_date or ctx.today, ctx.today)
+    for _k in range(rng.choice((0, 1, 1, 2, 3))):
+        day = workday_near(rng, between(rng, begin, end), ctx.today)
+        _note(
+            ctx, h, user, at(day, rng.randint(8, 15), rng.choice((5, 20, 35, 50))), rng.choice(JOURNAL_TEXTS)
+        )
+
+
+def _arrears(ctx: Context, rng: random.Random, t: TenancyPlan, h: HouseholdPlan, user: User) -> None:
+    assert t.row is not None
+    last_day = min(t.end or ctx.today, ctx.today)
+    first_due = add_months(t.start.replace(day=1), 2)
+    if last_day - first_due < 31 * DAY:
+        return
+    rent = t.row.monthly_rent
+
+    def add(due: datetime.date, months: float, settled: datetime.date | None) -> None:
+        amount = (rent * Decimal(str(months))).quantize(Decimal("0.01"))
+        ctx.arrears.append(
+            RentArrears(
+                municipality=ctx.office,
+                tenancy=t.row,
+                amount=amount,
+                due_date=due,
+                settled_on=settled,
+                created_at=at(due + 14 * DAY, 9),
+            )
+        )
+
+    def random_due(latest: datetime.date) -> datetime.date:
+        return between(rng, first_due, latest).replace(day=1)
+
+    if t.reason == R.EVICTION:
+        base = add_months(t.end.replace(day=1), -5) if t.end else first_due
+        for k in range(3):
+            due = max(first_due, add_months(base, k))
+            add(due, 1, None if k else min(due + 40 * DAY, ctx.today))
+        _note(ctx, h, user, at(weekday_before(base + 20 * DAY), 10), ARREARS_NOTE)
+        return
+    if rng.random() < 0.16:
+        due = random_due(last_day - 30 * DAY)
+        settled = min(due + rng.randint(5, 120) * DAY, ctx.today)
+        add(due, rng.choice((0.5, 1, 1, 2)), settled)
+        if rng.random() < 0.4:
+            _note(ctx, h, user, at(weekday_before(due + 20 * DAY), 11), ARREARS_NOTE)
+    if t.end is None and rng.random() < 0.09:
+        due = add_months(ctx.today.replace(day=1), -rng.randint(0, 2))
+        if due >= first_due:
+            add(due, rng.choice((0.4, 1, 1, 2)), None)

@@ -1,0 +1,223 @@
+"""Start-loan applications (startlån) and their status histories.
+
+A decided application is recommended by one person and decided by
+another, as `startloan.services.check_two_person_rule` demands of real
+cases.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections import Counter
+from decimal import Decimal
+
+from housing_office.models import User
+from startloan.models import (
+    ApplicationStatus,
+    ApplicationStatusChange,
+    LoanPurpose,
+    OwnershipForm,
+    RepaymentType,
+    StartLoanApplication,
+)
+
+from .helpers import DAY, at, round_to, weekday_after
+from .plan import Context, HouseholdPlan, R, S
+
+
+def plan_loans(
+    ctx: Context,
+    rng: random.Random,
+    h: HouseholdPlan,
+    user: User,
+    path: list[str],
+    days: dict[str, datetime.date],
+) -> None:
+    """The household's start-loan applications, along its pathway: `days`
+    holds the day it reached each stage."""
+    leader = ctx.staff.leader
+    if S.APPLYING_LOAN in path:
+        received = days[S.APPLYING_LOAN]
+        if S.LOAN_GRANTED in path:
+            decided = days[S.LOAN_GRANTED]
+            if h.fate == R.BOUGHT_OWN_HOME:
+                status = ApplicationStatus.DISBURSED
+            else:
+                status = ApplicationStatus.GRANTED
+        else:
+            decided = None
+            status = ApplicationStatus.IN_REVIEW if rng.random() < 0.6 else ApplicationStatus.RECEIVED
+        _loan(ctx, rng, h, user, leader, received, decided, status)
+    # Earlier applications that did not lead anywhere.
+    tried = S.GUIDANCE in path or (S.MAPPED in path and S.NOT_RELEVANT in path)
+    if h.fate in (R.PRIVATE_RENTAL, "current") and tried and rng.random() < 0.3:
+        status = ApplicationStatus.REJECTED if rng.random() < 0.6 else ApplicationStatus.WITHDRAWN
+        _failed_application(ctx, rng, h, user, days.get(S.GUIDANCE, days.get(S.MAPPED, ctx.today)), status)
+
+
+def _failed_application(
+    ctx: Context, rng: random.Random, h: HouseholdPlan, user: User, before: datetime.date, status: str
+) -> bool:
+    received = before - rng.randint(60, 400) * DAY
+    begin = h.tenancies[0].start if h.tenancies else h.registered
+    if received <= begin:
+        return False
+    decided = received + rng.randint(20, 50) * DAY if status == ApplicationStatus.REJECTED else None
+    _loan(ctx, rng, h, user, ctx.staff.leader, received, decided, status)
+    return True
+
+
+def ensure_loan_statuses(ctx: Context, households: list[HouseholdPlan]) -> None:
+    """Every application status shows up in the demo, so each list
+    filter and each badge has something to show."""
+    rng = ctx.rng("loan-statuses")
+    present = Counter(loan.status for loan, _changes in ctx.loans)
+    owner = {id(h.row): h for h in households}
+    pending = (ApplicationStatus.RECEIVED, ApplicationStatus.IN_REVIEW)
+    for missing, other in (pending, pending[::-1]):
+        if present[missing] or present[other] < 2:
+            continue
+        index = next(i for i, (loan, _c) in enumerate(ctx.loans) if loan.status == other)
+        loan, _changes = ctx.loans.pop(index)
+        h = owner[id(loan.household)]
+        _loan(
+            ctx,
+            rng,
+            h,
+            loan.recommended_by or _user_of(ctx, h),
+            ctx.staff.leader,
+            loan.received_on,
+            None,
+            missing,
+        )
+        present[missing] += 1
+    with_loans = {id(loan.household) for loan, _changes in ctx.loans}
+    for status in (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN):
+        candidates = [
+            h
+            for h in households
+            if not present[status]
+            and h.fate == "current"
+            and id(h.row) not in with_loans
+            and h.row is not None
+            and h.row.pathway_stage in (S.MAPPED, S.GUIDANCE, S.NOT_RELEVANT)
+        ]
+        for h in candidates:
+            assert h.row is not None
+            if _failed_application(ctx, rng, h, _user_of(ctx, h), h.row.stage_changed_at.date(), status):
+                present[status] += 1
+                break
+
+
+def _user_of(ctx: Context, h: HouseholdPlan) -> User:
+    assert h.row is not None
+    return h.row.caseworker or ctx.staff.caseworkers[0]
+
+
+def _loan(
+    ctx: Context,
+    rng: random.Random,
+    h: HouseholdPlan,
+    user: User,
+    leader: User,
+    received: datetime.date,
+    decided: datetime.date | None,
+    status: str,
+) -> None:
+    assert h.row is not None
+    level = ctx.profile.price_level * (0.85 + 0.05 * len(h.members))
+    price = round_to(level * rng.lognormvariate(0, 0.18), 10_000)
+    cooperative = rng.random() < 0.45
+    costs = 5_000 if cooperative else round_to(price * 0.025 + 3_000, 100)
+    equity = round_to(rng.uniform(0, 0.05) * price, 1_000)
+    bank = round_to(price * rng.uniform(0.5, 0.85), 10_000) if rng.random() < 0.55 else 0
+    grant = round_to(rng.uniform(50_000, 300_000), 10_000) if rng.random() < 0.2 else 0
+    applied = max(0, price + costs - equity - bank - grant)
+    net = round_to(rng.uniform(24_000, 52_000), 500)
+    long_term = rng.random() < 0.2
+    purpose = LoanPurpose.PURCHASE
+    owns = False
+    if h.fate == "applicant" and rng.random() < 0.3:
+        purpose = rng.choice((LoanPurpose.REFINANCE, LoanPurpose.ADAPTATION))
+        owns = True
+    loan = StartLoanApplication(
+        municipality=ctx.office,
+        household=h.row,
+        received_on=received,
+        startskudd_case_number=f"{received.year}/{rng.randint(100, 9999):05d}",
+        purpose=purpose,
+        ownership_form=OwnershipForm.COOPERATIVE if cooperative else OwnershipForm.FREEHOLD,
+        purchase_price=Decimal(price),
+        purchase_costs=Decimal(costs),
+        equity=Decimal(equity),
+        bank_loan=Decimal(bank),
+        amount_applied=Decimal(applied),
+        grant_applied=Decimal(grant),
+        existing_debt=Decimal(round_to(rng.uniform(0, 80_000), 1_000) if rng.random() < 0.4 else 0),
+        monthly_net_income=Decimal(net),
+        annual_gross_income=Decimal(round_to(net * 12 * 1.38, 1_000)),
+        monthly_fixed_costs=Decimal(round_to(rng.uniform(0, 5_000), 100)),
+        monthly_housing_costs=Decimal(round_to(rng.uniform(2_500, 6_500), 100)),
+        term_years=rng.choice((40, 50)) if long_term else 30,
+        long_term_conditions_documented=long_term,
+        interest_only_years=rng.choice((1, 2, 3)) if rng.random() < 0.15 else 0,
+        repayment_type=RepaymentType.SERIAL if rng.random() < 0.1 else RepaymentType.ANNUITY,
+        fixed_rate_years=rng.choice((3, 5, 10)) if rng.random() < 0.25 else None,
+        owns_home=owns,
+        status=status,
+        created_at=at(received, 9),
+    )
+    changes: list[ApplicationStatusChange] = []
+
+    def change(frm: str, to: str, when: datetime.datetime, by: User, comment: str = "") -> None:
+        changes.append(
+            ApplicationStatusChange(
+                from_status=frm, to_status=to, changed_at=when, changed_by=by, comment=comment
+            )
+        )
+
+    if status != ApplicationStatus.RECEIVED:
+        review = at(weekday_after(received + rng.randint(1, 7) * DAY), 10)
+        if decided is not None and review.date() >= decided:
+            review = at(received, 14)
+        change(ApplicationStatus.RECEIVED, ApplicationStatus.IN_REVIEW, review, user)
+    if status in (ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED, ApplicationStatus.REJECTED):
+        assert decided is not None
+        recommended = at(max(received, decided - rng.randint(1, 5) * DAY), 13)
+        loan.recommended_by = user
+        loan.recommended_at = recommended
+        loan.decided_by = leader if leader != user else ctx.staff.caseworkers[1]
+        loan.decided_on = decided
+        if status == ApplicationStatus.REJECTED:
+            loan.recommendation = "Innstiller på avslag: husstanden har ikke betjeningsevne for lånet."
+            loan.decision_reasons = rng.choice(
+                (
+                    "Søknaden er avslått fordi husstanden ikke har betjeningsevne for et lån av denne "
+                    "størrelsen etter Husbankens beregning.",
+                    "Søknaden er avslått fordi søkeren kan få tilstrekkelig lån i ordinær bank.",
+                )
+            )
+            change(ApplicationStatus.IN_REVIEW, status, at(decided, 14), loan.decided_by)
+        else:
+            granted = applied if rng.random() < 0.85 else round_to(applied * 0.9, 10_000)
+            loan.loan_granted = Decimal(granted)
+            loan.grant_granted = Decimal(grant) if grant else None
+            loan.recommendation = "Innstiller på innvilgelse. Husstanden har betjeningsevne med stresstest."
+            loan.decision_reasons = (
+                "Søknaden er innvilget. Husstanden har langvarige problemer med å finansiere egen bolig "
+                "og har betjeningsevne for lånet."
+            )
+            change(ApplicationStatus.IN_REVIEW, ApplicationStatus.GRANTED, at(decided, 14), loan.decided_by)
+            certificate = min(decided + rng.randint(0, 3) * DAY, ctx.today)
+            if status == ApplicationStatus.DISBURSED:
+                exit_day = h.exit_date or ctx.today
+                loan.purchased_on = max(decided, exit_day - rng.randint(14, 75) * DAY)
+                loan.financing_certificate_on = min(certificate, loan.purchased_on)
+                change(ApplicationStatus.GRANTED, status, at(exit_day, 10), user)
+            elif rng.random() < 0.8:
+                loan.financing_certificate_on = certificate
+    elif status == ApplicationStatus.WITHDRAWN:
+        when = at(received + rng.randint(10, 40) * DAY, 11)
+        change(ApplicationStatus.IN_REVIEW, status, when, user, "Søkeren trakk søknaden.")
+    ctx.loans.append((loan, changes))
