@@ -13,6 +13,7 @@ import importlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import InterfaceError, OperationalError, transaction
@@ -22,8 +23,60 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import Job, JobState
+from .permissions import LEAD_OFFICE
 
 logger = logging.getLogger(__name__)
+
+
+# -- job kinds -------------------------------------------------------------------
+#
+# Every kind of job, and the permission a user needs to see its page and
+# download its result. A job's file is as sensitive as the page that started
+# it (a yearly report or an import's error list is the leader's), so the
+# generic job views ask this registry, and a kind missing from it is refused
+# (fail closed): `create_job` will not make one, and `may_see_job` says no.
+
+COUNT_REGISTER = "count"
+SUMMONS_LETTERS = "summons_letters"
+STARTLOAN_ASSESSMENT_PDF = "startloan_assessment_pdf"
+YEARLY_REPORT = "yearly_report"
+REGISTER_IMPORT_PREVIEW = "register_import_preview"
+REGISTER_IMPORT = "register_import"
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    # The Django permission ("app_label.codename") that may see the job.
+    permission: str
+
+    @property
+    def leader_only(self) -> bool:
+        return self.permission == LEAD_OFFICE
+
+
+JOB_KINDS: dict[str, JobKind] = {
+    kind.name: kind
+    for kind in (
+        # The caseworker's: the smallest job (a count of the register), the
+        # summons letters of a batch, a start-loan application's assessment.
+        JobKind(COUNT_REGISTER, "housing_office.view_job"),
+        JobKind(SUMMONS_LETTERS, "tenants.view_letter"),
+        JobKind(STARTLOAN_ASSESSMENT_PDF, "startloan.view_startloanapplication"),
+        # The leader's, like the pages that start them.
+        JobKind(YEARLY_REPORT, LEAD_OFFICE),
+        JobKind(REGISTER_IMPORT_PREVIEW, LEAD_OFFICE),
+        JobKind(REGISTER_IMPORT, LEAD_OFFICE),
+    )
+}
+
+
+def may_see_job(user: Any, job: Job) -> bool:
+    """Whether `user` may see the job's page and result: the permission its
+    kind asks for; no one for a kind that is not registered."""
+    kind = JOB_KINDS.get(job.kind)
+    return bool(kind and user.is_authenticated and user.has_perm(kind.permission))
+
 
 # Errors worth another try: the database or the broker went away for a moment.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -48,6 +101,9 @@ JOB_TASK_OPTIONS: dict[str, Any] = {
 
 
 def create_job(*, municipality, kind: str, title: str, created_by=None, params=None, total: int = 0) -> Job:
+    if kind not in JOB_KINDS:
+        # Register the kind, with who may see it, before making such jobs.
+        raise ValueError(f"Unknown job kind {kind!r}: add it to housing_office.jobs.JOB_KINDS")
     return Job.all_objects.create(
         municipality=municipality,
         kind=kind,
@@ -175,6 +231,7 @@ def job_result(job_id: int, **result: Any) -> None:
 
 
 __all__: list[str] = [
+    "JOB_KINDS",
     "JOB_TASK_OPTIONS",
     "TRANSIENT_ERRORS",
     "add_progress",
@@ -183,6 +240,7 @@ __all__: list[str] = [
     "enqueue",
     "job_result",
     "job_run",
+    "may_see_job",
     "requeue",
     "set_progress",
 ]

@@ -26,10 +26,24 @@ env = environ.Env(
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DJANGO_DEBUG")
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY",
-    default="insecure-demo-key-only-for-local-use-change-me-in-production-0123456789",
-)
+# Public in the repository: good for the demo only.
+DEMO_SECRET_KEY = "insecure-demo-key-only-for-local-use-change-me-in-production-0123456789"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEMO_SECRET_KEY)
+if env("DJANGO_SECURE") and (
+    SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
+    # The key signs sessions, password-reset links and CSRF tokens; the demo
+    # key is public. Same bar as Django's own check (security.W009): at least
+    # 50 characters, at least 5 distinct ones. `check --deploy` cannot catch
+    # the demo key, since it does not start with "django-insecure-".
+    from django.core.exceptions import ImproperlyConfigured
+
+    # Said to whoever starts the server, before translations can be loaded.
+    raise ImproperlyConfigured(
+        "DJANGO_SECURE er slått på, men DJANGO_SECRET_KEY mangler, er den offentlige demonøkkelen "
+        "eller er for svak. Sett den til en lang tilfeldig streng (minst 50 tegn), for eksempel "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -102,6 +116,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # restarted PostgreSQL costs one failed request at most, not a restart.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo: several people clicking at once must wait for each other, not
+    # get "database is locked". WAL lets readers run beside the one writer;
+    # BEGIN IMMEDIATE takes the write lock when a transaction (every request,
+    # ATOMIC_REQUESTS) starts, so that the busy timeout applies; a deferred
+    # transaction that reads and then writes fails at once instead. See
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#database-is-locked-errors
+    # and https://www.sqlite.org/wal.html.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            # Seconds a connection waits for the write lock (the busy timeout).
+            "timeout": 20,
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "housing_office.User"

@@ -4,6 +4,7 @@ import sys
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tenants.caseload import caseload_for
 
 from .audit import household_for_job
-from .jobs import can_requeue, requeue
+from .jobs import can_requeue, may_see_job, requeue
 from .models import Job, PersonalDataAccess
 
 
@@ -23,9 +24,20 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"caseload": caseload_for(request.user)})
 
 
+def _job(request: HttpRequest, pk: int) -> Job:
+    """The job, if the user may see it: 404 for another municipality's job
+    (scoping), 403 unless the user has the permission of the job's kind
+    (housing_office.jobs.JOB_KINDS; an unknown kind is refused). A job's page
+    and file are as much the leader's as the page that started it."""
+    job = get_object_or_404(Job, pk=pk)
+    if not may_see_job(request.user, job):
+        raise PermissionDenied
+    return job
+
+
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(Job, pk=pk)
+    job = _job(request, pk)
     template = "jobs/_progress.html" if request.headers.get("HX-Request") else "jobs/detail.html"
     return render(request, template, {"job": job})
 
@@ -35,7 +47,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def job_restart(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a job whose task never reached the queue (the broker was down)
     once more. The job page shows whether it got through this time."""
-    job = get_object_or_404(Job, pk=pk)
+    job = _job(request, pk)
     if can_requeue(job):
         requeue(job)
         messages.info(request, _("Jobben er sendt til køen på nytt."))
@@ -53,8 +65,8 @@ def job_restart(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def job_download(request: HttpRequest, pk: int) -> FileResponse:
     """The job's result file, streamed through the app so that the download
-    is scoped and logged (media files are never served directly)."""
-    job = get_object_or_404(Job, pk=pk)
+    is scoped, checked and logged (media files are never served directly)."""
+    job = _job(request, pk)
     if not job.result_file:
         raise Http404
     PersonalDataAccess.objects.create(

@@ -12,17 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from housing_office.jobs import create_job, enqueue
+from housing_office.jobs import YEARLY_REPORT, create_job, enqueue
 from housing_office.models import Job, JobState, Municipality, PersonalDataAccess
 from housing_office.permissions import leader_required
+from housing_office.spreadsheets import to_csv, to_xlsx
 
 from . import tasks
 from .charts import Series, bar_chart, hbar_chart, line_chart
 from .dashboard import available_years, dashboard_data, export_rows
-from .export import to_csv, to_xlsx
 from .forms import RegisterImportForm, ReportYearForm
 
-REPORT_KIND = "yearly_report"
+REPORT_KIND = YEARLY_REPORT
 PREVIEW_KIND = "register_import_preview"
 IMPORT_KIND = "register_import"
 

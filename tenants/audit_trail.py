@@ -10,9 +10,7 @@ downloaded a letter or a report about it.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from housing_office import spreadsheets
 from housing_office.models import PersonalDataAccess
 
 from .models import Household
@@ -41,8 +40,6 @@ ACTION_LABELS = {
 VALUE_LIMIT = 200
 # Said by the entry itself (its time, its row) or the same for every entry.
 HIDDEN_FIELDS = frozenset({"id", "created_at", "municipality"})
-# Characters that make a spreadsheet read a cell as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -204,31 +201,25 @@ def _show_related(lookup: dict[str, str], raw: str) -> str:
 # The innsynslogg as a file ---------------------------------------------------
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # A name like "=HYPERLINK(…)" must stay text when the file is opened.
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def access_log_csv(household: Household, rows: Iterable[PersonalDataAccess] | None = None) -> bytes:
     """The household's access log as a `;`-separated UTF-8 file with BOM,
-    which Norwegian Excel opens as it is."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([_("Innsynslogg for husstand %(ref)s") % {"ref": household.reference}])
-    writer.writerow(
-        [_("Laget %(when)s") % {"when": date_format(timezone.localtime(), "SHORT_DATETIME_FORMAT")}]
-    )
-    writer.writerow([])
-    writer.writerow([_("Tidspunkt"), _("Bruker"), _("Brukernavn"), _("Handling"), _("Gjelder")])
-    for access in household_access_log(household) if rows is None else rows:
-        writer.writerow(
-            [
-                _cell(timezone.localtime(access.created_at).strftime("%d.%m.%Y %H:%M:%S")),
-                _cell(access.user.get_full_name()),
-                _cell(access.user.get_username()),
-                _cell(access.get_action_display()),
-                _cell(access.object_repr),
-            ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    which Norwegian Excel opens as it is. Written by the one spreadsheet
+    writer, which keeps a name like "=HYPERLINK(…)" text."""
+    accesses = household_access_log(household) if rows is None else rows
+    title = _("Innsynslogg for husstand %(ref)s") % {"ref": household.reference}
+    lines: list[list[Any]] = [
+        [_("Laget %(when)s") % {"when": date_format(timezone.localtime(), "SHORT_DATETIME_FORMAT")}],
+        [],
+        [_("Tidspunkt"), _("Bruker"), _("Brukernavn"), _("Handling"), _("Gjelder")],
+    ]
+    lines += [
+        [
+            timezone.localtime(access.created_at).strftime("%d.%m.%Y %H:%M:%S"),
+            access.user.get_full_name(),
+            access.user.get_username(),
+            access.get_action_display(),
+            access.object_repr,
+        ]
+        for access in accesses
+    ]
+    return spreadsheets.to_csv({title: lines})

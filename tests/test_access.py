@@ -3,7 +3,9 @@ without anyone remembering to add it here.
 
 * anonymous users are sent to the login page;
 * a user of another municipality gets 404 for every object of this one;
-* a caseworker gets 403 on the leader's pages;
+* a caseworker gets 403 on the leader's pages, and on the page and file of
+  every job whose kind is the leader's (one job of every kind in
+  housing_office.jobs.JOB_KINDS is made, each with a result file);
 * no page answers 500 to a logged-in leader, whatever id it is given.
 """
 
@@ -16,15 +18,42 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 from django.urls.resolvers import RegexPattern
 
+from housing_office.jobs import JOB_KINDS, create_job
+from housing_office.models import Job
 from housing_office.scoping import unscoped
 
 from . import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    # The jobs' result files are written here, not in the project's media/.
+    settings.MEDIA_ROOT = tmp_path
+
+
+class ReadingClient(Client):
+    """Reads a streamed response (a job's file) to the end at once, which
+    closes it (the test client's closing wrapper), so that the walk leaves no
+    file open; the bytes are in `response.body`."""
+
+    def request(self, **request):
+        response = super().request(**request)
+        if getattr(response, "streaming", False):
+            response.body = b"".join(response.streaming_content)
+        return response
+
+
+@pytest.fixture
+def client():
+    return ReadingClient()
+
 
 # Pages that are meant for everyone, or that belong to Django itself.
 PUBLIC = {"login", "logout", "health"}
@@ -111,12 +140,40 @@ def build_register(municipality) -> None:
     factories.OutreachMeetingFactory(household=household)
     factories.LetterFactory(household=household)
     factories.StartLoanApplicationFactory(household=household)
-    from housing_office.jobs import create_job
-
-    create_job(municipality=municipality, kind="count", title="Telling")
+    build_jobs(municipality)
     extra = getattr(factories, "build_extra_register", None)
     if extra:
         extra(municipality)
+
+
+def secret(kind: str) -> str:
+    """What a job of `kind` says, in its title and its file: a response that
+    contains it has shown the job."""
+    return f"job-secret-{kind}-0c5f"
+
+
+def build_jobs(municipality) -> list[Job]:
+    """A finished job of every kind the code defines, each with a result
+    file: a new kind is covered without anyone adding it here."""
+    from django.core.files.base import ContentFile
+
+    jobs = []
+    for kind in JOB_KINDS:
+        job = create_job(municipality=municipality, kind=kind, title=secret(kind))
+        job.state = "done"
+        job.result_file.save(f"{kind}.txt", ContentFile(secret(kind).encode()), save=False)
+        job.save()
+        jobs.append(job)
+    return jobs
+
+
+def job_routes() -> list[Route]:
+    """The generic job pages: they take any job's pk, whatever its kind."""
+    return [r for r in routes() if r.name.startswith("job-") and r.int_kwargs]
+
+
+def body(response) -> bytes:
+    return response.body if getattr(response, "streaming", False) else response.content
 
 
 def all_pks() -> list[int]:
@@ -188,8 +245,10 @@ def test_pages_only_a_leader_may_see_are_marked_leader_only(client, municipality
     caseworker = factories.caseworker(municipality)
     pks = all_pks()
     unmarked = []
+    # The job pages answer by the job's kind, leader or not: walked below.
+    by_job_kind = {r.name for r in job_routes()}
     for route in routes():
-        if route.leader_only:
+        if route.leader_only or route.name in by_job_kind:
             continue
         for pk in pks if route.int_kwargs else [0]:
             url = url_for(route, pk)
@@ -201,3 +260,85 @@ def test_pages_only_a_leader_may_see_are_marked_leader_only(client, municipality
                 unmarked.append(route.name)
             break
     assert unmarked == [], unmarked
+
+
+def test_every_job_kind_is_walked(municipality):
+    jobs = build_jobs(municipality)
+    assert {j.kind for j in jobs} == set(JOB_KINDS)
+    assert all(j.result_file for j in jobs)
+    assert {r.name for r in job_routes()} >= {"job-detail", "job-download", "job-restart"}
+    # Both sides of the rule are exercised.
+    assert any(k.leader_only for k in JOB_KINDS.values())
+    assert any(not k.leader_only for k in JOB_KINDS.values())
+
+
+def test_caseworker_gets_403_on_the_jobs_of_the_leader(client, municipality):
+    jobs = build_jobs(municipality)
+    client.force_login(factories.caseworker(municipality))
+    for job in jobs:
+        leader_only = JOB_KINDS[job.kind].leader_only
+        for route in job_routes():
+            url = url_for(route, job.pk)
+            for method in (client.get, client.post):
+                response = method(url)
+                if response.status_code == 405:
+                    continue
+                if leader_only:
+                    assert response.status_code == 403, (job.kind, route.name, method.__name__)
+                else:
+                    assert response.status_code in (200, 302), (job.kind, route.name, method.__name__)
+
+
+def test_the_leader_sees_every_job(client, municipality):
+    jobs = build_jobs(municipality)
+    client.force_login(factories.leader(municipality))
+    for job in jobs:
+        assert client.get(reverse("job-detail", args=[job.pk])).status_code == 200, job.kind
+        response = client.get(reverse("job-download", args=[job.pk]))
+        assert response.status_code == 200, job.kind
+        assert body(response) == secret(job.kind).encode()
+
+
+def test_no_page_shows_a_caseworker_a_leader_only_job(client, municipality):
+    """Whatever page a leader-only job's pk is given to, the caseworker sees
+    neither its title nor its file: a job view outside /jobber/ is covered too."""
+    build_register(municipality)
+    hidden = [j for j in Job.all_objects.all() if JOB_KINDS[j.kind].leader_only]
+    assert hidden
+    client.force_login(factories.caseworker(municipality))
+    for route in routes():
+        for job in hidden if route.int_kwargs else hidden[:1]:
+            response = client.get(url_for(route, job.pk))
+            if response.status_code != 200:
+                continue
+            content = body(response)
+            for other in hidden:
+                assert secret(other.kind).encode() not in content, (route.name, job.kind, other.kind)
+
+
+def test_jobs_of_every_kind_are_404_to_another_municipality_and_login_to_anonymous(
+    client, municipality, other_municipality
+):
+    jobs = build_jobs(municipality)
+    for job in jobs:
+        for route in job_routes():
+            url = url_for(route, job.pk)
+            client.logout()
+            for method in (client.get, client.post):
+                response = method(url)
+                assert response.status_code in (302, 405), (job.kind, route.name)
+                if response.status_code == 302:
+                    assert response["Location"].startswith(reverse("login")), (job.kind, route.name)
+            client.force_login(factories.leader(other_municipality))
+            for method in (client.get, client.post):
+                assert method(url).status_code in (404, 405), (job.kind, route.name, method.__name__)
+
+
+def test_a_job_of_an_unknown_kind_cannot_be_made_and_is_refused(client, municipality):
+    with pytest.raises(ValueError):
+        create_job(municipality=municipality, kind="no_such_kind", title="Ukjent")
+    # One made behind the registry's back (an old row) is refused to everyone but 404 elsewhere.
+    job = Job.all_objects.create(municipality=municipality, kind="no_such_kind", title="Ukjent")
+    client.force_login(factories.leader(municipality))
+    for route in job_routes():
+        assert client.get(url_for(route, job.pk)).status_code in (403, 405), route.name

@@ -376,3 +376,23 @@ def test_downloading_a_households_pdf_summary_goes_into_its_access_log(
     assert access.household_id == application.household_id and access.user == leader_user
     body = leader_client.get(reverse("tenants:household-access-log", args=[application.household_id]))
     assert "Lastet ned rapport" in body.content.decode()
+
+
+def test_access_log_file_neutralises_formulas_in_every_column(client, municipality):
+    """A user named like a formula, and a subject that starts with a tab:
+    the innsynslogg goes through the one spreadsheet writer."""
+    household = factories.HouseholdFactory(municipality=municipality, reference="H-2")
+    leader = factories.leader(municipality, first_name='=HYPERLINK("http://x","y")', last_name="")
+    PersonalDataAccess.objects.create(
+        municipality=municipality,
+        user=leader,
+        household=household,
+        action=PersonalDataAccess.Action.DOWNLOAD_REPORT,
+        object_repr="\t=1+1",
+    )
+    client.force_login(leader)
+    response = client.get(reverse("tenants:household-access-log", args=[household.pk]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff")), delimiter=";"))
+    [row] = [r for r in rows if len(r) == 5 and r[2] == leader.username]
+    assert row[1] == "'" + '=HYPERLINK("http://x","y")'
+    assert row[4] == "'\t=1+1"

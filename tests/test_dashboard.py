@@ -185,3 +185,38 @@ def test_other_municipality_sees_its_own(client, register, other_caseworker):
     client.force_login(leader)
     data = client.get(reverse("reports:dashboard")).context["data"]
     assert {f.key: f.this_year for f in data.key_figures}["persons_moved_out"] == 4
+
+
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture
+def hostile_caseworker(register, caseworker_user):
+    """A caseworker whose name is a formula; the dashboard lists them."""
+    caseworker_user.first_name, caseworker_user.last_name = FORMULA, ""
+    caseworker_user.save()
+    return caseworker_user
+
+
+def test_csv_export_neutralises_a_formula_in_a_name(leader_client, hostile_caseworker):
+    response = leader_client.get(reverse("reports:dashboard-export", args=["csv"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff")), delimiter=";"))
+    names = [r[0] for r in rows if r and "HYPERLINK" in r[0]]
+    assert names == ["'" + FORMULA]
+    # No cell anywhere starts a formula; the numbers beside it are still numbers.
+    assert not [c for r in rows for c in r if c.startswith(("=", "+", "@", "\t", "\r"))]
+    [row] = [r for r in rows if r and r[0] == "'" + FORMULA]
+    assert all(c.isdigit() for c in row[1:])
+
+
+def test_xlsx_export_neutralises_a_formula_in_a_name(leader_client, hostile_caseworker):
+    from openpyxl import load_workbook
+
+    response = leader_client.get(reverse("reports:dashboard-export", args=["xlsx"]))
+    workbook = load_workbook(io.BytesIO(response.content))
+    cells = [c for sheet in workbook for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    [name] = [c for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert name.data_type == "s" and name.value == "'" + FORMULA
+    row = next(r for r in workbook["Saksbehandlere"].iter_rows() if r[0].value == name.value)
+    assert all(isinstance(c.value, int) for c in row[1:])

@@ -78,9 +78,9 @@ def test_job_file_download_is_scoped_and_logged(client, municipality, other_muni
     from housing_office.models import PersonalDataAccess
 
     settings.MEDIA_ROOT = tmp_path
-    job = create_job(municipality=municipality, kind="report", title="Årsrapport 2025")
+    job = create_job(municipality=municipality, kind="yearly_report", title="Årsrapport 2025")
     job.result_file.save("rapport.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
-    theirs = create_job(municipality=other_municipality, kind="report", title="Årsrapport")
+    theirs = create_job(municipality=other_municipality, kind="yearly_report", title="Årsrapport")
     theirs.result_file.save("rapport.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
     user = factories.leader(municipality)
     client.force_login(user)
