@@ -112,7 +112,7 @@ def fill(dwellings: int, refill: bool) -> None:
                 "housing_office_job, auditlog_logentry RESTART IDENTITY CASCADE"
             )
     from bench.national_register import generate
-    from reports.importer import SourceFile, import_register
+    from register_import.services import SourceFile, import_register
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()

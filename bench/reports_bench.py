@@ -188,7 +188,7 @@ def main() -> None:
         sys.exit(f"Databasen {name!r} tømmes av benchmarken; bruk en egen, f.eks. bk_bench_reports.")
 
     from housing_office.models import Municipality
-    from reports.importer import SourceFile, import_register
+    from register_import.services import SourceFile, import_register
     from tenants.models import Person
 
     call_command("migrate", verbosity=0)

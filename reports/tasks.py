@@ -1,113 +1,22 @@
-"""Celery jobs: the register import (check, then write) and the yearly report PDF.
+"""Celery jobs: the yearly report PDF.
 
-Each takes a Job id and is safe to run twice: the import compares with what
-is already there (a second run finds everything unchanged), and the report
-replaces its file.
+Each takes a Job id and is safe to run twice: the report replaces its file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from celery import shared_task
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import connection, connections
 from django.utils.translation import gettext as _
 
+# The register import's tasks live in register_import.tasks but keep their
+# names here ("reports.tasks.preview_import", "reports.tasks.run_import"), as
+# stored on Job rows; housing_office.jobs.task_named imports this module to
+# find a task by name, so this import registers them.
+import register_import.tasks  # noqa: F401
 from housing_office.jobs import JOB_TASK_OPTIONS, job_result, job_run, set_progress
-from housing_office.models import Job
-
-from .importer import ImportReport, SourceFile, import_register
-
-# The errors shown on the page; all of them are in the downloadable file.
-ERRORS_SHOWN = 100
-KINDS = ("dwellings", "households", "tenancies")
-
-
-def read_sources(job: Job) -> dict[str, SourceFile]:
-    files, names = job.params["files"], job.params["names"]
-    sources = {}
-    for kind in KINDS:
-        with default_storage.open(files[kind], "rb") as handle:
-            sources[kind] = SourceFile(names[kind], handle.read())
-    return sources
-
-
-@contextmanager
-def progress_reporter(job_id: int) -> Iterator[Callable[[int, int, str], None]]:
-    """Progress the browser can see even while the import's own transaction
-    is open: on PostgreSQL it is written through a second connection, which
-    commits at once. (SQLite allows one writer; there it waits for the end.)"""
-    side: Any = None
-
-    def report(done: int, total: int, message: str) -> None:
-        nonlocal side
-        done = min(done, total)
-        if connection.in_atomic_block and connection.vendor == "postgresql":
-            if side is None:
-                side = connections.create_connection("default")
-            with side.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {Job._meta.db_table} SET progress_done = %s, progress_total = %s, message = %s "  # noqa: S608 - table name from the model
-                    "WHERE id = %s",
-                    [done, total, message, job_id],
-                )
-        elif not connection.in_atomic_block:
-            set_progress(job_id, done, total, message)
-
-    try:
-        yield report
-    finally:
-        if side is not None:
-            side.close()
-
-
-def _store_result(job: Job, report: ImportReport) -> None:
-    """Counts and the first errors on the row; every error in a text file."""
-    if report.errors:
-        name = f"importfeil-{job.pk}.txt"
-        if job.result_file:
-            job.result_file.delete(save=False)
-        job.result_file.save(name, ContentFile(report.error_text().encode("utf-8")), save=False)
-        job.save(update_fields=["result_file", "updated_at"])
-    job_result(job.pk, **report.as_dict(), errors=[str(e) for e in report.errors[:ERRORS_SHOWN]])
-
-
-def _import(self: Any, job_id: int, *, dry_run: bool) -> None:
-    with job_run(self, job_id) as job, progress_reporter(job_id) as report_progress:
-        sources = read_sources(job)
-        report = import_register(
-            job.municipality.number,
-            dry_run=dry_run,
-            progress=report_progress,
-            **sources,
-        )
-        _store_result(job, report)
-        if not report.ok:
-            set_progress(job_id, 0, 0, message="")
-            if not dry_run:
-                # The import stops all or nothing; the row says so.
-                raise ImportRejected(len(report.errors))
-
-
-class ImportRejected(Exception):
-    def __init__(self, count: int) -> None:
-        super().__init__(_("%(n)s feil i filene; ingenting er lagret.") % {"n": count})
-
-
-@shared_task(**JOB_TASK_OPTIONS)
-def preview_import(self: Any, job_id: int) -> None:
-    """Check the uploaded files and count what would be created or changed."""
-    _import(self, job_id, dry_run=True)
-
-
-@shared_task(**JOB_TASK_OPTIONS)
-def run_import(self: Any, job_id: int) -> None:
-    """Write the uploaded files to the register, all or nothing."""
-    _import(self, job_id, dry_run=False)
 
 
 @shared_task(**JOB_TASK_OPTIONS)

@@ -2,6 +2,8 @@
 
 from django.urls import path, re_path
 
+from register_import import views as import_views
+
 from . import views
 
 app_name = "reports"
@@ -12,8 +14,9 @@ urlpatterns = [
     path("arsrapporter/ny/", views.report_create, name="report-create"),
     path("arsrapporter/<int:pk>/", views.report_detail, name="report-detail"),
     path("arsrapporter/<int:pk>/last-ned/", views.report_download, name="report-download"),
-    path("import/", views.import_start, name="import"),
-    path("import/<int:pk>/", views.import_detail, name="import-detail"),
-    path("import/<int:pk>/bekreft/", views.import_confirm, name="import-confirm"),
-    path("import/<int:pk>/feil.txt", views.import_errors, name="import-errors"),
+    # The register import lives in its own app; its pages keep these URLs and names.
+    path("import/", import_views.import_start, name="import"),
+    path("import/<int:pk>/", import_views.import_detail, name="import-detail"),
+    path("import/<int:pk>/bekreft/", import_views.import_confirm, name="import-confirm"),
+    path("import/<int:pk>/feil.txt", import_views.import_errors, name="import-errors"),
 ]

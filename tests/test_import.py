@@ -1,4 +1,4 @@
-"""Register import (DESIGN §5.1–5.2): formats, all-or-nothing errors, re-import, bulk."""
+"""Register import (the import contract in README.md): formats, all-or-nothing errors, re-import, bulk."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from django.urls import reverse
 
 from dwellings.models import Dwelling, DwellingCategory, EndReason, Ownership, Tenancy
 from housing_office.models import Municipality
-from reports import importer
-from reports.importer import SourceFile, import_register, parse_date, parse_decimal, sniff_separator
+from register_import import parse
+from register_import import write as import_write
+from register_import.parse import SourceFile, parse_date, parse_decimal, sniff_separator
+from register_import.services import import_register
 from tenants.models import Household, Person, PersonRole
 from tenants.services import search_text_for
 
@@ -104,7 +106,7 @@ def test_value_parsers():
     assert sniff_separator("a;b;c") == ";"
     assert sniff_separator("a,b,c") == ","
     for bad in ("2020-02-30", "31/01/2020", "i går"):
-        with pytest.raises(importer.CellError):
+        with pytest.raises(parse.CellError):
             parse_date(bad)
 
 
@@ -226,6 +228,21 @@ def test_every_bad_row_is_reported_and_nothing_written(tmp_path, municipality):
     assert state() == before
 
 
+def test_numbers_too_long_to_round_are_out_of_range(tmp_path):
+    huge = "1" + "0" * 30
+    sources = files(
+        f"dwelling_ref;address;postal_code;postal_place;rooms;area_m2\nB-1;Gata 1;3716;SKIEN;3;{huge}\n",
+        "household_ref;first_name;last_name;adults;children\nH-1;Per;Hansen;1;0\n",
+        f"household_ref;dwelling_ref;start_date;monthly_rent\nH-1;B-1;2020-01-01;{huge}\n",
+    )
+    code, _out, err = run_command(tmp_path, sources)
+    assert code == 1
+    assert err.splitlines()[:-1] == [
+        "boliger.csv:2: «area_m2» må være mellom 1 og 99 999 m²",
+        "leieforhold.csv:2: «monthly_rent» kan ikke være negativ",
+    ]
+
+
 def test_header_problems(tmp_path):
     sources = files(
         "dwelling_ref;adresse;postal_code;postal_place;rooms;area_m2\nB-1;Gata 1;3716;SKIEN;3;60\n",
@@ -256,6 +273,40 @@ def test_not_utf8_is_reported_with_its_line(tmp_path):
     assert err.splitlines()[0] == (
         "husstander.csv:2: filen er ikke UTF-8. Lagre den som «CSV UTF-8» i regnearket og prøv igjen."
     )
+
+
+def test_nul_is_rejected_by_the_check_with_its_line(tmp_path, municipality):
+    """PostgreSQL cannot store NUL in text: the check must say so, not the write."""
+    before = state()
+    sources = norwegian()
+    sources["households"] = SourceFile(
+        "husstander.csv",
+        NORWEGIAN_HOUSEHOLDS.replace(
+            "H-2;Per;Hansen;;1;0;;;;;", "H-2;Per;Han\x00sen;;1;0;Gata\x00 2;;;;"
+        ).encode("utf-8"),
+    )
+    for extra in (["--dry-run"], []):
+        code, out, err = run_command(tmp_path, sources, *extra, number="3807")
+        assert code == 1 and out == ""
+        assert err.splitlines() == [
+            "husstander.csv:3: «last_name» inneholder et nulltegn (NUL), som ikke kan lagres",
+            "husstander.csv:3: «address» inneholder et nulltegn (NUL), som ikke kan lagres",
+            "Importen ble avbrutt: 2 feil. Ingenting er lagret.",
+        ]
+        assert state() == before
+
+
+def test_nul_in_the_header_is_rejected(tmp_path):
+    sources = norwegian()
+    sources["tenancies"] = SourceFile(
+        "leieforhold.csv", NORWEGIAN_TENANCIES.replace("monthly_rent", "monthly\x00rent").encode("utf-8")
+    )
+    code, _out, err = run_command(tmp_path, sources)
+    assert code == 1
+    assert err.splitlines()[:-1] == [
+        "leieforhold.csv:1: overskriftsraden inneholder et nulltegn (NUL), som ikke kan lagres",
+    ]
+    assert not Municipality.objects.exists()
 
 
 def test_overlapping_and_running_tenancies(tmp_path, municipality):
@@ -418,7 +469,7 @@ def test_bulk_import_costs_the_same_queries_for_500_and_1000_tenancies(municipal
 
 
 def test_queries_grow_per_batch_not_per_row(monkeypatch):
-    monkeypatch.setattr(importer, "BATCH_SIZE", 100)
+    monkeypatch.setattr(import_write, "BATCH_SIZE", 100)
     queries = count_queries(lambda: import_register("4601", **big_register(1000)))
     # Ten batches of each of dwellings, households (+ persons and search
     # text) and tenancies: tens of queries, not thousands.
@@ -515,6 +566,31 @@ def test_upload_with_errors_offers_the_error_list(leader_client, municipality, m
     # Confirming a preview with errors is refused; nothing is written.
     leader_client.post(reverse("reports:import-confirm", args=[preview.pk]))
     assert not Job.objects.filter(kind="register_import").exists()
+    assert state() == before
+
+
+def test_upload_with_nul_is_stopped_by_the_preview(leader_client, municipality, media,
+                                                  django_capture_on_commit_callbacks):  # fmt: skip
+    from housing_office.models import Job
+
+    sources = norwegian()
+    sources["dwellings"] = SourceFile(
+        "boliger.csv", NORWEGIAN_DWELLINGS.replace("Kongens gate 3", "Kongens\x00gate 3").encode("utf-8")
+    )
+    sources["tenancies"] = SourceFile(
+        "leieforhold.csv", NORWEGIAN_TENANCIES.replace("monthly_rent", "monthly\x00rent").encode("utf-8")
+    )
+    before = state()
+    with django_capture_on_commit_callbacks(execute=True):
+        leader_client.post(reverse("reports:import"), uploads(sources))
+    preview = Job.objects.get(kind="register_import_preview")
+    # The messages do not repeat the NUL: the job's result could not hold it either.
+    assert preview.result["errors"] == [
+        "boliger.csv:4: «address» inneholder et nulltegn (NUL), som ikke kan lagres",
+        "leieforhold.csv:1: overskriftsraden inneholder et nulltegn (NUL), som ikke kan lagres",
+    ]
+    page = leader_client.get(reverse("reports:import-detail", args=[preview.pk])).content.decode()
+    assert reverse("reports:import-confirm", args=[preview.pk]) not in page
     assert state() == before
 
 

@@ -1,4 +1,6 @@
-"""`manage.py import_register`: bring in an office's register from CSV files (DESIGN §5.1)."""
+"""`manage.py import_register`: bring in an office's register from CSV files.
+
+The command line, exit status and messages are a public contract (README.md, "Contracts")."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reports.importer import ImportReport, SourceFile, import_register
+from register_import.services import ImportReport, SourceFile, import_register
 
 KIND_LABELS = {"dwellings": "Boliger", "households": "Husstander", "tenancies": "Leieforhold"}
 
