@@ -1,19 +1,33 @@
 """PDF rendering with WeasyPrint, shared by letters and reports.
 
-Static files (the stylesheet, the logo) are read straight from disk through
-a URL fetcher, so the worker never makes an HTTP request to itself.
+Every resource a document names (an image, a stylesheet, an attachment) goes
+through the URL fetcher made by `make_url_fetcher`. It serves only the exact
+URLs the rendering code allows for that one document, such as the logo of the
+municipality whose letter or report is being made, and refuses everything
+else: other files under the shared MEDIA_ROOT (another municipality's letters,
+print files, start-loan summaries), local files, `data:` URIs and the network.
+A letter template is written by an office leader, so nothing it names may
+decide what the worker reads from disk.
 """
 
 from __future__ import annotations
 
+import mimetypes
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 _FONT_CONFIG = None
+
+MEDIA_SCHEME = "media:"
+STATIC_SCHEME = "static:"
+
+UrlFetcher = Callable[..., Any]
 
 
 def _font_config():
@@ -25,53 +39,71 @@ def _font_config():
     return _FONT_CONFIG
 
 
-def _media_path(relative: str) -> str | None:
-    root = Path(settings.MEDIA_ROOT).resolve()
-    path = (root / relative).resolve()
-    # A template a leader can edit must not reach files outside MEDIA_ROOT.
-    return str(path) if path.is_relative_to(root) else None
+def media_url(name: str) -> str:
+    """The URL a layout uses for a stored file, e.g. a municipality's logo."""
+    return MEDIA_SCHEME + name
 
 
-def url_fetcher(url: str, *args: Any, **kwargs: Any) -> Any:
-    """Serve `static:` and `media:` URLs from disk; refuse everything else.
+def _resolve(url: str) -> str | None:
+    """The file behind an allowed `media:` or `static:` URL, if it exists."""
+    if url.startswith(MEDIA_SCHEME):
+        root = Path(settings.MEDIA_ROOT).resolve()
+        path = (root / url[len(MEDIA_SCHEME) :]).resolve()
+        found = str(path) if path.is_relative_to(root) else None
+    elif url.startswith(STATIC_SCHEME):
+        found = finders.find(url[len(STATIC_SCHEME) :])
+    else:
+        found = None
+    return found if found and Path(found).is_file() else None
 
-    Refusing remote URLs keeps a template (which a leader can edit) from
-    making the worker fetch anything from the network.
+
+def _response(url: str, path: str) -> Any:
+    mime, _ = mimetypes.guess_type(path)
+    from weasyprint.urls import URLFetcherResponse
+
+    return URLFetcherResponse(
+        url,
+        body=open(path, "rb"),  # noqa: SIM115 - WeasyPrint closes it
+        headers={"Content-Type": mime or "application/octet-stream"},
+    )
+
+
+def make_url_fetcher(allowed: Iterable[str] = ()) -> UrlFetcher:
+    """A fetcher that serves exactly the `allowed` URLs (`media:NAME` or
+    `static:NAME`, as given by the rendering code) and refuses all others.
+
+    The URL WeasyPrint asks for is only compared with the allow-list; the
+    file read is always the one behind the allowed entry, so no spelling of
+    a URL (`..`, percent-escapes) reaches another file.
     """
-    import mimetypes
+    allowed_urls = frozenset(url for url in allowed if url)
 
-    for prefix, resolve in (
-        ("static:", lambda p: finders.find(p)),
-        ("media:", _media_path),
-        ("file://" + str(settings.BASE_DIR / "static") + "/", lambda p: finders.find(p)),
-    ):
-        if url.startswith(prefix):
-            path = resolve(url[len(prefix) :])
-            if path and Path(path).is_file():
-                mime, _ = mimetypes.guess_type(path)
-                try:
-                    from weasyprint.urls import URLFetcherResponse
-                except ImportError:  # WeasyPrint < 70 takes a dict
-                    return {"file_obj": open(path, "rb"), "mime_type": mime, "filename": path}  # noqa: SIM115
-                # WeasyPrint >= 70 accepts only its response object.
-                return URLFetcherResponse(
-                    url,
-                    body=open(path, "rb"),  # noqa: SIM115 - WeasyPrint closes it
-                    headers={"Content-Type": mime or "application/octet-stream"},
-                )
-    raise ValueError(f"Refused to fetch {url!r} while rendering a PDF")
+    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+        for candidate in (url, unquote(url)):
+            if candidate in allowed_urls:
+                path = _resolve(candidate)
+                if path:
+                    return _response(url, path)
+        raise ValueError(f"Refused to fetch {url[:200]!r} while rendering a PDF")
+
+    # WeasyPrint >= 70 reads this attribute when a fetch fails; False turns
+    # the failure into a warning and the resource is left out.
+    fetch._fail_on_errors = False  # type: ignore[attr-defined]
+    return fetch
 
 
-# WeasyPrint >= 70 reads this attribute of the fetcher when a fetch fails
-# (a plain function has none); False turns the failure into a warning.
-url_fetcher._fail_on_errors = False  # type: ignore[attr-defined]
+# Serves nothing: for documents that need no files.
+url_fetcher = make_url_fetcher()
 
 
-def html_to_pdf(html: str, *, title: str = "", lang: str = "nb") -> bytes:
-    """Render one HTML document to a tagged PDF (PDF/UA) with embedded fonts."""
+def html_to_pdf(html: str, *, title: str = "", lang: str = "nb", resources: Iterable[str] = ()) -> bytes:
+    """Render one HTML document to a tagged PDF (PDF/UA) with embedded fonts.
+
+    `resources`: the only URLs the document may load (see `make_url_fetcher`).
+    """
     from weasyprint import HTML
 
-    document = HTML(string=html, url_fetcher=url_fetcher, base_url=str(settings.BASE_DIR))
+    document = HTML(string=html, url_fetcher=make_url_fetcher(resources), base_url=str(settings.BASE_DIR))
     return document.write_pdf(
         pdf_variant="pdf/ua-1",
         font_config=_font_config(),
@@ -80,6 +112,24 @@ def html_to_pdf(html: str, *, title: str = "", lang: str = "nb") -> bytes:
     )
 
 
-def render_pdf(template_name: str, context: dict[str, Any], *, lang: str = "nb") -> bytes:
+def _municipality_logo(context: dict[str, Any]) -> list[str]:
+    municipality = context.get("municipality")
+    logo = getattr(municipality, "logo", None)
+    return [media_url(logo.name)] if logo else []
+
+
+def render_pdf(
+    template_name: str,
+    context: dict[str, Any],
+    *,
+    lang: str = "nb",
+    resources: Iterable[str] | None = None,
+) -> bytes:
+    """Render a site template (never a user-written one) to PDF.
+
+    Unless `resources` says otherwise, the document may load the logo of the
+    municipality in `context["municipality"]` and nothing else.
+    """
     html = render_to_string(template_name, context)
-    return html_to_pdf(html, lang=lang)
+    allowed = _municipality_logo(context) if resources is None else resources
+    return html_to_pdf(html, lang=lang, resources=allowed)

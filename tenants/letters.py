@@ -39,8 +39,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from housing_office.models import Municipality, WrittenLanguage
-from housing_office.pdf import _font_config, url_fetcher
+from housing_office.pdf import _font_config, make_url_fetcher, media_url
 
+from .letter_template_library import INNER_TAG_WORDS
 from .models import Household, LetterKind, LetterTemplate, PersonRole
 
 DEFAULT_LETTERS_DIR = Path(__file__).resolve().parent / "default_letters"
@@ -86,60 +87,58 @@ TEMPLATE_VARIABLES: dict[str, str] = {
 # Layout-only values in the snapshot that templates may not use.
 _LAYOUT_KEYS = ("logo", "language", "subject")
 
-# Tags that would let a template reach outside itself (other templates, the
-# site's URLs) or dump its context; none of them belongs in a letter.
-_FORBIDDEN_TAGS: dict[str, str] = {
-    "ExtendsNode": "extends",
-    "IncludeNode": "include",
-    "BlockNode": "block",
-    "LoadNode": "load",
-    "DebugNode": "debug",
-    "URLNode": "url",
-    "CsrfTokenNode": "csrf_token",
-}
-_FORBIDDEN_ELEMENTS = frozenset(
+# The HTML a letter body may hold. Anything else is refused when a template
+# is saved: a letter is text, tables and lists, and the layout adds the
+# letterhead (with the logo) itself. Nothing here makes WeasyPrint load a
+# resource; the URL fetcher refuses whatever a template names in any case
+# (housing_office/pdf.py).
+_ALLOWED_ELEMENTS = frozenset(
     {
-        "script",
-        "style",
-        "iframe",
-        "object",
-        "embed",
-        "link",
-        "meta",
-        "base",
-        "form",
-        "input",
-        "button",
-        "textarea",
-        "select",
-        "html",
-        "head",
-        "body",
-        "frame",
-        "frameset",
-        "svg",
-        "math",
-        "template",
+        "p", "br", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "small",
+        "sub", "sup", "span", "div", "section", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead",
+        "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col", "a", "hr", "blockquote",
+        "address", "abbr", "time", "mark", "q", "cite", "code", "pre",
     }
-)
+)  # fmt: skip
+# No `id`: the renderer finds each letter by its `letter-<key>` anchor, and a
+# body must not be able to plant one. No `rel`: `rel="attachment"` embeds a file.
+_GLOBAL_ATTRIBUTES = frozenset({"class", "title", "lang", "dir", "style", "role"})
+_ELEMENT_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "a": frozenset({"href"}),
+    "th": frozenset({"scope", "colspan", "rowspan", "headers", "abbr"}),
+    "td": frozenset({"colspan", "rowspan", "headers"}),
+    "ol": frozenset({"start", "type", "reversed"}),
+    "li": frozenset({"value"}),
+    "time": frozenset({"datetime"}),
+    "col": frozenset({"span"}),
+    "colgroup": frozenset({"span"}),
+}
+_LINK_SCHEMES = ("https", "http", "mailto", "tel")
+# CSS that loads a resource: url() and the image functions, @import, and
+# backslash escapes that could spell them in disguise.
+_CSS_FETCH = re.compile(r"(url|image|image-set|cross-fade|element|src)\s*\(|@import|\\", re.I)
 _VOID_ELEMENTS = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 )
 _INVALID = "\x00UKJENT\x00"
 
-# Letter templates are rendered by their own engine: no template loaders (so
-# no include/extends of site templates), no tag libraries beyond the
-# built-ins, autoescaping on.
-_ENGINE = Engine(
-    loaders=[("django.template.loaders.locmem.Loader", {})],
-    libraries={},
-    autoescape=True,
-    string_if_invalid=_INVALID,
-)
-_CHECK_ENGINE = Engine(
+
+class LetterEngine(Engine):
+    """The engine for letter templates: none of Django's built-in tags and
+    filters, only those of `tenants.letter_template_library`. So a template
+    stored before a tag or filter was refused cannot use it either: it fails
+    to compile, and no letter is made from it."""
+
+    default_builtins: list[str] = []
+
+
+# No template loaders that reach the site's templates (include/extends are
+# not known anyway), autoescaping on. Debug on, so that errors carry the line.
+_ENGINE = LetterEngine(
     debug=True,
     loaders=[("django.template.loaders.locmem.Loader", {})],
     libraries={},
+    builtins=["tenants.letter_template_library"],
     autoescape=True,
     string_if_invalid=_INVALID,
 )
@@ -227,15 +226,7 @@ def check_template(subject: str, body: str, *, municipality: Municipality, langu
     if not subject.strip():
         raise TemplateRefused(_("Brevet må ha en overskrift."))
     for label, source in ((_("Overskriften"), subject), (_("Brevteksten"), body)):
-        try:
-            template = _CHECK_ENGINE.from_string(source)
-        except TemplateSyntaxError as exc:
-            line = getattr(exc, "template_debug", {}).get("line")
-            where = _(" (linje %(line)s)") % {"line": line} if line else ""
-            raise TemplateRefused(
-                _("%(what)s har en feil i malkoden%(where)s: %(error)s")
-                % {"what": label, "where": where, "error": exc}
-            ) from exc
+        template = compile_template(source, label=label)
         _check_nodes(template.nodelist)
     # Render with both a full and a sparse sample, so that a variable inside
     # an {% if %} that one sample skips is still rendered by the other.
@@ -250,10 +241,48 @@ def check_template(subject: str, body: str, *, municipality: Municipality, langu
         check_html(rendered_body)
 
 
+def compile_template(source: str, *, label: str | None = None) -> Any:
+    """Compile a letter template with the letter engine; a syntax error, or a
+    tag or filter outside the allow-list, raises `TemplateRefused` naming it
+    and the line, in Norwegian."""
+    try:
+        return _ENGINE.from_string(source)
+    except TemplateSyntaxError as exc:
+        line = getattr(exc, "template_debug", {}).get("line")
+        where = _(" (linje %(line)s)") % {"line": line} if line else ""
+        raise TemplateRefused(
+            _("%(what)s har en feil i malkoden%(where)s: %(error)s")
+            % {"what": label or _("Malen"), "where": where, "error": _syntax_error_text(exc)}
+        ) from exc
+
+
+def _syntax_error_text(exc: TemplateSyntaxError) -> str:
+    """Django's English message, in Norwegian for the messages a leader meets."""
+    text = str(exc)
+    if match := re.match(r"Invalid filter: '([^']*)'", text):
+        return _("Filteret «%(name)s» kan ikke brukes i brevmaler.") % {"name": match[1]}
+    if match := re.match(r"Invalid block tag on line (\d+): '([^']*)'", text):
+        line, name = match.groups()
+        if name in INNER_TAG_WORDS:
+            return _("Taggen {%% %(name)s %%} på linje %(line)s står på feil sted.") % {
+                "name": name,
+                "line": line,
+            }
+        return _("Taggen {%% %(name)s %%} kan ikke brukes i brevmaler.") % {"name": name}
+    if match := re.match(r"Unclosed tag on line (\d+): '([^']*)'", text):
+        return _("Taggen {%% %(name)s %%} fra linje %(line)s er ikke lukket.") % {
+            "name": match[2],
+            "line": match[1],
+        }
+    if text.startswith("Empty block tag"):
+        return _("En tom tagg {% %}.")
+    return text
+
+
 def _render_checked(source: str, context: dict[str, Any]) -> str:
     recording = _RecordingContext(context)
     try:
-        output = _CHECK_ENGINE.from_string(source).render(recording)
+        output = compile_template(source).render(recording)
     except Exception as exc:  # noqa: BLE001 - any failure means the template cannot make a letter
         raise TemplateRefused(_("Malen kan ikke lages til et brev: %(error)s") % {"error": exc}) from exc
     unknown = sorted(recording.missing - set(TEMPLATE_VARIABLES))
@@ -283,15 +312,13 @@ class _RecordingContext(Context):
 
 
 def _check_nodes(nodelist: Any) -> None:
-    """Refuse forbidden tags and names that are neither documented variables
-    nor bound inside the template (loop variables, `with`)."""
+    """Refuse names that are neither documented variables nor bound inside
+    the template (loop variables, `with`). Tags and filters outside the
+    allow-list never get this far: the engine does not know them."""
     nodes = nodelist.get_nodes_by_type(Node)
     bound = {"forloop", "True", "False", "None"}
     used: set[str] = set()
     for node in nodes:
-        tag = _FORBIDDEN_TAGS.get(type(node).__name__)
-        if tag:
-            raise TemplateRefused(_("Taggen {%% %(tag)s %%} kan ikke brukes i brevmaler.") % {"tag": tag})
         attributes = vars(node)
         bound.update(attributes.get("loopvars") or ())
         bound.update((attributes.get("extra_context") or {}).keys())
@@ -371,17 +398,40 @@ class _HTMLChecker(HTMLParser):
             )
 
     def _check_element(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _FORBIDDEN_ELEMENTS:
+        if tag == "img":
+            self._refuse(_("Bilder kan ikke settes inn i brevmaler. Logoen står i brevhodet av seg selv."))
+        elif tag not in _ALLOWED_ELEMENTS:
             self._refuse(_("Elementet <%(tag)s> er ikke tillatt i brev.") % {"tag": tag})
+        allowed = _GLOBAL_ATTRIBUTES | _ELEMENT_ATTRIBUTES.get(tag, frozenset())
         for name, value in attrs:
-            if name.startswith("on"):
+            if name == "rel" and "attachment" in (value or "").lower():
+                self._refuse(_('Vedlegg (rel="attachment") kan ikke brukes i brevmaler.'))
+            elif name not in allowed and not name.startswith("aria-"):
                 self._refuse(_("Attributtet %(name)s er ikke tillatt i brev.") % {"name": name})
-            if name in ("src", "href") and value and re.match(r"^\s*[a-z][a-z0-9+.-]*:", value, re.I):
-                scheme = value.split(":", 1)[0].strip().lower()
-                if scheme not in ("media", "static", "mailto", "tel", "https", "http"):
-                    self._refuse(_("Adressen «%(value)s» er ikke tillatt i brev.") % {"value": value})
-                if name == "src" and scheme in ("http", "https"):
-                    self._refuse(_("Bilder i brev må lastes opp til kommunen, ikke hentes fra nettet."))
+            elif name == "href":
+                self._check_link(value or "")
+            elif name == "style" and value and _CSS_FETCH.search(value):
+                self._refuse(
+                    _("Stilen «%(value)s» henter en fil (url(…), @import o.l.). Det er ikke lov i brev.")
+                    % {"value": value[:80]}
+                )
+
+    def _check_link(self, value: str) -> None:
+        """A link in a letter points to the web, an e-mail address or a phone
+        number; never to a file (`media:`, `file:`, `static:`, a relative path)."""
+        # URL parsers drop whitespace and control characters inside a scheme.
+        compact = re.sub(r"[\x00-\x20]", "", value).lower()
+        if not compact:
+            return
+        scheme = compact.split(":", 1)[0] if re.match(r"^[a-z][a-z0-9+.-]*:", compact) else ""
+        if scheme not in _LINK_SCHEMES:
+            self._refuse(
+                _(
+                    "Adressen «%(value)s» er ikke tillatt i brev. Brevmaler kan ikke hente filer "
+                    "(media:, file:, static:); lenker må begynne med https://, http://, mailto: eller tel:."
+                )
+                % {"value": value[:80]}
+            )
 
     def _refuse(self, message: str) -> None:
         if self.problem is None:
@@ -619,7 +669,7 @@ def render_text(
     cache = {} if cache is None else cache
     compiled = cache.get(template.pk) if template.pk else None
     if compiled is None:
-        compiled = (_ENGINE.from_string(template.subject), _ENGINE.from_string(template.body))
+        compiled = (compile_template(template.subject), compile_template(template.body))
         if template.pk:
             cache[template.pk] = compiled
     subject_template, body_template = compiled
@@ -637,6 +687,14 @@ def layout_html(letters: Sequence[LetterPage]) -> str:
     language = letters[0].language if letters else WrittenLanguage.BOKMAL
     title = letters[0].subject if len(letters) == 1 else _("Brev")
     return render_to_string(LAYOUT_TEMPLATE, {"letters": letters, "language": language, "title": title})
+
+
+def layout_resources(letters: Sequence[LetterPage]) -> set[str]:
+    """The only URLs a letter document may load: the logo of the
+    municipality in each letter's own snapshot, as the layout draws it. The
+    fonts are the system's, the stylesheet is inline; a template's own
+    references (`media:`, `file:`, `<img>`, `rel="attachment"`) get nothing."""
+    return {media_url(lp.context["logo"]) for lp in letters if lp.context.get("logo")}
 
 
 def _letter_anchor(key: str) -> str:
@@ -666,7 +724,9 @@ def render_pdfs(letters: Sequence[LetterPage], *, _attempt: int = 0) -> list[byt
         for lp in letters
     ]
     document = HTML(
-        string=layout_html(letters), url_fetcher=url_fetcher, base_url=str(DEFAULT_LETTERS_DIR)
+        string=layout_html(letters),
+        url_fetcher=make_url_fetcher(layout_resources(letters)),
+        base_url=str(DEFAULT_LETTERS_DIR),
     ).render(font_config=_font_config(), pdf_variant=PDF_VARIANT)
     starts = _letter_start_pages(document.pages, [lp.key for lp in letters])
     ends = [*starts[1:], len(document.pages)]

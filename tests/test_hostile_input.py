@@ -522,6 +522,91 @@ def test_every_page_with_a_form_is_fuzzed(office):
     assert with_forms - set(FORM_ROUTES) == set()
 
 
+# Letter templates: no files, no escaping switched off ------------------------------
+
+# Ways a template body could make the PDF load a stored or local file.
+FILE_PROBES = [
+    '<a rel="attachment" href="media:letters/2031/01/innkalling-1.pdf">x</a>',
+    '<a rel="Attachment nofollow" href="x.pdf">x</a>',
+    '<img src="media:logos/x.png" alt="">',
+    '<img src="file:///etc/passwd" alt="">',
+    '<a href="file:///etc/passwd">x</a>',
+    '<a href="static:css/site.css">x</a>',
+    '<a href=" Media:letters/x.pdf">x</a>',
+    '<a href="me&#9;dia:x">x</a>',
+    '<a href="../../media/letters/x.pdf">x</a>',
+    '<a href="data:text/plain,x">x</a>',
+    '<span style="background:url(media:x)">x</span>',
+    "<span style=\"background:URL( 'file:///etc/passwd' )\">x</span>",
+    '<span style="background:u\\72l(media:x)">x</span>',
+    '<span style="background:image-set(&quot;media:x&quot; 1x)">x</span>',
+    '<link rel="attachment" href="media:x">',
+    '<object data="media:x"></object>',
+    '<embed src="media:x">',
+    '<style>@import "media:x";</style>',
+    '<svg><image href="media:x"></image></svg>',
+]
+# Ways a template body could print a value as markup, or run unbounded.
+ESCAPING_PROBES = [
+    "{{ recipient_name|safe }}",
+    "{{ recipient_name|safeseq }}",
+    "{{ recipient_name|upper|safe }}",
+    "{% if recipient_name|safe %}x{% endif %}",
+    "{% autoescape off %}{{ recipient_name }}{% endautoescape %}",
+    "{{ recipient_name|force_escape }}",
+    "{{ recipient_name|urlize }}",
+    "{{ recipient_name|escapejs }}",
+    "{% filter safe %}{{ recipient_name }}{% endfilter %}",
+    "{% load static %}",
+    "{% verbatim %}<b>{% endverbatim %}",
+    "{% templatetag openblock %}",
+    "{% lorem 9999 w %}",
+    "{{ recipient_name|ljust:'999999999' }}",
+    "{% widthratio 1 1 999999999 %}",
+    "{% include 'base.html' %}",
+    "{% debug %}",
+    "{% for a in recipient_name %}{% for b in recipient_name %}{% for c in recipient_name %}"
+    "x{% endfor %}{% endfor %}{% endfor %}",
+]
+LETTER_REFUSALS = (
+    "kan ikke brukes i brevmaler",
+    "ikke tillatt i brev",
+    "ikke lov i brev",
+    "Brevmaler kan ikke hente filer",
+    "for mange ganger",
+)
+
+
+def test_letter_templates_refuse_files_and_escaping_switches(leader_client, municipality):
+    """The template editor and its preview refuse every probe, in Norwegian,
+    saving nothing and never answering a server error."""
+    from tenants.letters import current_template, ensure_default_templates
+
+    ensure_default_templates(municipality)
+    template = current_template(municipality, "summons", "nb")
+    edit = reverse("letters:template-edit", args=[template.pk])
+    preview = reverse("letters:template-preview", args=[template.pk])
+
+    @settings(max_examples=max(EXAMPLES * 2, 40), deadline=None, derandomize=True, database=None)
+    @given(
+        st.sampled_from(FILE_PROBES + ESCAPING_PROBES),
+        st.sampled_from(["", "<p>Hei, {{ recipient_name }}!</p>\n", "<h2>Æ Ø Å</h2>"]),
+        st.sampled_from(["{}", "<p>{}</p>", "<div>\n{}\n</div>"]),
+    )
+    def run(probe: str, prefix: str, wrapper: str) -> None:
+        body = prefix + wrapper.format(probe)
+        response = leader_client.post(edit, {"subject": "Innkalling", "body": body})
+        assert response.status_code == 400, (body, response.status_code)
+        errors = re.findall(r'<p class="mb-0">(.*?)</p>', response.content.decode(), re.S)
+        assert any(phrase in e for e in errors for phrase in LETTER_REFUSALS), (body, errors)
+        assert current_template(municipality, "summons", "nb").pk == template.pk
+        shown = leader_client.post(preview, {"subject": "Innkalling", "body": body})
+        assert shown.status_code == 400, (body, shown.status_code)
+        assert not shown["Content-Type"].startswith("application/pdf")
+
+    run()
+
+
 # The register import ------------------------------------------------------------
 
 DWELLING_HEADER = [

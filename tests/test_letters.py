@@ -141,7 +141,9 @@ def test_default_templates_pass_their_own_checks(municipality, language):
         ("<p>Hei</p></div>", "lukker ingen åpen"),
         ("<p>Hei</p><script>alert(1)</script>", "<script> er ikke tillatt"),
         ('<p onclick="x()">Hei</p>', "onclick er ikke tillatt"),
-        ('<img src="https://example.com/x.png" alt="">', "ikke hentes fra nettet"),
+        ('<img src="https://example.com/x.png" alt="">', "Bilder kan ikke settes inn i brevmaler"),
+        ('<p><a href="media:logos/x.png">x</a></p>', "Brevmaler kan ikke hente filer"),
+        ('<p id="letter-1">x</p>', "Attributtet id er ikke tillatt"),
     ],
 )
 def test_a_template_that_cannot_make_a_letter_is_refused_with_the_reason(municipality, body, message):
