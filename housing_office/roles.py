@@ -78,3 +78,54 @@ def ensure_roles(sender: Any = None, **kwargs: Any) -> None:
     # The administrator role: every permission; such users are also staff.
     admin_group, _ = Group.objects.using(using).get_or_create(name=ADMINISTRATOR)
     admin_group.permissions.set(Permission.objects.using(using).all())
+
+
+def is_administrator(user: Any) -> bool:
+    """Installation administrators: superusers and the administrator group."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.groups.filter(name=ADMINISTRATOR).exists())
+    )
+
+
+def may_use_admin(user: Any) -> bool:
+    """Who may open the Django admin at all.
+
+    Administrators, and office leaders, who manage their office's users and
+    settings there. `is_staff` is the administrator's switch on top of the
+    role: a caseworker ticked as staff still may not, because the admin is
+    not a caseworker's tool and shows rows without the logged views of the
+    app (GDPR art. 32: access limited to what the role needs).
+    """
+    from .permissions import is_leader
+
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return is_administrator(user) or is_leader(user)
+
+
+def assignable_roles(user: Any) -> tuple[str, ...]:
+    """The groups `user` may give others in the user admin. A leader gives at
+    most the leader role; only administrators make administrators."""
+    from .permissions import is_leader
+
+    if is_administrator(user):
+        return (CASEWORKER, LEADER, ADMINISTRATOR)
+    if is_leader(user):
+        return (CASEWORKER, LEADER)
+    return ()
+
+
+def within_roles_of(target: Any, actor: Any) -> bool:
+    """Whether everything `target` may do is something `actor` may hand out,
+    so that `actor` may change `target` (name, groups, password). A leader who
+    could change an administrator's password could become one."""
+    if is_administrator(actor):
+        return True
+    if target.pk is None:
+        return True
+    if target.is_superuser or target.user_permissions.exists():
+        return False
+    allowed = set(assignable_roles(actor))
+    return set(target.groups.values_list("name", flat=True)) <= allowed

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from housing_office.admin import MunicipalityScopedAdmin, ReadOnlyAdmin
 
@@ -13,10 +14,24 @@ from .models import (
 )
 
 
+@admin.display(description=_("fødselsnummer"))
+def masked_national_id(person: Person) -> str:
+    return person.masked_national_id or "–"
+
+
+# The admin never shows or takes a whole national identity number: reading
+# one is logged (personopplysningsloven § 12, GDPR art. 32), and only the
+# household page's reveal does that. Numbers are changed on the household
+# edit form, which asks for a new number without showing the old one.
+NATIONAL_ID_FIELDS = ("national_id",)
+
+
 class PersonInline(admin.TabularInline):
     model = Person
     extra = 0
-    fields = ("role", "first_name", "last_name", "date_of_birth", "national_id")
+    fields = ("role", "first_name", "last_name", "date_of_birth", masked_national_id)
+    readonly_fields = (masked_national_id,)
+    exclude = NATIONAL_ID_FIELDS
 
 
 @admin.register(Household)
@@ -34,8 +49,8 @@ class PersonAdmin(MunicipalityScopedAdmin):
     list_filter = ("role",)
     search_fields = ("first_name", "last_name", "household__reference")
     list_select_related = ("household",)
-    # The full number is shown on the household page, where reading it is logged.
-    exclude = ("national_id",)
+    exclude = NATIONAL_ID_FIELDS
+    readonly_fields = (masked_national_id,)
 
 
 @admin.register(PathwayStageChange)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from housing_office.models import Municipality, User
-from housing_office.national_id import InvalidNationalId, compact, parse
+from housing_office.national_id import InvalidNationalId, compact, mask, parse
 
 from .models import Household, MeetingStatus, OutreachMeeting, PathwayStage, Person, PersonRole
 from .services import RECORDABLE_STATUSES
@@ -57,19 +58,106 @@ def clean_national_id(value: str, date_of_birth: datetime.date | None) -> tuple[
     return number, date_of_birth or parsed.birth_date
 
 
+class _WithoutInitialBoundField(forms.BoundField):
+    """Renders what the user typed, never an initial value."""
+
+    @property
+    def initial(self) -> str:
+        return ""
+
+
+class NewNationalIdField(forms.CharField):
+    """Where a whole national identity number is typed in: to register one or
+    to replace the stored one.
+
+    The full number may reach a screen only through the logged reveal
+    (personopplysningsloven § 12, GDPR art. 32), so this field never renders
+    an initial value, whatever a form passes it: a stored number can never be
+    prefilled into the page. What the user typed on a failed submit is shown
+    back, as it came from them.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 14)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def get_bound_field(self, form: forms.BaseForm, field_name: str) -> forms.BoundField:
+        return _WithoutInitialBoundField(form, self, field_name)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return bool(compact(data or ""))
+
+
+NEW_NUMBER_HELP = _("11 siffer. Valgfritt; fyll ut bare når det trengs for sikker identifisering.")
+
+
+def national_id_help(stored: str) -> str:
+    """The help text under a national-id field: the masked stored number and
+    what an empty field means."""
+    if not stored:
+        return str(NEW_NUMBER_HELP)
+    return _(
+        "Registrert: %(masked)s. La feltet stå tomt for å beholde nummeret, "
+        "eller skriv hele det nye nummeret (11 siffer) for å endre det."
+    ) % {"masked": mask(stored)}
+
+
+def remove_national_id_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("Fjern det registrerte fødselsnummeret"),
+        required=False,
+    )
+
+
+def resolve_national_id(
+    *,
+    stored: str,
+    new: str,
+    remove: bool,
+    date_of_birth: datetime.date | None,
+) -> tuple[str, datetime.date | None]:
+    """The number to save after an edit, and the birth date.
+
+    An empty new number keeps the stored one; `remove` clears it; a typed
+    number is validated as on registration. Returns (number, birth date
+    taken from the number when none was given). Raises forms.ValidationError.
+    """
+    typed = compact(new or "")
+    if remove and typed:
+        raise forms.ValidationError(
+            _("Skriv et nytt fødselsnummer eller fjern det registrerte, ikke begge deler."),
+            code="remove_and_new",
+        )
+    if remove:
+        return "", date_of_birth
+    if typed:
+        return clean_national_id(typed, date_of_birth)
+    if not stored:
+        return "", date_of_birth
+    # The kept number is checked against a changed birth date as before; a
+    # stored number that no longer parses is left for the user to replace.
+    try:
+        parsed = parse(stored)
+    except InvalidNationalId:
+        return stored, date_of_birth
+    if parsed.birth_date and date_of_birth and parsed.birth_date != date_of_birth:
+        raise forms.ValidationError(
+            _("Fødselsdatoen passer ikke med det registrerte fødselsnummeret."),
+            code="birth_date_mismatch",
+        )
+    return stored, date_of_birth or parsed.birth_date
+
+
 class HouseholdForm(forms.ModelForm):
     """A household and its main person, on one form."""
 
     main_first_name = forms.CharField(label=_("Fornavn"), max_length=100)
     main_last_name = forms.CharField(label=_("Etternavn"), max_length=100)
     main_date_of_birth = forms.DateField(label=_("Fødselsdato"), required=False, widget=DATE_WIDGET)
-    main_national_id = forms.CharField(
-        label=_("Fødselsnummer"),
-        required=False,
-        max_length=14,
-        help_text=_("11 siffer. Valgfritt; fyll ut bare når det trengs for sikker identifisering."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    main_national_id = NewNationalIdField(label=_("Fødselsnummer"), help_text=NEW_NUMBER_HELP)
+    main_national_id_remove = remove_national_id_field()
 
     class Meta:
         model = Household
@@ -105,7 +193,12 @@ class HouseholdForm(forms.ModelForm):
                 self.initial.setdefault("main_first_name", main.first_name)
                 self.initial.setdefault("main_last_name", main.last_name)
                 self.initial.setdefault("main_date_of_birth", main.date_of_birth)
-                self.initial.setdefault("main_national_id", main.national_id)
+        stored = self.stored_national_id
+        if stored:
+            self.fields["main_national_id"].label = _("Nytt fødselsnummer")
+            self.fields["main_national_id"].help_text = national_id_help(stored)
+        else:
+            del self.fields["main_national_id_remove"]
         self.helper = FormHelper()
         self.helper.form_tag = False
         # The page's <form> carries the token.
@@ -140,7 +233,11 @@ class HouseholdForm(forms.ModelForm):
                 ),
                 Div(
                     Div("main_date_of_birth", css_class="col-md-4"),
-                    Div("main_national_id", css_class="col-md-8"),
+                    Div(
+                        "main_national_id",
+                        *(["main_national_id_remove"] if stored else []),
+                        css_class="col-md-8",
+                    ),
                     css_class="row",
                 ),
             ),
@@ -153,6 +250,11 @@ class HouseholdForm(forms.ModelForm):
         if not hasattr(self, "_main_person"):
             self._main_person = self.instance.members.filter(role=PersonRole.MAIN).first()
         return self._main_person
+
+    @property
+    def stored_national_id(self) -> str:
+        main = self.main_person
+        return main.national_id if main is not None else ""
 
     def clean_reference(self) -> str:
         reference = self.cleaned_data["reference"].strip()
@@ -176,12 +278,18 @@ class HouseholdForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if "main_national_id" in cleaned:
+            typed = bool(compact(cleaned.get("main_national_id") or ""))
             try:
-                number, born = clean_national_id(
-                    cleaned.get("main_national_id", ""), cleaned.get("main_date_of_birth")
+                number, born = resolve_national_id(
+                    stored=self.stored_national_id,
+                    new=cleaned.get("main_national_id", ""),
+                    remove=bool(cleaned.get("main_national_id_remove")),
+                    date_of_birth=cleaned.get("main_date_of_birth"),
                 )
             except forms.ValidationError as exc:
-                self.add_error("main_national_id", exc)
+                # A kept number that no longer matches belongs to the birth date.
+                kept = not typed and bool(self.stored_national_id)
+                self.add_error("main_date_of_birth" if kept else "main_national_id", exc)
             else:
                 cleaned["main_national_id"], cleaned["main_date_of_birth"] = number, born
         return cleaned
@@ -197,21 +305,26 @@ class HouseholdForm(forms.ModelForm):
 
 
 class MemberForm(forms.ModelForm):
+    # Not a model field of the form: the stored number is never its initial
+    # value. `clean` decides what is saved.
+    national_id = NewNationalIdField(label=_("Fødselsnummer"), help_text=NEW_NUMBER_HELP)
+    national_id_remove = remove_national_id_field()
+
     class Meta:
         model = Person
-        fields = ["role", "first_name", "last_name", "date_of_birth", "national_id"]
-        widgets = {
-            "date_of_birth": DATE_WIDGET,
-            "national_id": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        }
+        fields = ["role", "first_name", "last_name", "date_of_birth"]
+        widgets = {"date_of_birth": DATE_WIDGET}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The main person is on the household form; here come the others.
         self.fields["role"].choices = [(v, label) for v, label in PersonRole.choices if v != PersonRole.MAIN]
-        self.fields["national_id"].validators = []
-        self.fields["national_id"].max_length = 14
-        self.fields["national_id"].widget.attrs["maxlength"] = 14
+        self.stored_national_id = self.instance.national_id if self.instance.pk else ""
+        if self.stored_national_id:
+            self.fields["national_id"].label = _("Nytt fødselsnummer")
+            self.fields["national_id"].help_text = national_id_help(self.stored_national_id)
+        else:
+            del self.fields["national_id_remove"]
         self.helper = FormHelper()
         self.helper.form_tag = False
         # The page's <form> carries the token.
@@ -227,10 +340,17 @@ class MemberForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if "national_id" in cleaned:
+            typed = bool(compact(cleaned.get("national_id") or ""))
             try:
-                number, born = clean_national_id(cleaned.get("national_id", ""), cleaned.get("date_of_birth"))
+                number, born = resolve_national_id(
+                    stored=self.stored_national_id,
+                    new=cleaned.get("national_id", ""),
+                    remove=bool(cleaned.get("national_id_remove")),
+                    date_of_birth=cleaned.get("date_of_birth"),
+                )
             except forms.ValidationError as exc:
-                self.add_error("national_id", exc)
+                kept = not typed and bool(self.stored_national_id)
+                self.add_error("date_of_birth" if kept else "national_id", exc)
             else:
                 cleaned["national_id"], cleaned["date_of_birth"] = number, born
                 self.instance.national_id, self.instance.date_of_birth = number, born
@@ -280,7 +400,33 @@ class StageChangeForm(forms.Form):
         self.helper.disable_csrf = True
 
 
-class JournalNoteForm(forms.Form):
+class OneTimeTokenForm(forms.Form):
+    """A form that writes one row, with the summons wizard's guard against
+    double submits: a hidden one-time token, fresh on every unbound form,
+    that the service stores under a unique constraint (see
+    `tenants.services.create_once`). A resent form keeps its token, so it
+    finds the row instead of making a second one.
+
+    A submit without a (valid) token is still accepted, as before, just
+    without the guard: a page opened before the token existed must not
+    lose what the user wrote.
+    """
+
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("token", uuid.uuid4())
+
+    def clean_token(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(str(self.cleaned_data.get("token") or ""))
+        except ValueError:
+            return None
+
+
+class JournalNoteForm(OneTimeTokenForm):
     text = forms.CharField(
         label=_("Nytt notat"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -320,7 +466,7 @@ class MeetingRecordForm(forms.ModelForm):
         self.helper.disable_csrf = True
 
 
-class MeetingPlanForm(forms.Form):
+class MeetingPlanForm(OneTimeTokenForm):
     date = forms.DateField(label=_("Dato"), widget=DATE_WIDGET)
     time = forms.TimeField(
         label=_("Klokkeslett"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

@@ -195,6 +195,11 @@ class JournalNote(MunicipalityOwned):
         settings.AUTH_USER_MODEL, verbose_name=_("skrevet av"), on_delete=models.PROTECT, related_name="+"
     )
     text = models.TextField(_("notat"))
+    # The form that writes this row carries a one-time token, as the summons
+    # wizard's does (SummonsBatch.request_token): a second submit of the same
+    # form (a double click, a resent POST) finds this row instead of making
+    # another. Empty for rows written without a form.
+    request_token = models.UUIDField(_("skjemanøkkel"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("journalnotat")
@@ -394,6 +399,11 @@ class OutreachMeeting(MunicipalityOwned):
         blank=True,
         related_name="meeting",
     )
+    # The form that writes this row carries a one-time token, as the summons
+    # wizard's does (SummonsBatch.request_token): a second submit of the same
+    # form (a double click, a resent POST) finds this row instead of making
+    # another. Empty for rows written without a form.
+    request_token = models.UUIDField(_("skjemanøkkel"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("kartleggingssamtale")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import uuid
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -27,6 +30,36 @@ from .models import (
 
 class DomainError(ValueError):
     """A rule of the office was broken; the message is for the user."""
+
+
+Row = TypeVar("Row", bound=models.Model)
+
+
+def create_once(model: type[Row], token: uuid.UUID | None, create: Callable[[], Row], **same: object) -> Row:
+    """Make a row from a form at most once per form token.
+
+    The mechanism of the summons wizard (`SummonsBatch.request_token`): the
+    form carries a one-time token, the row stores it under a unique
+    constraint, and a second submit of the same form (a double click, a
+    resent POST) gets the row the first one made. `same` are the fields the
+    earlier row must share (its household), so a token can never fetch
+    another household's row. Without a token the row is simply made.
+    """
+    if token is None:
+        return create()
+    existing = model._default_manager.filter(request_token=token, **same).first()
+    if existing is not None:
+        return existing
+    try:
+        # Two submits at the same moment: the unique constraint lets one in;
+        # the other finds its row after the savepoint rolls back.
+        with transaction.atomic():
+            return create()
+    except IntegrityError:
+        existing = model._default_manager.filter(request_token=token, **same).first()
+        if existing is None:
+            raise DomainError(_("Skjemaet er allerede brukt. Last siden på nytt og prøv igjen.")) from None
+        return existing
 
 
 @transaction.atomic
@@ -61,19 +94,39 @@ def change_stage(household: Household, to_stage: str, *, by, reason: str) -> Pat
     return change
 
 
-def add_journal_note(household: Household, *, author, text: str) -> JournalNote:
+def add_journal_note(
+    household: Household, *, author, text: str, token: uuid.UUID | None = None
+) -> JournalNote:
+    """Write a journal note. The same form `token` again returns the note it
+    wrote (see `create_once`)."""
     text = (text or "").strip()
     if not text:
         raise DomainError(_("Notatet er tomt."))
-    return JournalNote.objects.create(
-        municipality_id=household.municipality_id, household=household, author=author, text=text
+    return create_once(
+        JournalNote,
+        token,
+        lambda: JournalNote.objects.create(
+            municipality_id=household.municipality_id,
+            household=household,
+            author=author,
+            text=text,
+            request_token=token,
+        ),
+        household=household,
     )
 
 
 def search_text_for(household: Household) -> str:
     names = household.members.values_list("first_name", "last_name")
-    parts = [household.reference, household.address, household.postal_place]
-    parts += [f"{first} {last}" for first, last in names]
+    return search_text_from(household.reference, household.address, household.postal_place, names)
+
+
+def search_text_from(
+    reference: str, address: str, postal_place: str, names: Iterable[tuple[str, str]]
+) -> str:
+    """A household's search text from values already at hand, for code that
+    writes many households at once (the register import) without loading them."""
+    parts = [reference, address, postal_place, *(f"{first} {last}" for first, last in names)]
     return fold(" ".join(p for p in parts if p))
 
 
@@ -135,8 +188,15 @@ def plan_meeting(
     place: str,
     duration_minutes: int = 45,
     now: datetime.datetime | None = None,
+    token: uuid.UUID | None = None,
 ) -> OutreachMeeting:
-    """Plan one meeting with a household. Returns the new meeting."""
+    """Plan one meeting with a household. Returns the new meeting, or, for
+    a form `token` already used, the meeting that submit planned (see
+    `create_once`), checked before the time, which has moved on since."""
+    if token is not None:
+        existing = OutreachMeeting.objects.filter(request_token=token, household=household).first()
+        if existing is not None:
+            return existing
     now = now or timezone.now()
     if starts_at < now:
         raise DomainError(_("Tidspunktet har allerede vært. Velg et tidspunkt fram i tid."))
@@ -145,13 +205,19 @@ def plan_meeting(
         raise DomainError(_("Skriv hvor samtalen skal være."))
     if duration_minutes < 5:
         raise DomainError(_("En samtale varer minst 5 minutter."))
-    return OutreachMeeting.objects.create(
-        municipality_id=household.municipality_id,
+    return create_once(
+        OutreachMeeting,
+        token,
+        lambda: OutreachMeeting.objects.create(
+            municipality_id=household.municipality_id,
+            household=household,
+            caseworker=caseworker,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            place=place,
+            request_token=token,
+        ),
         household=household,
-        caseworker=caseworker,
-        starts_at=starts_at,
-        duration_minutes=duration_minutes,
-        place=place,
     )
 
 

@@ -285,7 +285,12 @@ def journal_note_create(request: HttpRequest, pk: int) -> HttpResponse:
     saved = False
     if form.is_valid():
         try:
-            add_journal_note(household, author=request.user, text=form.cleaned_data["text"])
+            add_journal_note(
+                household,
+                author=request.user,
+                text=form.cleaned_data["text"],
+                token=form.cleaned_data["token"],
+            )
         except DomainError as exc:
             form.add_error("text", str(exc))
         else:
@@ -622,6 +627,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                 starts_at=form.starts_at,
                 place=form.cleaned_data["place"],
                 duration_minutes=form.cleaned_data["duration_minutes"],
+                token=form.cleaned_data["token"],
             )
         except DomainError as exc:
             form.add_error(None, str(exc))
