@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from housing_office.request_hygiene import parse_id
 from tenants.models import Household, PathwayStage
 from tenants.services import DomainError
 
@@ -65,8 +66,7 @@ def _date(value) -> str:
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.GET.get(name))
 
 
 # --- Dwellings ---------------------------------------------------------------

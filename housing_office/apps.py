@@ -8,10 +8,11 @@ class HousingOfficeConfig(AppConfig):
     verbose_name = _("Boligkontoret")
 
     def ready(self) -> None:
-        from . import audit
+        from . import audit, integer_lookups
         from .roles import ensure_roles
 
         audit.register()
+        integer_lookups.register()
 
         # Roles are made after every migrate, so that permissions added by a
         # new migration reach the groups without a data migration of their own.

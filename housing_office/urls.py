@@ -31,6 +31,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "housing_office.request_hygiene.bad_request"
 handler500 = "housing_office.views.server_error"
 
 if settings.DEBUG:

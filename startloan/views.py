@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from housing_office.jobs import create_job, enqueue
 from housing_office.permissions import leader_required
+from housing_office.request_hygiene import parse_id
 from housing_office.text import fold
 from tenants.models import Household
 
@@ -116,8 +117,8 @@ def _pick_household(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("startloan.add_startloanapplication", raise_exception=True)
 def application_create(request: HttpRequest) -> HttpResponse:
-    household_pk = request.POST.get("household") or request.GET.get("household")
-    if not household_pk or not str(household_pk).isdigit():
+    household_pk = parse_id(request.POST.get("household") or request.GET.get("household"))
+    if household_pk is None:
         return _pick_household(request)
     household = get_object_or_404(Household.objects.prefetch_related("members"), pk=household_pk)
     if request.method == "POST":
@@ -198,13 +199,13 @@ def _follow_up_edit(request: HttpRequest, application: StartLoanApplication) -> 
 @require_POST
 def assessment_preview(request: HttpRequest) -> HttpResponse:
     """The results partial for the live assessment on the application form."""
-    household_pk = request.POST.get("household", "")
-    if not household_pk.isdigit():
+    household_pk = parse_id(request.POST.get("household"))
+    if household_pk is None:
         return HttpResponse(status=400)
     household = get_object_or_404(Household.objects.prefetch_related("members"), pk=household_pk)
     application = None
-    application_pk = request.POST.get("application", "")
-    if application_pk.isdigit():
+    application_pk = parse_id(request.POST.get("application"))
+    if application_pk is not None:
         application = get_object_or_404(StartLoanApplication, pk=application_pk, household=household)
     form = ApplicationForm(request.POST, instance=application)
     context = {**_assessment_context(form, household), "live": True}

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from housing_office.models import PersonalDataAccess
 from housing_office.permissions import leader_required
+from housing_office.request_hygiene import parse_ids
 from housing_office.text import fold
 
 from .letter_forms import LetterTemplateForm, SummonsForm
@@ -172,7 +173,7 @@ def _chooser_households(request: HttpRequest, selected: set[int]) -> tuple[list[
 
 
 def _selected_ids(values: list[str]) -> set[int]:
-    return {int(v) for v in values if v.isdigit()}
+    return parse_ids(values)
 
 
 @login_required

@@ -315,6 +315,9 @@ def pages_of(client, route_name: str, pks: list[int], household: int) -> list[st
     for pk in candidates if route.int_kwargs else [0]:
         url = url_for(route, pk) + query
         response = client.get(url)
+        if response.streaming:
+            # Read to the end: the test client then closes a download's file.
+            b"".join(response.streaming_content)
         if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
             if forms_on(url, response.content.decode()):
                 return [url]
@@ -520,6 +523,111 @@ def test_every_page_with_a_form_is_fuzzed(office):
             if forms_on(page, client.get(page).content.decode()):
                 with_forms.add(route.name)
     assert with_forms - set(FORM_ROUTES) == set()
+
+
+# Query parameters: search boxes, filters and ids --------------------------------
+
+# NUL (which PostgreSQL cannot hold in text) and other control characters.
+NUL_VALUES = ["\x00", "a\x00b", "\x00" * 3 + SCRIPT]
+CONTROL_CHARACTERS = [*NUL_VALUES, "\x01", "\x07\x08", "\x1b[31m", "\x7f", "\x85", "\u2028"]
+# Ids no column holds (SQLite and bigint stop at 2**63 - 1), more digits than
+# int() reads, a digit int() refuses, and ids that are merely wrong.
+BAD_IDS = ["9" * 25, str(2**63), str(2**31), "9" * 5000, "²", "١٢", "-1", "0", "1e400"]
+
+
+class LinkReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href") if tag == "a" else None
+        if href and "?" in href:
+            self.hrefs.append(href)
+
+
+def html_of(client, url: str) -> str | None:
+    response = client.get(url)
+    if response.streaming:
+        # Read to the end: the test client then closes the download's file.
+        b"".join(response.streaming_content)
+    if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+        return None
+    return response.content.decode()
+
+
+def pages_with_html(client, office) -> dict[str, str]:
+    """The HTML of one page of every route that answers: a page without keys
+    also bare (the start-loan household picker is /startlan/ny/ without
+    ?household=), an object page for the first object that shows."""
+    pages: dict[str, str] = {}
+    this_year = datetime.date.today().year
+    for route in routes():
+        query = FORM_ROUTES.get(route.name, "").format(household=office["household"])
+        if not route.int_kwargs:
+            candidates = [url_for(route, 0), url_for(route, 0) + query]
+        else:
+            keys = [this_year, this_year - 1] if "year" in route.int_kwargs else office["pks"]
+            candidates = [url_for(route, pk) + query for pk in keys]
+        for url in dict.fromkeys(candidates):
+            html = html_of(client, url)
+            if html is not None:
+                pages[url] = html
+                if route.int_kwargs:
+                    break
+    return pages
+
+
+def query_forms_and_id_parameters(client, office) -> tuple[list[Form], set[tuple[str, str]]]:
+    """The GET forms (search boxes and filters) of every page, and the
+    (path, name) of every query parameter a link or a GET form gives an id."""
+    from urllib.parse import parse_qsl
+
+    forms: dict[str, Form] = {}
+    ids: set[tuple[str, str]] = set()
+    for url, html in pages_with_html(client, office).items():
+        for form in forms_on(url, html):
+            if form.method == "get":
+                forms.setdefault(form.key, form)
+                for f in form.fields.values():
+                    if any(o.isdigit() for o in [*f.options, *f.values]):
+                        ids.add((urlsplit(form.action).path, f.name))
+        reader = LinkReader()
+        reader.feed(html)
+        for href in reader.hrefs:
+            target = urlsplit(urljoin(url, href))
+            ids |= {(target.path, k) for k, v in parse_qsl(target.query) if v.isdigit() and k != "page"}
+    return list(forms.values()), ids
+
+
+def test_control_characters_in_every_search_box_and_filter(office):
+    """NUL in any search box or filter is a 400; other control characters
+    are text like any other. Never a 500."""
+    client = office["client"]
+    forms, _ids = query_forms_and_id_parameters(client, office)
+    paths = {urlsplit(f.action).path for f in forms}
+    assert {"/husstander/", "/boliger/", "/startlan/ny/", "/brev/innkalling/ny/"} <= paths, paths
+    for form in forms:
+        baseline = {n: (f.values if f.multiple else f.values[0]) for n, f in form.fields.items() if f.values}
+        for name in form.fields:
+            for value in CONTROL_CHARACTERS:
+                response = submit(client, form, {**baseline, name: value})
+                assert response.status_code < 500, (form.key, name, value)
+                assert response.status_code == 400 or "\x00" not in value, (form.key, name, value)
+                assert_escaped(response, f"{form.key} {name}")
+
+
+def test_huge_integers_in_every_id_taking_query_parameter(office):
+    client = office["client"]
+    _forms, ids = query_forms_and_id_parameters(client, office)
+    # Links that only show after a search or a choice.
+    ids |= {("/startlan/ny/", "household"), ("/brev/innkalling/ny/", "household")}
+    ids |= {("/boliger/leieforhold/ny/", "household")}
+    assert {("/husstander/", "caseworker"), ("/boliger/leieforhold/ny/", "dwelling")} <= ids, ids
+    for path, name in sorted(ids):
+        for value in BAD_IDS:
+            response = client.get(path, {name: value})
+            assert response.status_code < 500, (path, name, value[:30])
 
 
 # Letter templates: no files, no escaping switched off ------------------------------
