@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "dwellings",
     "startloan",
     "reports",
+    "register_import",
+    "demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

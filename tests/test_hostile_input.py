@@ -766,7 +766,7 @@ def csv_bytes(draw) -> bytes:
 
 
 def test_import_survives_hostile_files(municipality):
-    from reports.importer import SourceFile, import_register
+    from register_import.services import SourceFile, import_register
 
     @settings(
         max_examples=max(EXAMPLES * 2, 50),
@@ -803,8 +803,29 @@ def test_import_survives_hostile_files(municipality):
     run()
 
 
+def test_import_check_refuses_nul_in_every_column(municipality):
+    """PostgreSQL cannot store NUL in text: the check refuses it in any
+    column as FILE:LINE, without repeating it, before anything is written."""
+    from register_import.services import SourceFile, import_register
+
+    good = {
+        "dwellings": (DWELLING_HEADER, GOOD_DWELLING),
+        "households": (HOUSEHOLD_HEADER, GOOD_HOUSEHOLD),
+        "tenancies": (TENANCY_HEADER, GOOD_TENANCY),
+    }
+    for kind, (header, _row) in good.items():
+        for index, column in enumerate(header):
+            rows = {k: [*row] for k, (_header, row) in good.items()}
+            rows[kind][index] += "\x00"
+            files = {k: SourceFile(f"{k}.csv", csv_text(good[k][0], [rows[k]], ";").encode()) for k in good}
+            report = import_register("3807", **files)
+            errors = [str(e) for e in report.errors]
+            assert f"{kind}.csv:2: «{column}» inneholder et nulltegn (NUL), som ikke kan lagres" in errors
+            assert not report.written and not any("\x00" in e for e in errors)
+
+
 def test_import_with_the_script_in_a_name_shows_it_escaped(leader_client, municipality):
-    from reports.importer import SourceFile, import_register
+    from register_import.services import SourceFile, import_register
 
     household = [*GOOD_HOUSEHOLD]
     household[1] = SCRIPT
