@@ -177,6 +177,17 @@ def task_named(name: str) -> Any:
     return current_app.tasks[name]
 
 
+def store_result_file(job: Job, name: str, content: bytes) -> None:
+    """Make `content` the job's result file, replacing the one an earlier
+    attempt may have stored, so a rerun leaves one file, not two."""
+    from django.core.files.base import ContentFile
+
+    if job.result_file:
+        job.result_file.delete(save=False)
+    job.result_file.save(name, ContentFile(content), save=False)
+    job.save(update_fields=["result_file", "updated_at"])
+
+
 def set_progress(job_id: int, done: int, total: int | None = None, message: str | None = None) -> None:
     fields: dict[str, Any] = {"progress_done": done}
     if total is not None:

@@ -165,6 +165,11 @@ class Job(MunicipalityOwned):
         return self.title
 
     @property
+    def is_active(self) -> bool:
+        """Waiting or running: its page keeps polling and shows progress."""
+        return self.state in (JobState.WAITING, JobState.RUNNING)
+
+    @property
     def restartable(self) -> bool:
         """Waiting for a task that never reached the broker; see jobs.can_requeue."""
         from .jobs import can_requeue
