@@ -12,15 +12,17 @@ Each entry carries the household it concerns in `additional_data`
 the entries of its persons, tenancies, meetings, letters and applications
 even after one of them is deleted.
 
-`register()` runs from `HousingOfficeConfig.ready()`.
+Each app says which of its models are audited, from its own
+`AppConfig.ready()`, through `audit()`; `register()` (the core's own
+models and the append-only guards) runs from `HousingOfficeConfig.ready()`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models.signals import pre_delete, pre_save
@@ -33,49 +35,29 @@ class AppendOnlyError(PermissionDenied):
     """An audit or access log row was about to be changed or deleted."""
 
 
-def _household_of(model_label: str) -> Callable[[Any], int | None]:
-    """How to find the household an instance of `model_label` concerns."""
-    if model_label == "tenants.household":
-        return lambda obj: obj.pk
-    if model_label == "dwellings.rentarrears":
-
-        def via_tenancy(obj: Any) -> int | None:
-            tenancy = obj._state.fields_cache.get("tenancy")
-            if tenancy is not None:
-                return tenancy.household_id
-            from dwellings.models import Tenancy
-
-            return (
-                Tenancy.all_objects.filter(pk=obj.tenancy_id).values_list("household_id", flat=True).first()
-            )
-
-        return via_tenancy
-    return lambda obj: getattr(obj, "household_id", None)
+def household_of_self(obj: Any) -> int | None:
+    """For the household itself."""
+    return obj.pk
 
 
-# model label → options for auditlog.register (besides the noise fields).
-AUDITED: dict[str, dict[str, Any]] = {
-    "tenants.household": {"exclude_fields": ["search_text"]},
-    "tenants.person": {
-        "mask_fields": ["national_id"],
-        "mask_callable": "housing_office.audit.mask_national_id",
-    },
-    "tenants.journalnote": {},
-    "tenants.outreachmeeting": {},
-    # The letter's context is a copy of the household's data when the letter
-    # was made; its PDF, checksum and status are what the trail needs.
-    "tenants.letter": {"exclude_fields": ["context"]},
-    "tenants.lettertemplate": {},
-    "tenants.summonsbatch": {"exclude_fields": ["left_out"]},
-    "dwellings.dwelling": {},
-    "dwellings.tenancy": {},
-    "dwellings.rentarrears": {},
-    "dwellings.stockchange": {},
-    "startloan.startloanapplication": {},
-    "startloan.loanparameters": {},
-    "housing_office.municipality": {},
-    "housing_office.user": {"exclude_fields": ["password", "last_login"], "m2m_fields": {"groups"}},
-}
+def household_of_field(obj: Any) -> int | None:
+    """For a record that points at its household (the default)."""
+    return getattr(obj, "household_id", None)
+
+
+@dataclass(frozen=True)
+class Audited:
+    """How one model is recorded: auditlog's options, and how to find the
+    household an instance concerns."""
+
+    label: str
+    options: dict[str, Any]
+    household_of: Callable[[Any], int | None]
+
+
+# model label → how it is audited; filled by each app's AppConfig.ready()
+# through `audit()`, so the core never imports the apps it serves.
+AUDITED: dict[str, Audited] = {}
 
 
 def mask_national_id(value: str) -> str:
@@ -86,47 +68,71 @@ def mask_national_id(value: str) -> str:
     return value if value in ("", "None") else mask(value)
 
 
-def _additional_data_for(label: str) -> Callable[[Any], dict[str, Any]]:
-    household_of = _household_of(label)
-    is_municipality = label == "housing_office.municipality"
+def _additional_data_for(entry: Audited) -> Callable[[Any], dict[str, Any]]:
+    is_municipality = entry.label == "housing_office.municipality"
 
     def get_additional_data(self: Any) -> dict[str, Any]:
         municipality_id = self.pk if is_municipality else getattr(self, "municipality_id", None)
-        if municipality_id is None and hasattr(self, "household_id"):
-            from tenants.models import Household
-
+        if municipality_id is None and getattr(self, "household_id", None) is not None:
+            # A person or a stage change has no municipality of its own: its
+            # household's (all_objects: the trail is written outside scoping too).
+            household_model = type(self)._meta.get_field("household").related_model
             municipality_id = (
-                Household.all_objects.filter(pk=self.household_id)
+                household_model.all_objects.filter(pk=self.household_id)
                 .values_list("municipality_id", flat=True)
                 .first()
             )
-        return {"household_id": household_of(self), "municipality_id": municipality_id}
+        return {"household_id": entry.household_of(self), "municipality_id": municipality_id}
 
     return get_additional_data
 
 
-def register() -> None:
-    """Register the audited models with django-auditlog, and guard the logs."""
+def audit(
+    model: type[models.Model],
+    *,
+    household_of: Callable[[Any], int | None] = household_of_field,
+    **options: Any,
+) -> None:
+    """Record every create, change and delete of `model` in the audit trail.
+
+    `options` go to `auditlog.register` (exclude_fields, mask_fields, …);
+    `household_of` finds the household an instance concerns, so that a
+    household's trail finds the entries of its persons, tenancies, meetings,
+    letters and applications even after one of them is deleted. Call it from
+    the model's app's `AppConfig.ready()`; calling it again does nothing.
+    """
     from auditlog.registry import auditlog
 
-    for label, options in AUDITED.items():
-        model = apps.get_model(label)
-        if auditlog.contains(model):
-            continue
-        # auditlog diffs a new row over all of `_meta.get_fields()`, reverse
-        # relations included, which would log "members: None" and the like.
-        reverse = [f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete]
-        options = {**options, "exclude_fields": [*options.get("exclude_fields", []), *NOISE_FIELDS, *reverse]}
-        # auditlog copies `get_additional_data()` onto each entry; the models
-        # do not define one, so it is given to them here, in one place.
-        if "get_additional_data" not in model.__dict__:
-            model.get_additional_data = _additional_data_for(label)
-        auditlog.register(model, **options)
+    label = model._meta.label_lower
+    if label in AUDITED or auditlog.contains(model):
+        return
+    entry = Audited(label, options, household_of)
+    AUDITED[label] = entry
+    # auditlog diffs a new row over all of `_meta.get_fields()`, reverse
+    # relations included, which would log "members: None" and the like.
+    reverse = [f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete]
+    options = {**options, "exclude_fields": [*options.get("exclude_fields", []), *NOISE_FIELDS, *reverse]}
+    # auditlog copies `get_additional_data()` onto each entry; the models do
+    # not define one, so it is given to them here, in one place.
+    if "get_additional_data" not in model.__dict__:
+        model.get_additional_data = _additional_data_for(entry)  # type: ignore[attr-defined]
+    auditlog.register(model, **options)
 
+
+def register() -> None:
+    """Audit the core's own models and guard the logs: audit and access-log
+    rows are append-only."""
     from auditlog.models import LogEntry
 
-    from .models import PersonalDataAccess
+    from .models import Municipality, PersonalDataAccess, User
 
+    audit(Municipality, household_of=lambda obj: None)
+    audit(
+        User,
+        household_of=lambda obj: None,
+        exclude_fields=["password", "last_login"],
+        m2m_fields={"groups"},
+    )
     for model in (LogEntry, PersonalDataAccess):
         pre_save.connect(_refuse_change, sender=model, dispatch_uid=f"append_only_save_{model._meta.label}")
         pre_delete.connect(
@@ -165,26 +171,6 @@ def _register_admin() -> None:
     if admin.site.is_registered(LogEntry):
         admin.site.unregister(LogEntry)
     admin.site.register(LogEntry, AppendOnlyLogEntryAdmin)
-
-
-def household_for_job(job: Any) -> int | None:
-    """The household a job's result file is about, if it is about one: a
-    job started for a household (`params["household_id"]`) or for a
-    start-loan application (`params["application_id"]`)."""
-    params = job.params or {}
-    if isinstance(params.get("household_id"), int):
-        return params["household_id"]
-    if isinstance(params.get("application_id"), int):
-        from startloan.models import StartLoanApplication
-
-        return (
-            StartLoanApplication.all_objects.filter(
-                pk=params["application_id"], municipality_id=job.municipality_id
-            )
-            .values_list("household_id", flat=True)
-            .first()
-        )
-    return None
 
 
 def log_bulk_created(objects: Iterable[models.Model], *, actor: Any = None) -> None:

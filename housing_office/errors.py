@@ -81,16 +81,20 @@ def add_to_form(form: Any, exc: DomainError) -> None:
     form.add_error(field if field in form.fields else None, str(getattr(exc, "message", exc)))
 
 
-def safe_next_url(request: HttpRequest, default: str) -> str:
-    """Where to go after a form: `next` (POST or GET) when it is a URL of this
-    site, else `default`. Anything else could send the user to a look-alike
-    site after a real login (an open redirect)."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+def local_url(request: HttpRequest, value: str | None) -> str | None:
+    """`value` when it is a URL of this site, else None. Anything else could
+    send the user on to a look-alike site (an open redirect)."""
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return candidate
-    return default
+        return value
+    return None
+
+
+def safe_next_url(request: HttpRequest, default: str) -> str:
+    """Where to go after a form: `next` (POST or GET) when it is a URL of
+    this site, else `default`."""
+    return local_url(request, request.POST.get("next") or request.GET.get("next")) or default
 
 
 def user_municipality(request: HttpRequest) -> Any:

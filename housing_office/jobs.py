@@ -9,9 +9,8 @@ on the row whatever happens inside.
 from __future__ import annotations
 
 import datetime
-import importlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -35,13 +34,8 @@ logger = logging.getLogger(__name__)
 # it (a yearly report or an import's error list is the leader's), so the
 # generic job views ask this registry, and a kind missing from it is refused
 # (fail closed): `create_job` will not make one, and `may_see_job` says no.
-
-COUNT_REGISTER = "count"
-SUMMONS_LETTERS = "summons_letters"
-STARTLOAN_ASSESSMENT_PDF = "startloan_assessment_pdf"
-YEARLY_REPORT = "yearly_report"
-REGISTER_IMPORT_PREVIEW = "register_import_preview"
-REGISTER_IMPORT = "register_import"
+# Each app registers its own kinds from its AppConfig.ready(), so the core
+# never needs to know the apps.
 
 
 @dataclass(frozen=True)
@@ -49,26 +43,38 @@ class JobKind:
     name: str
     # The Django permission ("app_label.codename") that may see the job.
     permission: str
+    # The household a job's result file is about, if it is about one, so the
+    # download lands in that household's innsynslogg.
+    household_of: Callable[[Job], int | None] | None = None
 
     @property
     def leader_only(self) -> bool:
         return self.permission == LEAD_OFFICE
 
 
-JOB_KINDS: dict[str, JobKind] = {
-    kind.name: kind
-    for kind in (
-        # The caseworker's: the smallest job (a count of the register), the
-        # summons letters of a batch, a start-loan application's assessment.
-        JobKind(COUNT_REGISTER, "housing_office.view_job"),
-        JobKind(SUMMONS_LETTERS, "tenants.view_letter"),
-        JobKind(STARTLOAN_ASSESSMENT_PDF, "startloan.view_startloanapplication"),
-        # The leader's, like the pages that start them.
-        JobKind(YEARLY_REPORT, LEAD_OFFICE),
-        JobKind(REGISTER_IMPORT_PREVIEW, LEAD_OFFICE),
-        JobKind(REGISTER_IMPORT, LEAD_OFFICE),
-    )
-}
+JOB_KINDS: dict[str, JobKind] = {}
+
+
+def register_job_kind(
+    name: str, *, permission: str, household_of: Callable[[Job], int | None] | None = None
+) -> JobKind:
+    """Make `name` a kind of job that users with `permission` may see.
+    Registering the same kind twice with the same terms is harmless."""
+    kind = JobKind(name, permission, household_of)
+    if JOB_KINDS.get(name, kind) != kind:
+        raise ValueError(f"Job kind {name!r} is already registered differently")
+    JOB_KINDS[name] = kind
+    return kind
+
+
+def household_of_job(job: Job) -> int | None:
+    """The household a job's result is about: `params["household_id"]`, or
+    what its kind says; None for a job about many."""
+    params = job.params or {}
+    if isinstance(params.get("household_id"), int):
+        return params["household_id"]
+    kind = JOB_KINDS.get(job.kind)
+    return kind.household_of(job) if kind and kind.household_of else None
 
 
 def may_see_job(user: Any, job: Job) -> bool:
@@ -103,7 +109,7 @@ JOB_TASK_OPTIONS: dict[str, Any] = {
 def create_job(*, municipality, kind: str, title: str, created_by=None, params=None, total: int = 0) -> Job:
     if kind not in JOB_KINDS:
         # Register the kind, with who may see it, before making such jobs.
-        raise ValueError(f"Unknown job kind {kind!r}: add it to housing_office.jobs.JOB_KINDS")
+        raise ValueError(f"Unknown job kind {kind!r}: register it with housing_office.jobs.register_job_kind")
     return Job.all_objects.create(
         municipality=municipality,
         kind=kind,
@@ -167,13 +173,13 @@ def requeue(job: Job) -> None:
 
 
 def task_named(name: str) -> Any:
-    """The Celery task registered under `name`, importing its module first
-    (a web process has not necessarily loaded every tasks module)."""
+    """The Celery task registered under `name`. A web process has not
+    necessarily imported every app's tasks module yet: Celery's own loader
+    imports the modules `autodiscover_tasks` found, then looks again."""
     from celery import current_app
 
-    module, _sep, _function = name.rpartition(".")
-    if module and name not in current_app.tasks:
-        importlib.import_module(module)
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
     return current_app.tasks[name]
 
 

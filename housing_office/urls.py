@@ -12,7 +12,7 @@ admin.site.site_title = "Boligkontoret"
 admin.site.index_title = "Administrasjon"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("tenants.home")),
     path(
         "logg-inn/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

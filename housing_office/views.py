@@ -12,16 +12,9 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from tenants.caseload import caseload_for
-
-from .audit import household_for_job
-from .jobs import can_requeue, may_see_job, requeue
-from .models import Job, PersonalDataAccess
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"caseload": caseload_for(request.user)})
+from .files import Action, log_access
+from .jobs import can_requeue, household_of_job, may_see_job, requeue
+from .models import Job
 
 
 def _job(request: HttpRequest, pk: int) -> Job:
@@ -69,13 +62,13 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
     job = _job(request, pk)
     if not job.result_file:
         raise Http404
-    PersonalDataAccess.objects.create(
-        municipality_id=job.municipality_id,
+    log_access(
         user=request.user,
-        action=PersonalDataAccess.Action.DOWNLOAD_REPORT,
+        municipality_id=job.municipality_id,
+        action=Action.DOWNLOAD_REPORT,
         # A file about one household goes into that household's innsynslogg.
-        household_id=household_for_job(job),
-        object_repr=job.title[:200],
+        household_id=household_of_job(job),
+        object_repr=job.title,
     )
     name = job.result_file.name.rsplit("/", 1)[-1]
     return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name)

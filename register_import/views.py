@@ -20,11 +20,12 @@ from housing_office.models import Job, JobState, Municipality
 from housing_office.permissions import leader_required
 
 from . import tasks
+from .apps import IMPORT_JOB, PREVIEW_JOB
 from .forms import RegisterImportForm
 from .services import KINDS
 
-PREVIEW_KIND = "register_import_preview"
-IMPORT_KIND = "register_import"
+PREVIEW_KIND = PREVIEW_JOB
+IMPORT_KIND = IMPORT_JOB
 
 
 def _municipality(request: HttpRequest) -> Municipality:

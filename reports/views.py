@@ -10,17 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from housing_office.jobs import YEARLY_REPORT, create_job, enqueue
+from housing_office.jobs import create_job, enqueue
 from housing_office.models import Job, JobState, Municipality, PersonalDataAccess
 from housing_office.permissions import leader_required
 from housing_office.spreadsheets import to_csv, to_xlsx
 
 from . import tasks
+from .apps import YEARLY_REPORT_JOB
 from .charts import Series, bar_chart, hbar_chart, line_chart
 from .dashboard import available_years, dashboard_data, export_rows
 from .forms import ReportYearForm
 
-REPORT_KIND = YEARLY_REPORT
+REPORT_KIND = YEARLY_REPORT_JOB
 
 
 def _municipality(request: HttpRequest) -> Municipality:

@@ -20,6 +20,7 @@ from housing_office.text import fold
 from tenants.models import Household
 
 from . import services
+from .apps import ASSESSMENT_PDF_JOB
 from .forms import (
     ApplicationForm,
     DecisionForm,
@@ -333,7 +334,7 @@ def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
     job = create_job(
         municipality=application.municipality,
-        kind="startloan_assessment_pdf",
+        kind=ASSESSMENT_PDF_JOB,
         title=_("Vurdering av betjeningsevne – %(ref)s") % {"ref": application.household.reference},
         created_by=request.user,
         params={"application_id": application.pk},

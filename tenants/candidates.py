@@ -12,9 +12,10 @@ A household is a candidate when
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -22,18 +23,28 @@ from django.utils.translation import gettext as _
 from .models import (
     CLOSED_STAGES,
     Household,
-    Letter,
-    LetterKind,
-    LetterStatus,
     MeetingStatus,
     OutreachMeeting,
     PathwayStage,
     PathwayStageChange,
 )
-from .queries import botid_years, running_tenancies, with_botid_at_least, with_overview, years_ago
+from .queries import botid_years, with_botid_at_least, with_overview, years_ago
 
 # How long a summons keeps a household off the list.
 SUMMONS_QUIET_YEARS = 1
+
+# Other apps' signs that a household was summoned since a moment: each takes
+# that moment and returns an Exists() over the household's rows (OuterRef
+# "pk"). The letters app registers "a summons letter was made"; tenants knows
+# its own meetings and stage changes. Registered from AppConfig.ready(), so
+# tenants never imports the apps above it.
+RecentSummonsCheck = Callable[[datetime.datetime], Exists]
+_RECENT_SUMMONS_CHECKS: list[RecentSummonsCheck] = []
+
+
+def register_recent_summons_check(check: RecentSummonsCheck) -> None:
+    if check not in _RECENT_SUMMONS_CHECKS:
+        _RECENT_SUMMONS_CHECKS.append(check)
 
 
 @dataclass(frozen=True)
@@ -58,14 +69,12 @@ def candidate_households(today: datetime.date, min_years: int | float) -> QueryS
     recently_moved_to_summoned = PathwayStageChange.objects.filter(
         household=OuterRef("pk"), to_stage=PathwayStage.SUMMONED, changed_at__gte=since
     )
-    recent_letter = Letter.objects.filter(
-        household=OuterRef("pk"), kind=LetterKind.SUMMONS, created_at__gte=since
-    ).exclude(status=LetterStatus.FAILED)
+    elsewhere = [~check(since) for check in _RECENT_SUMMONS_CHECKS]
     households = with_botid_at_least(Household.objects.all(), today, min_years)
     return (
         households.exclude(pathway_stage__in=CLOSED_STAGES)
         .exclude(pathway_stage=PathwayStage.SUMMONED, stage_changed_at__gte=since)
-        .filter(~Exists(recent_meeting), ~Exists(recently_moved_to_summoned), ~Exists(recent_letter))
+        .filter(~Exists(recent_meeting), ~Exists(recently_moved_to_summoned), *elsewhere)
     )
 
 
@@ -83,7 +92,7 @@ def candidate_queryset(today: datetime.date, min_years: int | float) -> QuerySet
         with_overview(candidate_households(today, min_years), today)
         .annotate(
             last_meeting_at=Subquery(last_meeting),
-            contract_end=Subquery(running_tenancies(today).values("contract_end")[:1]),
+            contract_end=F("current__contract_end"),
         )
         .order_by("current_start", "reference")
     )

@@ -9,8 +9,6 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from dwellings.models import Dwelling, RentArrears, Tenancy
-
 from .candidates import candidate_households
 from .models import CLOSED_STAGES, Household, MeetingStatus, OutreachMeeting, PathwayStage
 
@@ -29,9 +27,6 @@ class Caseload:
     my_stages: list[StageCount] = field(default_factory=list)
     my_upcoming_meetings: list[OutreachMeeting] = field(default_factory=list)
     households: int = 0
-    running_tenancies: int = 0
-    vacant_dwellings: int = 0
-    households_in_arrears: int = 0
     candidates: int = 0
     my_candidates: int = 0
     candidate_min_years: int = 0
@@ -75,19 +70,12 @@ def caseload_for(user, today: datetime.date | None = None) -> Caseload:
     to_record = OutreachMeeting.objects.filter(
         caseworker=user, status=MeetingStatus.PLANNED, starts_at__lt=now
     ).count()
-    vacant = Dwelling.objects.in_stock(today).with_status(today).filter(status="vacant").count()
     return Caseload(
         my_households=mine["total"],
         my_active_households=mine["active"],
         my_stages=stages,
         my_upcoming_meetings=upcoming,
         households=Household.objects.count(),
-        running_tenancies=Tenancy.objects.running(today).count(),
-        vacant_dwellings=vacant,
-        households_in_arrears=RentArrears.objects.filter(settled_on__isnull=True)
-        .values("tenancy__household")
-        .distinct()
-        .count(),
         candidates=candidates["total"],
         my_candidates=candidates["mine"],
         candidate_min_years=min_years,

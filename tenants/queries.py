@@ -1,6 +1,10 @@
 """Query building blocks for the household pages: botid, current dwelling,
 children and arrears computed in the database, so a list of households costs
-the same few queries whatever its length."""
+the same few queries whatever its length.
+
+Tenancies and rent arrears belong to the dwellings app, which builds on this
+one: they are reached here only through the household's own relations
+(`tenancies`, `tenancies__arrears`), never by importing dwellings."""
 
 from __future__ import annotations
 
@@ -12,8 +16,11 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -21,14 +28,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat
 
-from dwellings.models import RentArrears, Tenancy
+from housing_office.dates import DAYS_PER_YEAR
+from housing_office.periods import running_on
 
 from .models import Household, PathwayStage, Person, PersonRole
 
 # The pathway in its natural order, for sorting by stage.
 STAGE_ORDER = {stage.value: index for index, stage in enumerate(PathwayStage)}
-
-DAYS_PER_YEAR = 365.25
 
 
 def years_ago(today: datetime.date, years: float | Decimal | int) -> datetime.date:
@@ -40,19 +46,28 @@ def years_ago(today: datetime.date, years: float | Decimal | int) -> datetime.da
         day = today.replace(year=today.year - whole)
     except ValueError:
         day = today.replace(year=today.year - whole, day=28)
-    return day - datetime.timedelta(days=round(fraction * DAYS_PER_YEAR))
+    return day - datetime.timedelta(days=round(fraction * float(DAYS_PER_YEAR)))
 
 
 def botid_years(start: datetime.date | None, today: datetime.date) -> float | None:
     """Time in the dwelling in years, as `Tenancy.years_on` computes it."""
     if start is None:
         return None
-    return (today - start).days / DAYS_PER_YEAR
+    return (today - start).days / float(DAYS_PER_YEAR)
 
 
-def running_tenancies(today: datetime.date) -> QuerySet[Tenancy]:
-    """The household's running tenancy on `today`, newest first, for subqueries."""
-    return Tenancy.objects.running(today).filter(household=OuterRef("pk")).order_by("-start_date", "-pk")
+def with_current_tenancy(queryset: QuerySet[Household], today: datetime.date) -> QuerySet[Household]:
+    """Join the household's tenancy running on `today` once, as `current`
+    (empty when it has none). A household has at most one tenancy running on
+    a day (the letting rules and the database see to it), so the join never
+    repeats a household."""
+    return queryset.alias(current=FilteredRelation("tenancies", condition=running_on(today, "tenancies__")))
+
+
+def _households_where(**lookups: object) -> Exists:
+    """Whether the outer household matches `lookups`, all on the same related
+    row (one filter call)."""
+    return Exists(Household.all_objects.filter(pk=OuterRef("pk"), **lookups))
 
 
 def stage_order_expression() -> Case:
@@ -83,7 +98,7 @@ def children_count() -> Coalesce:
 
 
 def open_arrears() -> Exists:
-    return Exists(RentArrears.objects.filter(tenancy__household=OuterRef("pk"), settled_on__isnull=True))
+    return _households_where(tenancies__arrears__isnull=False, tenancies__arrears__settled_on__isnull=True)
 
 
 def with_overview(queryset: QuerySet[Household], today: datetime.date) -> QuerySet[Household]:
@@ -93,13 +108,12 @@ def with_overview(queryset: QuerySet[Household], today: datetime.date) -> QueryS
     `current_dwelling_id`, `current_dwelling_reference`, `current_dwelling_address`,
     `main_name`, `children` (count), `has_open_arrears`, `stage_order`.
     """
-    running = running_tenancies(today)
-    return queryset.select_related("caseworker").annotate(
-        current_tenancy_id=Subquery(running.values("pk")[:1]),
-        current_start=Subquery(running.values("start_date")[:1]),
-        current_dwelling_id=Subquery(running.values("dwelling_id")[:1]),
-        current_dwelling_reference=Subquery(running.values("dwelling__reference")[:1]),
-        current_dwelling_address=Subquery(running.values("dwelling__address")[:1]),
+    return with_current_tenancy(queryset.select_related("caseworker"), today).annotate(
+        current_tenancy_id=F("current__pk"),
+        current_start=F("current__start_date"),
+        current_dwelling_id=F("current__dwelling_id"),
+        current_dwelling_reference=F("current__dwelling__reference"),
+        current_dwelling_address=F("current__dwelling__address"),
         main_name=main_person_name(),
         children=children_count(),
         has_open_arrears=open_arrears(),
@@ -113,7 +127,11 @@ def with_botid_at_least(
     """Keep households whose running tenancy started at least `years` ago."""
     cutoff = years_ago(today, years)
     return queryset.filter(
-        Exists(running_tenancies(today).filter(start_date__lte=cutoff)),
+        Exists(
+            Household.all_objects.filter(
+                running_on(today, "tenancies__") & Q(tenancies__start_date__lte=cutoff), pk=OuterRef("pk")
+            )
+        )
     )
 
 

@@ -14,7 +14,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from housing_office.models import PersonalDataAccess
+from housing_office.errors import DomainError
+from housing_office.files import Action, log_access
 from housing_office.text import fold
 
 from .models import (
@@ -26,11 +27,6 @@ from .models import (
     PathwayStageChange,
     Person,
 )
-
-
-class DomainError(ValueError):
-    """A rule of the office was broken; the message is for the user."""
-
 
 Row = TypeVar("Row", bound=models.Model)
 
@@ -229,11 +225,11 @@ def reveal_national_id(person: Person, *, by) -> str:
     if not by.has_perm("housing_office.view_full_national_id"):
         raise PermissionDenied(_("Du har ikke tilgang til å se hele fødselsnummeret."))
     household = person.household
-    PersonalDataAccess.objects.create(
-        municipality_id=household.municipality_id,
+    log_access(
         user=by,
-        action=PersonalDataAccess.Action.VIEW_NATIONAL_ID,
-        household=household,
-        object_repr=f"{person.full_name or person.get_role_display()} ({household.reference})"[:200],
+        municipality_id=household.municipality_id,
+        action=Action.VIEW_NATIONAL_ID,
+        household_id=household.pk,
+        object_repr=f"{person.full_name or person.get_role_display()} ({household.reference})",
     )
     return person.national_id

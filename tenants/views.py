@@ -14,22 +14,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from dwellings.models import RentArrears
+from housing_office.errors import add_to_form, constraint_errors, local_url, user_municipality
 from housing_office.permissions import is_leader
 
 from .candidates import candidate_for, candidate_queryset
@@ -69,19 +67,6 @@ CARDS_PER_COLUMN = 15
 MEETINGS_LIMIT = 100
 
 
-def _safe_next(request: HttpRequest, value: str | None) -> str | None:
-    if value and url_has_allowed_host_and_scheme(value, {request.get_host()}, request.is_secure()):
-        return value
-    return None
-
-
-def _require_municipality(request: HttpRequest):
-    municipality = request.user.municipality
-    if municipality is None:
-        raise PermissionDenied(_("Brukeren din er ikke knyttet til en kommune."))
-    return municipality
-
-
 # Households -----------------------------------------------------------------
 
 
@@ -116,14 +101,23 @@ def _detail_context(
     for person in members:
         person.revealed_national_id = (revealed or {}).get(person.pk, "")
         person.age = person.age_on(today)
-    tenancies = list(household.tenancies.select_related("dwelling").order_by("-start_date", "-pk"))
+    tenancies = list(
+        household.tenancies.select_related("dwelling")
+        .prefetch_related("arrears")
+        .order_by("-start_date", "-pk")
+    )
     current = next(
         (t for t in tenancies if t.start_date <= today and (t.end_date is None or t.end_date > today)), None
     )
-    arrears = list(
-        RentArrears.objects.filter(tenancy__household=household)
-        .select_related("tenancy__dwelling")
-        .order_by(F("settled_on").desc(nulls_first=True), "-due_date")
+    # Open arrears first, then the newest; read through the household's
+    # tenancies (tenants does not import the dwellings app).
+    arrears = sorted(
+        (item for tenancy in tenancies for item in tenancy.arrears.all()),
+        key=lambda a: (
+            a.settled_on is not None,
+            -(a.settled_on or a.due_date).toordinal(),
+            -a.due_date.toordinal(),
+        ),
     )
     context = {
         "household": household,
@@ -156,11 +150,14 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tenants/household_detail.html", _detail_context(request, household))
 
 
+REFERENCE_CONSTRAINT = "household_reference_unique_per_municipality"
+
+
 def _save_household(form: HouseholdForm, formset: Any, municipality: Any) -> Household | None:
     """Save the household, its main person and members as one unit; a
     reference taken in the meantime becomes a form error."""
     try:
-        with transaction.atomic():
+        with constraint_errors(Household, fields={REFERENCE_CONSTRAINT: "reference"}):
             household = form.save(commit=False)
             household.municipality = municipality
             household.save()
@@ -168,8 +165,8 @@ def _save_household(form: HouseholdForm, formset: Any, municipality: Any) -> Hou
             formset.instance = household
             formset.save()
             refresh_search_text(household)
-    except IntegrityError:
-        form.add_error("reference", _("Det finnes allerede en husstand med denne referansen."))
+    except DomainError as exc:
+        add_to_form(form, exc)
         return None
     return household
 
@@ -178,7 +175,7 @@ def _save_household(form: HouseholdForm, formset: Any, municipality: Any) -> Hou
 @permission_required("tenants.add_household", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def household_create(request: HttpRequest) -> HttpResponse:
-    municipality = _require_municipality(request)
+    municipality = user_municipality(request)
     household = Household(municipality=municipality)
     form = HouseholdForm(request.POST or None, instance=household, municipality=municipality)
     if request.method == "GET":
@@ -226,16 +223,16 @@ def household_stage(request: HttpRequest, pk: int) -> HttpResponse:
                 household, form.cleaned_data["to_stage"], by=request.user, reason=form.cleaned_data["reason"]
             )
         except DomainError as exc:
-            form.add_error(None, str(exc))
+            add_to_form(form, exc)
         else:
             _stage_message(request, household, change)
-            target = _safe_next(request, form.cleaned_data.get("next"))
+            target = local_url(request, form.cleaned_data.get("next"))
             return HttpResponseRedirect(target or reverse("tenants:household-detail", args=[household.pk]))
     return _render_stage_page(request, household, form)
 
 
 def _render_stage_page(request: HttpRequest, household: Household, form: StageChangeForm) -> HttpResponse:
-    cancel_url = _safe_next(request, form["next"].value()) or reverse(
+    cancel_url = local_url(request, form["next"].value()) or reverse(
         "tenants:household-detail", args=[household.pk]
     )
     return render(
@@ -370,14 +367,10 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
 
 
 def stage_options(selected: str) -> str:
-    """The <option>s of a stage select with `selected` chosen."""
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (value, mark_safe(" selected") if value == selected else "", label)
-            for value, label in PathwayStage.choices
-        ),
+    """The <option>s of a stage select with `selected` chosen, rendered once
+    per board column rather than once per card."""
+    return render_to_string(
+        "tenants/_stage_options.html", {"choices": PathwayStage.choices, "selected": selected}
     )
 
 
@@ -476,7 +469,7 @@ def pathway_board_move(request: HttpRequest, pk: int) -> HttpResponse:
                 household, form.cleaned_data["to_stage"], by=request.user, reason=form.cleaned_data["reason"]
             )
         except DomainError as exc:
-            form.add_error(None, str(exc))
+            add_to_form(form, exc)
     if form.is_valid():
         if request.htmx:
             if change is None:
@@ -489,7 +482,7 @@ def pathway_board_move(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return reswap(retarget(response, "#board"), "outerHTML")
         _stage_message(request, household, change)
-        target = _safe_next(request, form.cleaned_data.get("next"))
+        target = local_url(request, form.cleaned_data.get("next"))
         return HttpResponseRedirect(target or reverse("tenants:pathway-board"))
     if request.htmx:
         # Only the card comes back, with the errors next to its fields.
@@ -501,7 +494,7 @@ def pathway_board_move(request: HttpRequest, pk: int) -> HttpResponse:
             "caseworker": caseworker,
             "can_move": True,
             "options": stage_options(form["to_stage"].value() or household.pathway_stage),
-            "board_url": _safe_next(request, request.POST.get("next")) or reverse("tenants:pathway-board"),
+            "board_url": local_url(request, request.POST.get("next")) or reverse("tenants:pathway-board"),
         }
         return render(request, "tenants/_board_card.html", context)
     # Without JavaScript the errors get the stage page; `next` in the form
@@ -587,7 +580,7 @@ def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
                     by=request.user,
                 )
         except DomainError as exc:
-            form.add_error(None, str(exc))
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Samtalen er registrert."))
             household = Household.objects.get(pk=meeting.household_id)
@@ -597,12 +590,12 @@ def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
                     _("%(ref)s er flyttet til «%(stage)s».")
                     % {"ref": household.reference, "stage": household.get_pathway_stage_display()},
                 )
-            target = _safe_next(request, request.POST.get("next"))
+            target = local_url(request, request.POST.get("next"))
             return HttpResponseRedirect(target or reverse("tenants:household-detail", args=[household.pk]))
     return render(
         request,
         "tenants/meeting_record.html",
-        {"meeting": meeting, "form": form, "next": _safe_next(request, request.GET.get("next")) or ""},
+        {"meeting": meeting, "form": form, "next": local_url(request, request.GET.get("next")) or ""},
     )
 
 
@@ -630,7 +623,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                 token=form.cleaned_data["token"],
             )
         except DomainError as exc:
-            form.add_error(None, str(exc))
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,

@@ -6,7 +6,7 @@ import pytest
 
 from housing_office.jobs import create_job, enqueue
 from housing_office.models import Job, JobState
-from housing_office.tasks import count_register
+from reports.tasks import build_yearly_report
 
 from . import factories
 from .worker import broker, redis_available, wait_for, worker
@@ -28,12 +28,14 @@ def test_job_runs_on_a_real_worker_and_reports_progress(real_broker):
     municipality = factories.MunicipalityFactory(number="3807", name="Skien")
     factories.TenancyFactory.create_batch(3, household__municipality=municipality)
     factories.HouseholdFactory(municipality=municipality)
-    job = create_job(municipality=municipality, kind="count", title="Telling av registeret")
+    job = create_job(
+        municipality=municipality, kind="yearly_report", title="Årsrapport 2026", params={"year": 2026}
+    )
 
     from django.db import transaction
 
     with transaction.atomic():
-        enqueue(count_register, job)
+        enqueue(build_yearly_report, job)
     # Nothing runs in this process: the task waits in Redis for a worker.
     job.refresh_from_db()
     assert job.state == JobState.WAITING
@@ -43,7 +45,8 @@ def test_job_runs_on_a_real_worker_and_reports_progress(real_broker):
             pk=job.pk
         ).__dict__
     job.refresh_from_db()
-    assert job.result == {"households": 4, "dwellings": 3, "tenancies": 3}
-    assert (job.progress_done, job.progress_total) == (3, 3)
+    assert job.result == {"year": 2026, "bytes": job.result_file.size}
+    assert job.result_file.name.endswith(".pdf")
+    assert (job.progress_done, job.progress_total) == (2, 2)
     assert job.attempts == 1
     assert job.started_at is not None and job.finished_at is not None
