@@ -12,8 +12,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -99,9 +100,10 @@ def safe_next_url(request: HttpRequest, default: str) -> str:
 
 def user_municipality(request: HttpRequest) -> Any:
     """The municipality of the request's user. A user without one (an
-    installation-wide administrator) has no office's records to see, and
-    gets the same answer as for another municipality's record: 404."""
+    installation-wide administrator) works in no office: 403 on every office
+    page. (Another municipality's *record* answers 404, from the scoping
+    managers, so its existence is never confirmed.)"""
     municipality = getattr(request.user, "municipality", None)
     if municipality is None:
-        raise Http404(_("Brukeren hører ikke til noen kommune."))
+        raise PermissionDenied(_("Brukeren din er ikke knyttet til en kommune."))
     return municipality

@@ -50,10 +50,10 @@ def test_request_scope_follows_the_user(client, municipality, other_municipality
 def test_other_municipalitys_job_is_404(client, municipality, other_municipality):
     from housing_office.jobs import create_job
 
-    job = create_job(municipality=other_municipality, kind="count", title="Telling")
+    job = create_job(municipality=other_municipality, kind="summons_letters", title="Innkallinger")
     client.force_login(factories.caseworker(municipality))
     assert client.get(reverse("job-detail", args=[job.pk])).status_code == 404
-    own = create_job(municipality=municipality, kind="count", title="Telling")
+    own = create_job(municipality=municipality, kind="summons_letters", title="Innkallinger")
     assert client.get(reverse("job-detail", args=[own.pk])).status_code == 200
 
 
@@ -80,7 +80,7 @@ def test_job_file_download_is_scoped_and_logged(client, municipality, other_muni
     settings.MEDIA_ROOT = tmp_path
     job = create_job(municipality=municipality, kind="yearly_report", title="Årsrapport 2025")
     job.result_file.save("rapport.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
-    theirs = create_job(municipality=other_municipality, kind="yearly_report", title="Årsrapport")
+    theirs = create_job(municipality=other_municipality, kind="summons_letters", title="Innkallinger")
     theirs.result_file.save("rapport.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
     user = factories.leader(municipality)
     client.force_login(user)
