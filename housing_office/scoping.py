@@ -43,10 +43,6 @@ NOTHING = Scope(municipality_id=None, unrestricted=False)
 _current: contextvars.ContextVar[Scope] = contextvars.ContextVar("municipality_scope", default=UNRESTRICTED)
 
 
-def current_scope() -> Scope:
-    return _current.get()
-
-
 @contextmanager
 def scope(municipality: Municipality | int | None) -> Iterator[None]:
     """Restrict every scoped query in the block to one municipality."""

@@ -123,9 +123,3 @@ def candidate_for(household: Household, today: datetime.date) -> Candidate:
     if household.has_open_arrears:
         cautions.append(_("Husleierestanse"))
     return Candidate(household=household, years=years, reasons=reasons, cautions=cautions)
-
-
-def find_candidates(today: datetime.date, min_years: int | float) -> list[Candidate]:
-    """Every candidate on `today` with the reasons it is on the list, longest
-    botid first. For pages, page `candidate_queryset` and call `candidate_for`."""
-    return [candidate_for(h, today) for h in candidate_queryset(today, min_years)]

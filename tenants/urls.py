@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit_views, views
+from . import audit_views, meeting_views, pathway_views, views
 
 app_name = "tenants"
 urlpatterns = [
@@ -13,10 +13,10 @@ urlpatterns = [
     path("<int:pk>/logg/", audit_views.household_audit, name="household-audit"),
     path("<int:pk>/innsynslogg.csv", audit_views.household_access_log, name="household-access-log"),
     path("personer/<int:pk>/fodselsnummer/", views.person_national_id, name="person-national-id"),
-    path("kandidater/", views.candidate_list, name="candidate-list"),
-    path("lopet/", views.pathway_board, name="pathway-board"),
-    path("lopet/<int:pk>/flytt/", views.pathway_board_move, name="pathway-board-move"),
-    path("samtaler/", views.meeting_list, name="meeting-list"),
-    path("samtaler/ny/", views.meeting_create, name="meeting-create"),
-    path("samtaler/<int:pk>/", views.meeting_record, name="meeting-record"),
+    path("kandidater/", pathway_views.candidate_list, name="candidate-list"),
+    path("lopet/", pathway_views.pathway_board, name="pathway-board"),
+    path("lopet/<int:pk>/flytt/", pathway_views.pathway_board_move, name="pathway-board-move"),
+    path("samtaler/", meeting_views.meeting_list, name="meeting-list"),
+    path("samtaler/ny/", meeting_views.meeting_create, name="meeting-create"),
+    path("samtaler/<int:pk>/", meeting_views.meeting_record, name="meeting-record"),
 ]

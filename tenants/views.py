@@ -1,4 +1,5 @@
-"""The caseworker's pages: households, candidates, the pathway board and meetings.
+"""The caseworker's household pages: list, detail, create and edit, stage
+changes, the logged national-id reveal and journal notes.
 
 Every lookup goes through the scoping managers, so another municipality's
 household, person or meeting is a 404 here without any filter by hand.
@@ -9,62 +10,41 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
 
 from housing_office.errors import add_to_form, constraint_errors, local_url, user_municipality
-from housing_office.permissions import is_leader
 
-from .candidates import candidate_for, candidate_queryset
-from .filters import MINE, NONE, HouseholdFilter, caseworker_choices
+from .filters import HouseholdFilter
 from .forms import (
-    CandidateSettingsForm,
     HouseholdForm,
     JournalNoteForm,
-    MeetingPlanForm,
-    MeetingRecordForm,
     MemberFormSet,
     StageChangeForm,
 )
 from .models import (
     CLOSED_STAGES,
     Household,
-    MeetingStatus,
-    OutreachMeeting,
-    PathwayStage,
     Person,
     PersonRole,
 )
-from .queries import botid_years, main_person_name, with_overview
+from .queries import botid_years, with_overview
 from .services import (
     DomainError,
     add_journal_note,
     change_stage,
-    plan_meeting,
-    record_meeting,
     refresh_search_text,
     reveal_national_id,
 )
 
 HOUSEHOLDS_PER_PAGE = 50
-CANDIDATES_PER_PAGE = 100
-CARDS_PER_COLUMN = 15
-MEETINGS_LIMIT = 100
 
 
 # Households -----------------------------------------------------------------
@@ -308,330 +288,3 @@ def journal_note_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "tenants/household_detail.html", _detail_context(request, household, note_form=form)
     )
-
-
-# Candidates -----------------------------------------------------------------
-
-
-@login_required
-@permission_required("tenants.view_household", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def candidate_list(request: HttpRequest) -> HttpResponse:
-    municipality = request.user.municipality
-    settings_form = None
-    if is_leader(request.user) and municipality is not None:
-        settings_form = CandidateSettingsForm(request.POST or None, instance=municipality, prefix="settings")
-    if request.method == "POST":
-        if settings_form is None:
-            raise PermissionDenied(_("Bare lederen kan endre kommunens standard."))
-        if settings_form.is_valid():
-            settings_form.save()
-            messages.success(
-                request,
-                _("Kandidatlisten bruker nå minst %(n)s års botid.")
-                % {"n": settings_form.cleaned_data["candidate_min_years"]},
-            )
-            return redirect("tenants:candidate-list")
-
-    default_years = municipality.candidate_min_years if municipality else settings.CANDIDATE_MIN_YEARS_DEFAULT
-    years, years_error = default_years, ""
-    raw_years = request.GET.get("years", "").strip()
-    if raw_years:
-        try:
-            years = int(raw_years)
-            if not 1 <= years <= 50:
-                raise ValueError
-        except ValueError:
-            years = default_years
-            years_error = _("Botid må være et helt antall år mellom 1 og 50.")
-
-    today = timezone.localdate()
-    page = Paginator(candidate_queryset(today, years), CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
-    candidates = [candidate_for(household, today) for household in page]
-    return render(
-        request,
-        "tenants/candidate_list.html",
-        {
-            "page": page,
-            "candidates": candidates,
-            "years": years,
-            "raw_years": raw_years,
-            "years_error": years_error,
-            "default_years": default_years,
-            "settings_form": settings_form,
-        },
-    )
-
-
-# Pathway board --------------------------------------------------------------
-
-
-def stage_options(selected: str) -> str:
-    """The <option>s of a stage select with `selected` chosen, rendered once
-    per board column rather than once per card."""
-    return render_to_string(
-        "tenants/_stage_options.html", {"choices": PathwayStage.choices, "selected": selected}
-    )
-
-
-def _board_caseworker(request: HttpRequest, value: str, choices: list[tuple[str, str]]) -> tuple[str, Any]:
-    """The board's caseworker filter: its value and the filter to apply."""
-    if value not in {v for v, _label in choices}:
-        value = ""
-    if value == MINE:
-        return value, {"caseworker": request.user}
-    if value == NONE:
-        return value, {"caseworker__isnull": True}
-    if value:
-        return value, {"caseworker_id": int(value)}
-    return value, {}
-
-
-def _board_context(request: HttpRequest, caseworker: str, **extra: Any) -> dict[str, Any]:
-    today = timezone.localdate()
-    choices = caseworker_choices(request.user)
-    caseworker, condition = _board_caseworker(request, caseworker, choices)
-    households = Household.objects.filter(**condition)
-    counts = dict(households.order_by().values_list("pathway_stage").annotate(n=Count("pk")))
-    # One query for every column: number the households within each stage
-    # and keep the first few, so the page stays small however many there are.
-    cards = (
-        households.select_related("caseworker")
-        .annotate(
-            main_name=main_person_name(),
-            position=Window(
-                RowNumber(),
-                partition_by=[F("pathway_stage")],
-                order_by=[F("stage_changed_at").asc(), F("pk").asc()],
-            ),
-        )
-        .filter(position__lte=CARDS_PER_COLUMN)
-        .order_by("pathway_stage", "position")
-    )
-    by_stage: dict[str, list[Household]] = {stage.value: [] for stage in PathwayStage}
-    for household in cards:
-        household.days_in_stage = (today - timezone.localdate(household.stage_changed_at)).days
-        by_stage.setdefault(household.pathway_stage, []).append(household)
-    list_url = reverse("tenants:household-list")
-    columns = []
-    for stage in PathwayStage:
-        count = counts.get(stage.value, 0)
-        query = f"?stage={stage.value}&sort=stage_changed" + (
-            f"&caseworker={caseworker}" if caseworker else ""
-        )
-        columns.append(
-            {
-                "stage": stage,
-                "count": count,
-                "cards": by_stage[stage.value],
-                "hidden": max(0, count - len(by_stage[stage.value])),
-                "list_url": list_url + query,
-                "closed": stage in CLOSED_STAGES,
-                # Every card in a column has the same stage selected, so the
-                # options are rendered once per column rather than per card.
-                "options": stage_options(stage.value),
-            }
-        )
-    board_url = reverse("tenants:pathway-board") + (f"?caseworker={caseworker}" if caseworker else "")
-    context = {
-        "can_move": request.user.has_perm("tenants.change_household"),
-        "columns": columns,
-        "caseworker": caseworker,
-        "caseworker_choices": choices,
-        "board_url": board_url,
-        "total": sum(counts.values()),
-        "cards_per_column": CARDS_PER_COLUMN,
-    }
-    context.update(extra)
-    return context
-
-
-@login_required
-@permission_required("tenants.view_household", raise_exception=True)
-def pathway_board(request: HttpRequest) -> HttpResponse:
-    context = _board_context(request, request.GET.get("caseworker", ""))
-    return render(request, "tenants/pathway_board.html", context)
-
-
-@login_required
-@permission_required("tenants.change_household", raise_exception=True)
-@require_POST
-def pathway_board_move(request: HttpRequest, pk: int) -> HttpResponse:
-    """Move a household from a card on the board. With htmx the board is
-    swapped in place; without, the browser goes back to the board."""
-    household = get_object_or_404(Household.objects.select_related("caseworker"), pk=pk)
-    caseworker = request.POST.get("caseworker", "")
-    form = StageChangeForm(request.POST, household=household)
-    change = None
-    if form.is_valid():
-        try:
-            change = change_stage(
-                household, form.cleaned_data["to_stage"], by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as exc:
-            add_to_form(form, exc)
-    if form.is_valid():
-        if request.htmx:
-            if change is None:
-                status = _("%(ref)s er allerede i fasen «%(stage)s».")
-            else:
-                status = _("%(ref)s er flyttet til «%(stage)s».")
-            status = status % {"ref": household.reference, "stage": household.get_pathway_stage_display()}
-            response = render(
-                request, "tenants/_board.html", _board_context(request, caseworker, board_status=status)
-            )
-            return reswap(retarget(response, "#board"), "outerHTML")
-        _stage_message(request, household, change)
-        target = local_url(request, form.cleaned_data.get("next"))
-        return HttpResponseRedirect(target or reverse("tenants:pathway-board"))
-    if request.htmx:
-        # Only the card comes back, with the errors next to its fields.
-        household.main_name = _main_name_of(household)
-        household.days_in_stage = (timezone.localdate() - timezone.localdate(household.stage_changed_at)).days
-        context = {
-            "household": household,
-            "form": form,
-            "caseworker": caseworker,
-            "can_move": True,
-            "options": stage_options(form["to_stage"].value() or household.pathway_stage),
-            "board_url": local_url(request, request.POST.get("next")) or reverse("tenants:pathway-board"),
-        }
-        return render(request, "tenants/_board_card.html", context)
-    # Without JavaScript the errors get the stage page; `next` in the form
-    # brings the user back to the board once it is right.
-    return _render_stage_page(request, household, form)
-
-
-def _main_name_of(household: Household) -> str:
-    names = household.members.filter(role=PersonRole.MAIN).values_list("first_name", "last_name").first()
-    return " ".join(n for n in names if n) if names else ""
-
-
-# Meetings -------------------------------------------------------------------
-
-
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-@login_required
-@permission_required("tenants.view_outreachmeeting", raise_exception=True)
-def meeting_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    value = request.GET.get("caseworker", MINE)
-    # "Without caseworker" means nothing for meetings, which always have one.
-    choices = [("all", _("Alle saksbehandlere"))]
-    choices += [c for c in caseworker_choices(request.user) if c[0] != NONE]
-    if value not in {v for v, _label in choices}:
-        value = MINE
-    meetings = OutreachMeeting.objects.filter(status=MeetingStatus.PLANNED).select_related(
-        "household", "caseworker"
-    )
-    if value == MINE:
-        meetings = meetings.filter(caseworker=request.user)
-    elif value != "all":
-        meetings = meetings.filter(caseworker_id=int(value))
-    meetings = meetings.annotate(main_name=main_person_name("household"))
-    start_today = _start_of(today)
-    start_tomorrow = _start_of(today + datetime.timedelta(days=1))
-    next_monday = _start_of(today + datetime.timedelta(days=7 - today.weekday()))
-    upcoming = list(meetings.filter(starts_at__gte=start_today).order_by("starts_at")[: MEETINGS_LIMIT + 1])
-    overdue = list(meetings.filter(starts_at__lt=start_today).order_by("-starts_at")[:MEETINGS_LIMIT])
-    more = len(upcoming) > MEETINGS_LIMIT
-    upcoming = upcoming[:MEETINGS_LIMIT]
-    groups = [
-        ("today", _("I dag"), [m for m in upcoming if m.starts_at < start_tomorrow]),
-        (
-            "week",
-            _("Resten av uken"),
-            [m for m in upcoming if start_tomorrow <= m.starts_at < next_monday],
-        ),
-        ("later", _("Senere"), [m for m in upcoming if m.starts_at >= max(next_monday, start_tomorrow)]),
-    ]
-    return render(
-        request,
-        "tenants/meeting_list.html",
-        {
-            "groups": groups,
-            "overdue": overdue,
-            "more": more,
-            "limit": MEETINGS_LIMIT,
-            "caseworker": value,
-            "caseworker_choices": choices,
-        },
-    )
-
-
-@login_required
-@permission_required("tenants.change_outreachmeeting", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(OutreachMeeting.objects.select_related("household", "caseworker"), pk=pk)
-    form = MeetingRecordForm(request.POST or None, instance=meeting)
-    if request.method == "POST" and form.is_valid():
-        stage_before = meeting.household.pathway_stage
-        try:
-            with transaction.atomic():
-                record_meeting(
-                    meeting,
-                    status=form.cleaned_data["status"],
-                    outcome_notes=form.cleaned_data["outcome_notes"],
-                    next_steps=form.cleaned_data["next_steps"],
-                    by=request.user,
-                )
-        except DomainError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(request, _("Samtalen er registrert."))
-            household = Household.objects.get(pk=meeting.household_id)
-            if household.pathway_stage != stage_before:
-                messages.info(
-                    request,
-                    _("%(ref)s er flyttet til «%(stage)s».")
-                    % {"ref": household.reference, "stage": household.get_pathway_stage_display()},
-                )
-            target = local_url(request, request.POST.get("next"))
-            return HttpResponseRedirect(target or reverse("tenants:household-detail", args=[household.pk]))
-    return render(
-        request,
-        "tenants/meeting_record.html",
-        {"meeting": meeting, "form": form, "next": local_url(request, request.GET.get("next")) or ""},
-    )
-
-
-@login_required
-@permission_required("tenants.add_outreachmeeting", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def meeting_create(request: HttpRequest) -> HttpResponse:
-    try:
-        household_pk = int(request.GET.get("household", ""))
-    except ValueError:
-        raise Http404 from None
-    household = get_object_or_404(Household, pk=household_pk)
-    municipality = household.municipality
-    form = MeetingPlanForm(
-        request.POST or None, municipality=municipality, initial={"caseworker": request.user.pk}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = plan_meeting(
-                household,
-                caseworker=form.cleaned_data["caseworker"],
-                starts_at=form.starts_at,
-                place=form.cleaned_data["place"],
-                duration_minutes=form.cleaned_data["duration_minutes"],
-                token=form.cleaned_data["token"],
-            )
-        except DomainError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Samtalen med %(ref)s er planlagt %(when)s.")
-                % {
-                    "ref": household.reference,
-                    "when": date_format(timezone.localtime(meeting.starts_at), "SHORT_DATETIME_FORMAT"),
-                },
-            )
-            return redirect(reverse("tenants:household-detail", args=[household.pk]) + "#meetings")
-    return render(request, "tenants/meeting_form.html", {"household": household, "form": form})

@@ -11,14 +11,22 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from housing_office.scoping import scope
-from tenants.candidates import find_candidates
-from tenants.models import LetterStatus, MeetingStatus, PathwayStage, PathwayStageChange, PersonRole
+from tenants.candidates import candidate_for, candidate_queryset
+from letters.models import LetterStatus
+from tenants.models import MeetingStatus, PathwayStage, PathwayStageChange, PersonRole
 from tenants.services import change_stage
 
 from . import factories
 from .test_households import make_household
 
 pytestmark = pytest.mark.django_db
+
+
+def find_candidates(today, min_years):
+    """Every candidate with its reasons, longest botid first: what the page
+    shows, without its paging."""
+    return [candidate_for(h, today) for h in candidate_queryset(today, min_years)]
+
 
 TODAY = datetime.date(2026, 3, 15)
 URL = reverse("tenants:candidate-list")

@@ -1,0 +1,247 @@
+"""The caseworker's pathway pages: the candidate list and the pathway board.
+
+Every lookup goes through the scoping managers, so another municipality's
+household, person or meeting is a 404 here without any filter by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
+
+from housing_office.errors import add_to_form, local_url
+from housing_office.permissions import is_leader
+
+from .candidates import candidate_for, candidate_queryset
+from .filters import MINE, NONE, caseworker_choices
+from .forms import (
+    CandidateSettingsForm,
+    StageChangeForm,
+)
+from .models import (
+    CLOSED_STAGES,
+    Household,
+    PathwayStage,
+    PersonRole,
+)
+from .queries import main_person_name
+from .services import (
+    DomainError,
+    change_stage,
+)
+from .views import _render_stage_page, _stage_message
+
+CANDIDATES_PER_PAGE = 100
+CARDS_PER_COLUMN = 15
+
+
+# Candidates -----------------------------------------------------------------
+
+
+@login_required
+@permission_required("tenants.view_household", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def candidate_list(request: HttpRequest) -> HttpResponse:
+    municipality = request.user.municipality
+    settings_form = None
+    if is_leader(request.user) and municipality is not None:
+        settings_form = CandidateSettingsForm(request.POST or None, instance=municipality, prefix="settings")
+    if request.method == "POST":
+        if settings_form is None:
+            raise PermissionDenied(_("Bare lederen kan endre kommunens standard."))
+        if settings_form.is_valid():
+            settings_form.save()
+            messages.success(
+                request,
+                _("Kandidatlisten bruker nå minst %(n)s års botid.")
+                % {"n": settings_form.cleaned_data["candidate_min_years"]},
+            )
+            return redirect("tenants:candidate-list")
+
+    default_years = municipality.candidate_min_years if municipality else settings.CANDIDATE_MIN_YEARS_DEFAULT
+    years, years_error = default_years, ""
+    raw_years = request.GET.get("years", "").strip()
+    if raw_years:
+        try:
+            years = int(raw_years)
+            if not 1 <= years <= 50:
+                raise ValueError
+        except ValueError:
+            years = default_years
+            years_error = _("Botid må være et helt antall år mellom 1 og 50.")
+
+    today = timezone.localdate()
+    page = Paginator(candidate_queryset(today, years), CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
+    candidates = [candidate_for(household, today) for household in page]
+    return render(
+        request,
+        "tenants/candidate_list.html",
+        {
+            "page": page,
+            "candidates": candidates,
+            "years": years,
+            "raw_years": raw_years,
+            "years_error": years_error,
+            "default_years": default_years,
+            "settings_form": settings_form,
+        },
+    )
+
+
+# Pathway board --------------------------------------------------------------
+
+
+def stage_options(selected: str) -> str:
+    """The <option>s of a stage select with `selected` chosen, rendered once
+    per board column rather than once per card."""
+    return render_to_string(
+        "tenants/_stage_options.html", {"choices": PathwayStage.choices, "selected": selected}
+    )
+
+
+def _board_caseworker(request: HttpRequest, value: str, choices: list[tuple[str, str]]) -> tuple[str, Any]:
+    """The board's caseworker filter: its value and the filter to apply."""
+    if value not in {v for v, _label in choices}:
+        value = ""
+    if value == MINE:
+        return value, {"caseworker": request.user}
+    if value == NONE:
+        return value, {"caseworker__isnull": True}
+    if value:
+        return value, {"caseworker_id": int(value)}
+    return value, {}
+
+
+def _board_context(request: HttpRequest, caseworker: str, **extra: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    choices = caseworker_choices(request.user)
+    caseworker, condition = _board_caseworker(request, caseworker, choices)
+    households = Household.objects.filter(**condition)
+    counts = dict(households.order_by().values_list("pathway_stage").annotate(n=Count("pk")))
+    # One query for every column: number the households within each stage
+    # and keep the first few, so the page stays small however many there are.
+    cards = (
+        households.select_related("caseworker")
+        .annotate(
+            main_name=main_person_name(),
+            position=Window(
+                RowNumber(),
+                partition_by=[F("pathway_stage")],
+                order_by=[F("stage_changed_at").asc(), F("pk").asc()],
+            ),
+        )
+        .filter(position__lte=CARDS_PER_COLUMN)
+        .order_by("pathway_stage", "position")
+    )
+    by_stage: dict[str, list[Household]] = {stage.value: [] for stage in PathwayStage}
+    for household in cards:
+        household.days_in_stage = (today - timezone.localdate(household.stage_changed_at)).days
+        by_stage.setdefault(household.pathway_stage, []).append(household)
+    list_url = reverse("tenants:household-list")
+    columns = []
+    for stage in PathwayStage:
+        count = counts.get(stage.value, 0)
+        query = f"?stage={stage.value}&sort=stage_changed" + (
+            f"&caseworker={caseworker}" if caseworker else ""
+        )
+        columns.append(
+            {
+                "stage": stage,
+                "count": count,
+                "cards": by_stage[stage.value],
+                "hidden": max(0, count - len(by_stage[stage.value])),
+                "list_url": list_url + query,
+                "closed": stage in CLOSED_STAGES,
+                # Every card in a column has the same stage selected, so the
+                # options are rendered once per column rather than per card.
+                "options": stage_options(stage.value),
+            }
+        )
+    board_url = reverse("tenants:pathway-board") + (f"?caseworker={caseworker}" if caseworker else "")
+    context = {
+        "can_move": request.user.has_perm("tenants.change_household"),
+        "columns": columns,
+        "caseworker": caseworker,
+        "caseworker_choices": choices,
+        "board_url": board_url,
+        "total": sum(counts.values()),
+        "cards_per_column": CARDS_PER_COLUMN,
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+@permission_required("tenants.view_household", raise_exception=True)
+def pathway_board(request: HttpRequest) -> HttpResponse:
+    context = _board_context(request, request.GET.get("caseworker", ""))
+    return render(request, "tenants/pathway_board.html", context)
+
+
+@login_required
+@permission_required("tenants.change_household", raise_exception=True)
+@require_POST
+def pathway_board_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a household from a card on the board. With htmx the board is
+    swapped in place; without, the browser goes back to the board."""
+    household = get_object_or_404(Household.objects.select_related("caseworker"), pk=pk)
+    caseworker = request.POST.get("caseworker", "")
+    form = StageChangeForm(request.POST, household=household)
+    change = None
+    if form.is_valid():
+        try:
+            change = change_stage(
+                household, form.cleaned_data["to_stage"], by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            add_to_form(form, exc)
+    if form.is_valid():
+        if request.htmx:
+            if change is None:
+                status = _("%(ref)s er allerede i fasen «%(stage)s».")
+            else:
+                status = _("%(ref)s er flyttet til «%(stage)s».")
+            status = status % {"ref": household.reference, "stage": household.get_pathway_stage_display()}
+            response = render(
+                request, "tenants/_board.html", _board_context(request, caseworker, board_status=status)
+            )
+            return reswap(retarget(response, "#board"), "outerHTML")
+        _stage_message(request, household, change)
+        target = local_url(request, form.cleaned_data.get("next"))
+        return HttpResponseRedirect(target or reverse("tenants:pathway-board"))
+    if request.htmx:
+        # Only the card comes back, with the errors next to its fields.
+        household.main_name = _main_name_of(household)
+        household.days_in_stage = (timezone.localdate() - timezone.localdate(household.stage_changed_at)).days
+        context = {
+            "household": household,
+            "form": form,
+            "caseworker": caseworker,
+            "can_move": True,
+            "options": stage_options(form["to_stage"].value() or household.pathway_stage),
+            "board_url": local_url(request, request.POST.get("next")) or reverse("tenants:pathway-board"),
+        }
+        return render(request, "tenants/_board_card.html", context)
+    # Without JavaScript the errors get the stage page; `next` in the form
+    # brings the user back to the board once it is right.
+    return _render_stage_page(request, household, form)
+
+
+def _main_name_of(household: Household) -> str:
+    names = household.members.filter(role=PersonRole.MAIN).values_list("first_name", "last_name").first()
+    return " ".join(n for n in names if n) if names else ""
