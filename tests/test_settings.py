@@ -121,3 +121,15 @@ def test_sqlite_uses_wal_a_busy_timeout_and_serialises_writers(tmp_path):
     assert found["busy_timeout"] >= 10_000
     assert found["errors"] == []
     assert found["rows"] == 6 * 15
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    """Short OLTP queries lose more to JIT compilation than they gain."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
