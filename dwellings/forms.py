@@ -1,7 +1,8 @@
 """Forms for dwellings, tenancies, stock changes and rent arrears.
 
 The forms check the shape of the input; the office's rules live in
-`dwellings.services`, whose `RuleError` the views put back on the form.
+`dwellings.services`, whose `DomainError` the views put back on the form
+(`housing_office.errors.add_to_form`).
 """
 
 from __future__ import annotations
@@ -25,12 +26,6 @@ from .models import ContractType, Dwelling, DwellingStatus, EndReason, StockChan
 def date_input() -> forms.DateInput:
     # type=date gives the browser's date picker; it always posts ISO dates.
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def add_rule_error(form: forms.Form, error: Exception) -> None:
-    """Put a service's `RuleError` (or any `DomainError`) on the right field."""
-    field = getattr(error, "field", None)
-    form.add_error(field if field in form.fields else None, str(getattr(error, "message", error)))
 
 
 class AmountField(forms.DecimalField):

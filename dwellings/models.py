@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from housing_office.dates import DAYS_PER_YEAR
 from housing_office.models import MunicipalityOwned, postal_code_validator
 from housing_office.scoping import ScopedManager, ScopedQuerySet
 
@@ -39,11 +40,8 @@ class DwellingQuerySet(ScopedQuerySet):
     def with_status(self, today: datetime.date | None = None) -> DwellingQuerySet:
         """Annotate `is_let` and `status`, derived in the database."""
         today = today or timezone.localdate()
-        running = Tenancy.objects.filter(dwelling=OuterRef("pk"), start_date__lte=today).filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=today)
-        )
         return self.annotate(
-            is_let=Exists(running),
+            is_let=Exists(Tenancy.objects.filter(dwelling=OuterRef("pk")).running(on=today)),
             status=models.Case(
                 models.When(disposed_on__lte=today, then=models.Value(DwellingStatus.SOLD.value)),
                 models.When(is_let=True, then=models.Value(DwellingStatus.LET.value)),
@@ -106,8 +104,16 @@ class Dwelling(MunicipalityOwned):
                 name="dwelling_disposed_not_before_acquired",
                 violation_error_message=_("Salgsdatoen kan ikke være før anskaffelsesdatoen."),
             ),
-            models.CheckConstraint(condition=Q(rooms__gte=1), name="dwelling_rooms_positive"),
-            models.CheckConstraint(condition=Q(area_m2__gt=0), name="dwelling_area_positive"),
+            models.CheckConstraint(
+                condition=Q(rooms__gte=1),
+                name="dwelling_rooms_positive",
+                violation_error_message=_("En bolig har minst ett rom."),
+            ),
+            models.CheckConstraint(
+                condition=Q(area_m2__gt=0),
+                name="dwelling_area_positive",
+                violation_error_message=_("Arealet må være større enn null."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,14 +137,24 @@ class EndReason(models.TextChoices):
 
 
 # End reasons that free a dwelling for the next household in the
-# rent-to-own sense (DESIGN §5.3 `dwellings_freed`).
+# rent-to-own sense: the throughput figure `dwellings_freed` (README,
+# "Contracts": yearly throughput figures).
 EXIT_REASONS = (EndReason.BOUGHT_OWN_HOME, EndReason.PRIVATE_RENTAL)
 
 
+def running_condition(on: datetime.date) -> Q:
+    """A tenancy runs on `on` from its start date up to, not including, its
+    end date: the tenants move out on the end date. The one statement of the
+    rule; `TenancyQuerySet.running` asks it."""
+    return Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gt=on))
+
+
 class TenancyQuerySet(ScopedQuerySet):
-    def running(self, day: datetime.date | None = None) -> TenancyQuerySet:
-        day = day or timezone.localdate()
-        return self.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gt=day))
+    def running(self, on: datetime.date | None = None) -> TenancyQuerySet:
+        """Tenancies running on `on` (default today). Works on every manager
+        of Tenancy, the related managers too: `household.tenancies.running(on=day)`,
+        `dwelling.tenancies.running()`, `Tenancy.all_objects.running(on=day)`."""
+        return self.filter(running_condition(on or timezone.localdate()))
 
 
 class TenancyManager(ScopedManager.from_queryset(TenancyQuerySet)):  # type: ignore[misc]
@@ -168,7 +184,8 @@ class Tenancy(MunicipalityOwned):
     )
 
     objects = TenancyManager()
-    all_objects = models.Manager()
+    # Unscoped, for commands, tasks and reports; it knows `running` too.
+    all_objects = models.Manager.from_queryset(TenancyQuerySet)()
 
     class Meta:
         verbose_name = _("leieforhold")
@@ -215,7 +232,7 @@ class Tenancy(MunicipalityOwned):
     def years_on(self, day: datetime.date | None = None) -> float:
         """Tenancy length (botid) in years up to `day` or the end date."""
         end = self.end_date or day or timezone.localdate()
-        return (end - self.start_date).days / 365.25
+        return (end - self.start_date).days / float(DAYS_PER_YEAR)
 
 
 class RentArrears(MunicipalityOwned):
@@ -285,7 +302,11 @@ class StockChange(MunicipalityOwned):
         verbose_name_plural = _("endringer i boligmassen")
         ordering = ["-date"]
         constraints = [
-            models.UniqueConstraint(fields=["dwelling", "kind"], name="stock_change_once_per_kind"),
+            models.UniqueConstraint(
+                fields=["dwelling", "kind"],
+                name="stock_change_once_per_kind",
+                violation_error_message=_("Denne endringen er allerede registrert for boligen."),
+            ),
             models.CheckConstraint(
                 condition=Q(price__isnull=True) | Q(price__gte=0),
                 name="stock_change_price_not_negative",

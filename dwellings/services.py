@@ -4,26 +4,27 @@ and rent arrears. No HTTP here; views and forms call these functions.
 Every rule is checked before anything is written, and every function runs in
 one transaction, so a broken rule leaves the records as they were. The
 database constraints on the models are the last line of defence: an
-`IntegrityError` they raise becomes a `RuleError` with the same message.
+`IntegrityError` they raise becomes a `DomainError` with the same message
+(`housing_office.errors.constraint_errors`).
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import DateField, DurationField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from housing_office import errors
+from housing_office.errors import DomainError
 from tenants.models import Household, PathwayStage
-from tenants.services import DomainError, change_stage
+from tenants.services import change_stage
 
 from .models import (
     ContractType,
@@ -43,79 +44,31 @@ EXIT_STAGES: dict[str, str] = {
     EndReason.PRIVATE_RENTAL: PathwayStage.PRIVATE_RENTAL,
 }
 
-# Constraint name → the form field its message belongs to. The message is
+# Constraint name → the form field its message belongs to; the message is
 # the constraint's own `violation_error_message` on the model, so the
 # database and the checks below speak with one voice.
-_CONSTRAINT_FIELDS: dict[str, str | None] = {
+CONSTRAINT_FIELDS: dict[str, str] = {
     "tenancy_one_running_per_dwelling": "dwelling",
     "tenancy_one_running_per_household": "household",
     "tenancy_end_not_before_start": "end_date",
     "tenancy_end_reason_iff_ended": "end_reason",
     "tenancy_rent_not_negative": "monthly_rent",
-    "stock_change_once_per_kind": None,
     "stock_change_price_not_negative": "price",
     "dwelling_disposed_not_before_acquired": "date",
     "arrears_amount_positive": "amount",
     "arrears_settled_not_before_due": "settled_on",
     "dwelling_reference_unique_per_municipality": "reference",
 }
-# For constraints whose model gives no message of its own.
-_FALLBACK_MESSAGES: dict[str, Any] = {
-    "stock_change_once_per_kind": gettext_lazy("Denne endringen er allerede registrert for boligen."),
-}
 
 
-def _constraint_message(name: str) -> Any:
-    for model in (Dwelling, Tenancy, RentArrears, StockChange):
-        for constraint in model._meta.constraints:
-            if constraint.name == name and constraint.violation_error_message != (
-                constraint.default_violation_error_message
-            ):
-                return constraint.violation_error_message
-    return _FALLBACK_MESSAGES.get(name)
-
-
-# SQLite names the columns of a failed unique index, not the constraint.
-_SQLITE_UNIQUE_COLUMNS = {
-    "dwellings_tenancy.dwelling_id": "tenancy_one_running_per_dwelling",
-    "dwellings_tenancy.household_id": "tenancy_one_running_per_household",
-    "dwellings_stockchange.dwelling_id, dwellings_stockchange.kind": "stock_change_once_per_kind",
-}
-
-
-class RuleError(DomainError):
-    """A letting or stock rule was broken. `field` names the form field the
-    message belongs to, or None for the form as a whole."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+def constraint_errors() -> AbstractContextManager[None]:
+    """A constraint of the dwellings app that refuses a row inside the block
+    becomes a `DomainError` with the constraint's message, on its field."""
+    return errors.constraint_errors(Dwelling, Tenancy, RentArrears, StockChange, fields=CONSTRAINT_FIELDS)
 
 
 def _date(value: datetime.date | None) -> str:
     return formats.date_format(value, "d.m.Y") if value else ""
-
-
-@contextmanager
-def constraint_errors() -> Iterator[None]:
-    """Turn a database constraint violation into a `RuleError`.
-
-    The savepoint keeps the request's transaction usable after the failure.
-    """
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as exc:
-        text = str(exc)
-        for columns, name in _SQLITE_UNIQUE_COLUMNS.items():
-            if text.endswith(columns):
-                text = name
-        for name, field in _CONSTRAINT_FIELDS.items():
-            message = _constraint_message(name)
-            if name in text and message:
-                raise RuleError(str(message), field) from exc
-        raise RuleError(_("Lagringen ble avvist av databasen. Kontroller opplysningene.")) from exc
 
 
 # --- Queries -----------------------------------------------------------------
@@ -158,21 +111,10 @@ def dwellings_with_tenant(today: datetime.date | None = None) -> DwellingQuerySe
     """Dwellings with their status and, when let, the running tenancy's
     household reference and id: one query for a whole list page."""
     today = today or timezone.localdate()
-    running = Tenancy.objects.filter(dwelling=OuterRef("pk")).running(today).order_by("-start_date")
+    running = Tenancy.objects.filter(dwelling=OuterRef("pk")).running(on=today).order_by("-start_date")
     return Dwelling.objects.with_status(today).annotate(
         tenant_reference=Subquery(running.values("household__reference")[:1]),
         tenant_id=Subquery(running.values("household_id")[:1]),
-    )
-
-
-def running_tenancy(dwelling: Dwelling, today: datetime.date | None = None) -> Tenancy | None:
-    today = today or timezone.localdate()
-    return (
-        Tenancy.objects.filter(dwelling=dwelling)
-        .running(today)
-        .select_related("household")
-        .order_by("-start_date")
-        .first()
     )
 
 
@@ -203,56 +145,56 @@ def let_dwelling(
 ) -> Tenancy:
     """Let `dwelling` to `household` from `start_date`; returns the new tenancy.
 
-    Raises `RuleError` when the dwelling is sold or for sale, when either
+    Raises `DomainError` when the dwelling is sold or for sale, when either
     already has a tenancy that overlaps the new one (running or historical),
     or when the contract terms do not add up.
     """
     if dwelling.municipality_id != household.municipality_id:
-        raise RuleError(_("Husstanden og boligen hører til ulike kommuner."))
+        raise DomainError(_("Husstanden og boligen hører til ulike kommuner."))
     # Lock both rows so that two caseworkers letting at the same moment are
     # checked one after the other, not both against the same old state.
     dwelling = Dwelling.objects.select_for_update().get(pk=dwelling.pk)
     household = Household.objects.select_for_update().get(pk=household.pk)
 
     if dwelling.disposed_on is not None:
-        raise RuleError(
+        raise DomainError(
             _("Boligen ble solgt %(date)s og kan ikke leies ut.") % {"date": _date(dwelling.disposed_on)},
             "dwelling",
         )
     if dwelling.for_sale:
-        raise RuleError(
+        raise DomainError(
             _("Boligen er lagt ut for salg. Ta den av salg før du leier den ut."),
             "dwelling",
         )
     if dwelling.acquired_on and start_date < dwelling.acquired_on:
-        raise RuleError(
+        raise DomainError(
             _("Leieforholdet kan ikke starte før boligen ble anskaffet (%(date)s).")
             % {"date": _date(dwelling.acquired_on)},
             "start_date",
         )
     if monthly_rent is None or monthly_rent < 0:
-        raise RuleError(_("Husleien kan ikke være negativ."), "monthly_rent")
+        raise DomainError(_("Husleien kan ikke være negativ."), "monthly_rent")
     if contract_type not in ContractType.values:
-        raise RuleError(_("Velg kontraktstype."), "contract_type")
+        raise DomainError(_("Velg kontraktstype."), "contract_type")
     if contract_type == ContractType.FIXED_TERM:
         if contract_end is None:
-            raise RuleError(_("En tidsbestemt kontrakt må ha en dato den løper til."), "contract_end")
+            raise DomainError(_("En tidsbestemt kontrakt må ha en dato den løper til."), "contract_end")
         if contract_end <= start_date:
-            raise RuleError(_("Kontrakten må løpe til en dato etter startdatoen."), "contract_end")
+            raise DomainError(_("Kontrakten må løpe til en dato etter startdatoen."), "contract_end")
     else:
         contract_end = None
 
     all_tenancies = Tenancy.objects.select_related("household", "dwelling")
     current = all_tenancies.filter(dwelling=dwelling, end_date__isnull=True).first()
     if current is not None:
-        raise RuleError(
+        raise DomainError(
             _("Boligen er allerede utleid til husstand %(household)s fra %(start)s.")
             % {"household": current.household.reference, "start": _date(current.start_date)},
             "dwelling",
         )
     clash = _overlapping(all_tenancies.filter(dwelling=dwelling), start_date, None).first()
     if clash is not None:
-        raise RuleError(
+        raise DomainError(
             _(
                 "Boligen var utleid til husstand %(household)s fra %(start)s til %(end)s. "
                 "Et nytt leieforhold kan tidligst starte %(end)s."
@@ -266,14 +208,14 @@ def let_dwelling(
         )
     current = all_tenancies.filter(household=household, end_date__isnull=True).first()
     if current is not None:
-        raise RuleError(
+        raise DomainError(
             _("Husstanden leier allerede bolig %(dwelling)s fra %(start)s. Avslutt det leieforholdet først.")
             % {"dwelling": current.dwelling.reference, "start": _date(current.start_date)},
             "household",
         )
     clash = _overlapping(all_tenancies.filter(household=household), start_date, None).first()
     if clash is not None:
-        raise RuleError(
+        raise DomainError(
             _(
                 "Husstanden leide bolig %(dwelling)s fra %(start)s til %(end)s. "
                 "Et nytt leieforhold kan tidligst starte %(end)s."
@@ -298,9 +240,22 @@ def let_dwelling(
         )
 
 
+@dataclass(frozen=True)
+class TenancyEnded:
+    """What `end_tenancy` did: the ended tenancy, and the pathway stage the
+    household moved to because of it (None when its stage stayed)."""
+
+    tenancy: Tenancy
+    new_stage: str | None = None
+
+    @property
+    def new_stage_label(self) -> str | None:
+        return PathwayStage(self.new_stage).label if self.new_stage else None
+
+
 @transaction.atomic
-def end_tenancy(tenancy: Tenancy, *, end_date: datetime.date, end_reason: str, by) -> Tenancy:
-    """End `tenancy` on `end_date` for `end_reason`; returns it.
+def end_tenancy(tenancy: Tenancy, *, end_date: datetime.date, end_reason: str, by) -> TenancyEnded:
+    """End `tenancy` on `end_date` for `end_reason`; says what it did.
 
     When the household bought its own home or moved to a private rental,
     its pathway stage moves on too (with a stage-history row), in the same
@@ -308,15 +263,15 @@ def end_tenancy(tenancy: Tenancy, *, end_date: datetime.date, end_reason: str, b
     """
     tenancy = Tenancy.objects.select_for_update().select_related("household", "dwelling").get(pk=tenancy.pk)
     if tenancy.end_date is not None:
-        raise RuleError(
+        raise DomainError(
             _("Leieforholdet ble allerede avsluttet %(date)s.") % {"date": _date(tenancy.end_date)}
         )
     if end_reason not in EndReason.values:
-        raise RuleError(_("Velg årsak til avslutningen."), "end_reason")
+        raise DomainError(_("Velg årsak til avslutningen."), "end_reason")
     if end_date is None:
-        raise RuleError(_("Skriv inn sluttdato."), "end_date")
+        raise DomainError(_("Skriv inn sluttdato."), "end_date")
     if end_date < tenancy.start_date:
-        raise RuleError(
+        raise DomainError(
             _("Sluttdatoen kan ikke være før startdatoen (%(date)s).") % {"date": _date(tenancy.start_date)},
             "end_date",
         )
@@ -329,7 +284,7 @@ def end_tenancy(tenancy: Tenancy, *, end_date: datetime.date, end_reason: str, b
         .first()
     )
     if later is not None:
-        raise RuleError(
+        raise DomainError(
             _("Et annet leieforhold starter %(date)s. Sluttdatoen kan ikke være etter det.")
             % {"date": _date(later.start_date)},
             "end_date",
@@ -341,15 +296,16 @@ def end_tenancy(tenancy: Tenancy, *, end_date: datetime.date, end_reason: str, b
         tenancy.save(update_fields=["end_date", "end_reason", "updated_at"])
 
     stage = EXIT_STAGES.get(end_reason)
-    if stage is not None:
-        change_stage(
-            tenancy.household,
-            stage,
-            by=by,
-            reason=_("Leieforholdet ble avsluttet: %(reason)s")
-            % {"reason": str(EndReason(end_reason).label).lower()},
-        )
-    return tenancy
+    if stage is None:
+        return TenancyEnded(tenancy)
+    change = change_stage(
+        tenancy.household,
+        stage,
+        by=by,
+        reason=_("Leieforholdet ble avsluttet: %(reason)s")
+        % {"reason": str(EndReason(end_reason).label).lower()},
+    )
+    return TenancyEnded(tenancy, new_stage=stage if change is not None else None)
 
 
 # --- Stock changes -----------------------------------------------------------
@@ -372,22 +328,22 @@ def record_stock_change(
     """
     dwelling = Dwelling.objects.select_for_update().get(pk=dwelling.pk)
     if kind not in StockChange.Kind.values:
-        raise RuleError(_("Ukjent type endring."), "kind")
+        raise DomainError(_("Ukjent type endring."), "kind")
     if date is None:
-        raise RuleError(_("Skriv inn dato."), "date")
+        raise DomainError(_("Skriv inn dato."), "date")
     if price is not None and price < 0:
-        raise RuleError(_("Prisen kan ikke være negativ."), "price")
+        raise DomainError(_("Prisen kan ikke være negativ."), "price")
     if StockChange.objects.filter(dwelling=dwelling, kind=kind).exists():
         message = (
             _("Kjøpet av boligen er allerede registrert.")
             if kind == StockChange.Kind.ACQUIRED
             else _("Salget av boligen er allerede registrert.")
         )
-        raise RuleError(message)
+        raise DomainError(message)
 
     if kind == StockChange.Kind.ACQUIRED:
         if dwelling.disposed_on and date > dwelling.disposed_on:
-            raise RuleError(
+            raise DomainError(
                 _("Kjøpsdatoen kan ikke være etter salgsdatoen (%(date)s).")
                 % {"date": _date(dwelling.disposed_on)},
                 "date",
@@ -396,7 +352,7 @@ def record_stock_change(
         update = ["acquired_on", "updated_at"]
     else:
         if dwelling.acquired_on and date < dwelling.acquired_on:
-            raise RuleError(
+            raise DomainError(
                 _("Salgsdatoen kan ikke være før anskaffelsesdatoen (%(date)s).")
                 % {"date": _date(dwelling.acquired_on)},
                 "date",
@@ -409,7 +365,7 @@ def record_stock_change(
             .first()
         )
         if let is not None:
-            raise RuleError(
+            raise DomainError(
                 _(
                     "Boligen kan ikke selges mens den er utleid (husstand %(household)s fra %(start)s). "
                     "Avslutt leieforholdet først."
@@ -438,7 +394,7 @@ def record_stock_change(
 def set_for_sale(dwelling: Dwelling, for_sale: bool) -> Dwelling:
     """Put the dwelling up for sale, or take it off; a sold one cannot be."""
     if dwelling.disposed_on is not None:
-        raise RuleError(_("Boligen er allerede solgt."))
+        raise DomainError(_("Boligen er allerede solgt."))
     dwelling.for_sale = for_sale
     dwelling.save(update_fields=["for_sale", "updated_at"])
     return dwelling
@@ -451,9 +407,9 @@ def set_for_sale(dwelling: Dwelling, for_sale: bool) -> Dwelling:
 def register_arrears(tenancy: Tenancy, *, amount: Decimal, due_date: datetime.date) -> RentArrears:
     """Register unpaid rent on `tenancy`; returns the new row."""
     if amount is None or amount <= 0:
-        raise RuleError(_("Beløpet må være større enn null."), "amount")
+        raise DomainError(_("Beløpet må være større enn null."), "amount")
     if due_date < tenancy.start_date:
-        raise RuleError(
+        raise DomainError(
             _("Forfallsdatoen kan ikke være før leieforholdet startet (%(date)s).")
             % {"date": _date(tenancy.start_date)},
             "due_date",
@@ -468,9 +424,11 @@ def register_arrears(tenancy: Tenancy, *, amount: Decimal, due_date: datetime.da
 def settle_arrears(arrears: RentArrears, *, settled_on: datetime.date) -> RentArrears:
     """Mark `arrears` as paid on `settled_on`; returns it."""
     if arrears.settled_on is not None:
-        raise RuleError(_("Restansen er allerede gjort opp %(date)s.") % {"date": _date(arrears.settled_on)})
+        raise DomainError(
+            _("Restansen er allerede gjort opp %(date)s.") % {"date": _date(arrears.settled_on)}
+        )
     if settled_on < arrears.due_date:
-        raise RuleError(
+        raise DomainError(
             _("Oppgjørsdatoen kan ikke være før forfallsdatoen (%(date)s).")
             % {"date": _date(arrears.due_date)},
             "settled_on",

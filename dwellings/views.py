@@ -14,13 +14,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from housing_office.errors import DomainError, add_to_form, safe_next_url
 from housing_office.request_hygiene import parse_id
-from tenants.models import Household, PathwayStage
-from tenants.services import DomainError
+from tenants.models import Household
 
 from . import services
 from .filters import DwellingFilter, VacancyFilter
@@ -32,9 +31,8 @@ from .forms import (
     StockChangeForm,
     TenancyEndForm,
     TenancyForm,
-    add_rule_error,
 )
-from .models import Dwelling, DwellingStatus, EndReason, RentArrears, StockChange, Tenancy
+from .models import EXIT_REASONS, Dwelling, DwellingStatus, EndReason, RentArrears, StockChange, Tenancy
 
 PAGE_SIZE = 50
 
@@ -49,16 +47,6 @@ def _render_list(request: HttpRequest, template: str, results_template: str, con
         context["results_template"] = results_template
         return render(request, "dwellings/_results_htmx.html", context)
     return render(request, template, context)
-
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    """Where to go after a form: `next` when it is a local URL, else `default`."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def _date(value) -> str:
@@ -91,9 +79,11 @@ def dwelling_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dwelling = get_object_or_404(Dwelling.objects.with_status(), pk=pk)
     today = timezone.localdate()
     tenancies = list(dwelling.tenancies.select_related("household").order_by("-start_date", "-id"))
-    current = next(
-        (t for t in tenancies if t.start_date <= today and (t.end_date is None or t.end_date > today)),
-        None,
+    current = (
+        dwelling.tenancies.running(on=today)
+        .select_related("household")
+        .order_by("-start_date", "-id")
+        .first()
     )
     upcoming = [t for t in tenancies if t.start_date > today]
     arrears = list(current.arrears.order_by("-due_date")) if current else []
@@ -132,7 +122,7 @@ def dwelling_create(request: HttpRequest) -> HttpResponse:
             with services.constraint_errors():
                 dwelling = form.save()
         except DomainError as exc:
-            add_rule_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Boligen %(ref)s er registrert.") % {"ref": dwelling.reference})
             return redirect("dwellings:dwelling-detail", pk=dwelling.pk)
@@ -149,7 +139,7 @@ def dwelling_edit(request: HttpRequest, pk: int) -> HttpResponse:
             with services.constraint_errors():
                 form.save()
         except DomainError as exc:
-            add_rule_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, _("Endringene er lagret."))
             return redirect("dwellings:dwelling-detail", pk=dwelling.pk)
@@ -177,7 +167,7 @@ def stock_change(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except DomainError as exc:
-            add_rule_error(form, exc)
+            add_to_form(form, exc)
         else:
             text = (
                 _("Kjøpet av %(ref)s den %(date)s er registrert.")
@@ -240,7 +230,7 @@ def tenancy_create(request: HttpRequest) -> HttpResponse:
                 contract_end=data["contract_end"],
             )
         except DomainError as exc:
-            add_rule_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -252,11 +242,11 @@ def tenancy_create(request: HttpRequest) -> HttpResponse:
                 },
             )
             default = reverse("dwellings:dwelling-detail", args=[tenancy.dwelling_id])
-            return HttpResponseRedirect(_next_url(request, default))
+            return HttpResponseRedirect(safe_next_url(request, default))
     return render(
         request,
         "dwellings/tenancy_form.html",
-        {"form": form, "household": household, "dwelling": dwelling, "next": _next_url(request, "")},
+        {"form": form, "household": household, "dwelling": dwelling, "next": safe_next_url(request, "")},
     )
 
 
@@ -266,35 +256,37 @@ def tenancy_end(request: HttpRequest, pk: int) -> HttpResponse:
     tenancy = get_object_or_404(Tenancy.objects.select_related("household", "dwelling"), pk=pk)
     form = TenancyEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        reason = form.cleaned_data["end_reason"]
         try:
-            tenancy = services.end_tenancy(
-                tenancy, end_date=form.cleaned_data["end_date"], end_reason=reason, by=request.user
+            ended = services.end_tenancy(
+                tenancy,
+                end_date=form.cleaned_data["end_date"],
+                end_reason=form.cleaned_data["end_reason"],
+                by=request.user,
             )
         except DomainError as exc:
-            add_rule_error(form, exc)
+            add_to_form(form, exc)
         else:
+            tenancy = ended.tenancy
             text = _("Leieforholdet til husstand %(household)s i %(dwelling)s er avsluttet %(date)s.") % {
                 "household": tenancy.household.reference,
                 "dwelling": tenancy.dwelling.reference,
-                "date": _date(form.cleaned_data["end_date"]),
+                "date": _date(tenancy.end_date),
             }
-            stage = services.EXIT_STAGES.get(reason)
-            if stage is not None:
+            if ended.new_stage is not None:
                 text += " " + _("Husstanden er flyttet til fasen «%(stage)s».") % {
-                    "stage": PathwayStage(stage).label
+                    "stage": ended.new_stage_label
                 }
             messages.success(request, text)
             default = reverse("dwellings:dwelling-detail", args=[tenancy.dwelling_id])
-            return HttpResponseRedirect(_next_url(request, default))
+            return HttpResponseRedirect(safe_next_url(request, default))
     return render(
         request,
         "dwellings/tenancy_end_form.html",
         {
             "form": form,
             "tenancy": tenancy,
-            "exit_reasons": [EndReason(r).label for r in services.EXIT_STAGES],
-            "next": _next_url(request, ""),
+            "exit_reasons": [EndReason(r).label for r in EXIT_REASONS],
+            "next": safe_next_url(request, ""),
         },
     )
 
@@ -313,7 +305,7 @@ def arrears_create(request: HttpRequest, pk: int) -> HttpResponse:
                 tenancy, amount=form.cleaned_data["amount"], due_date=form.cleaned_data["due_date"]
             )
         except DomainError as exc:
-            add_rule_error(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -324,7 +316,7 @@ def arrears_create(request: HttpRequest, pk: int) -> HttpResponse:
                 },
             )
             default = reverse("dwellings:arrears-create", args=[tenancy.pk])
-            return HttpResponseRedirect(_next_url(request, default))
+            return HttpResponseRedirect(safe_next_url(request, default))
     return render(
         request,
         "dwellings/arrears_form.html",
@@ -333,7 +325,7 @@ def arrears_create(request: HttpRequest, pk: int) -> HttpResponse:
             "tenancy": tenancy,
             "arrears": list(tenancy.arrears.order_by("-due_date")),
             "settle_form": SettleArrearsForm(),
-            "next": _next_url(request, ""),
+            "next": safe_next_url(request, ""),
         },
     )
 
@@ -354,4 +346,4 @@ def arrears_settle(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Restansen er merket som gjort opp."))
     default = reverse("dwellings:arrears-create", args=[arrears.tenancy_id])
-    return HttpResponseRedirect(_next_url(request, default))
+    return HttpResponseRedirect(safe_next_url(request, default))

@@ -1,6 +1,7 @@
 """Norwegian national identity numbers (fødselsnummer, D-nummer, H-nummer).
 
-Rules from DOMAIN.md §4 (Skatteetaten, fnrinfo.no, python-stdnum):
+Rules from Skatteetaten's description of the national identity number
+(skatteetaten.no, "Fødselsnummer"), fnrinfo.no and python-stdnum:
 
 * 11 digits: ddmmyy, three individual digits, two check digits k1 and k2.
 * D-nummer: day + 40. H-nummer: month + 40. First digit 8 or 9: an

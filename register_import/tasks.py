@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from celery import shared_task
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, connections
 from django.utils.translation import gettext as _
 
-from housing_office.jobs import JOB_TASK_OPTIONS, job_result, job_run, set_progress
+from housing_office.jobs import JOB_TASK_OPTIONS, job_result, job_run, set_progress, store_result_file
 from housing_office.models import Job
 
 from .services import KINDS, ImportReport, SourceFile, import_register
@@ -71,11 +70,7 @@ def progress_reporter(job_id: int) -> Iterator[Callable[[int, int, str], None]]:
 def _store_result(job: Job, report: ImportReport) -> None:
     """Counts and the first errors on the row; every error in a text file."""
     if report.errors:
-        name = f"importfeil-{job.pk}.txt"
-        if job.result_file:
-            job.result_file.delete(save=False)
-        job.result_file.save(name, ContentFile(report.error_text().encode("utf-8")), save=False)
-        job.save(update_fields=["result_file", "updated_at"])
+        store_result_file(job, f"importfeil-{job.pk}.txt", report.error_text().encode("utf-8"))
     job_result(job.pk, **report.as_dict(), errors=[str(e) for e in report.errors[:ERRORS_SHOWN]])
 
 

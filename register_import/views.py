@@ -15,8 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from housing_office.errors import user_municipality
 from housing_office.jobs import create_job, enqueue
-from housing_office.models import Job, JobState, Municipality
+from housing_office.models import Job, JobState
 from housing_office.permissions import leader_required
 
 from . import tasks
@@ -24,21 +25,10 @@ from .apps import IMPORT_JOB, PREVIEW_JOB
 from .forms import RegisterImportForm
 from .services import KINDS
 
-PREVIEW_KIND = PREVIEW_JOB
-IMPORT_KIND = IMPORT_JOB
-
-
-def _municipality(request: HttpRequest) -> Municipality:
-    municipality = request.user.municipality
-    if municipality is None:
-        # An administrator without a municipality has no register to import into.
-        raise Http404(_("Brukeren hører ikke til noen kommune."))
-    return municipality
-
 
 @leader_required
 def import_start(request: HttpRequest) -> HttpResponse:
-    municipality = _municipality(request)
+    municipality = user_municipality(request)
     form = RegisterImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         folder = f"imports/{municipality.number}/{uuid.uuid4().hex}"
@@ -49,19 +39,19 @@ def import_start(request: HttpRequest) -> HttpResponse:
             names[kind] = upload.name
         job = create_job(
             municipality=municipality,
-            kind=PREVIEW_KIND,
+            kind=PREVIEW_JOB,
             title=_("Kontroll av registerimport"),
             created_by=request.user,
             params={"files": files, "names": names},
         )
         enqueue(tasks.preview_import, job)
         return redirect("reports:import-detail", pk=job.pk)
-    recent = Job.objects.filter(kind__in=(PREVIEW_KIND, IMPORT_KIND)).select_related("created_by")[:10]
+    recent = Job.objects.filter(kind__in=(PREVIEW_JOB, IMPORT_JOB)).select_related("created_by")[:10]
     return render(request, "reports/import_start.html", {"form": form, "recent": recent})
 
 
 def _import_job(pk: int) -> Job:
-    return get_object_or_404(Job, pk=pk, kind__in=(PREVIEW_KIND, IMPORT_KIND))
+    return get_object_or_404(Job, pk=pk, kind__in=(PREVIEW_JOB, IMPORT_JOB))
 
 
 @leader_required
@@ -71,19 +61,19 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = (
         "reports/_import_status.html" if request.headers.get("HX-Request") else "reports/import_detail.html"
     )
-    return render(request, template, {"job": job, "preview": job.kind == PREVIEW_KIND})
+    return render(request, template, {"job": job, "preview": job.kind == PREVIEW_JOB})
 
 
 @leader_required
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    preview = get_object_or_404(Job, pk=pk, kind=PREVIEW_KIND)
+    preview = get_object_or_404(Job, pk=pk, kind=PREVIEW_JOB)
     if preview.state != JobState.DONE or preview.result.get("error_count", 1):
         messages.error(request, _("Importen kan bare startes når kontrollen er ferdig og fant ingen feil."))
         return redirect("reports:import-detail", pk=preview.pk)
     job = create_job(
         municipality=preview.municipality,
-        kind=IMPORT_KIND,
+        kind=IMPORT_JOB,
         title=_("Import av register"),
         created_by=request.user,
         params={**preview.params, "preview": preview.pk},

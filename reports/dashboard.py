@@ -45,32 +45,13 @@ from tenants.models import (
     PathwayStage,
 )
 
-from .kostra import dwelling_stock, held_on, running_on
-from .throughput import FIGURE_LABELS, exit_trends, throughput_series
+from .kostra import dwelling_stock, held_on
+from .throughput import FIGURE_LABELS, KEY_FIGURES, exit_trends, figure_decimals, throughput_series
 
 # How many years the trend charts show, ending with the chosen year.
 TREND_YEARS = 10
 # The longest-vacant dwellings listed by name.
 LONGEST_VACANT = 10
-
-# The key figures compared with last year, in the order the page shows them.
-KEY_FIGURES = (
-    "moved_to_ownership",
-    "moved_to_private_rental",
-    "dwellings_freed",
-    "persons_moved_out",
-    "children_moved_out",
-    "median_tenancy_years_at_exit",
-    "tenancies_started",
-    "tenancies_ended",
-    "meetings_held",
-    "summons_letters",
-    "loan_applications",
-    "loans_granted",
-    "loan_amount_granted",
-    "dwellings_acquired",
-    "dwellings_disposed",
-)
 
 
 @dataclass(frozen=True)
@@ -89,7 +70,7 @@ class KeyFigure:
 
     @property
     def decimals(self) -> int:
-        return 1 if self.key == "median_tenancy_years_at_exit" else 0
+        return figure_decimals(self.key)
 
 
 @dataclass(frozen=True)
@@ -174,7 +155,7 @@ def _vacant_dwellings(municipality: Municipality, today: datetime.date):
     """Dwellings held today that nobody rents and that are not for sale,
     annotated with the day they fell vacant (the last tenancy's end, else the
     day the dwelling was acquired)."""
-    running = running_on(today).filter(municipality_id=municipality.pk).values("dwelling")
+    running = Tenancy.all_objects.running(on=today).filter(municipality_id=municipality.pk).values("dwelling")
     last_end = (
         Tenancy.all_objects.filter(dwelling=OuterRef("pk"), end_date__lte=today)
         .order_by()
@@ -312,12 +293,7 @@ def dashboard_data(
     series = throughput_series(municipality, year - 1, year)
     trends = exit_trends(municipality, year - TREND_YEARS + 1, year)
     key_figures = [
-        KeyFigure(
-            key,
-            str(FIGURE_LABELS[key]),
-            series[year][key],
-            series[year - 1][key],
-        )
+        KeyFigure(key, str(FIGURE_LABELS[key]), series[year][key], series[year - 1][key])
         for key in KEY_FIGURES
     ]
     stock_day = min(today, datetime.date(year, 12, 31))

@@ -1,5 +1,5 @@
-"""The KOSTRA form 13 figures (*kommunalt disponerte boliger*) the register
-can answer, DOMAIN.md §2.
+"""The KOSTRA form 13 figures (*kommunalt disponerte boliger*; SSB's
+KOSTRA skjema 13, "Kommunalt disponerte boliger") the register can answer.
 
 The register knows the stock on a day (owned, leased, wheelchair-accessible,
 let) and who moved in when. Applications for a dwelling, refusals, waiting
@@ -49,17 +49,12 @@ def held_on(dwellings: QuerySet, day: datetime.date) -> QuerySet:
     )
 
 
-def running_on(day: datetime.date) -> QuerySet:
-    """Tenancies running on `day` (its end date is the move-out day)."""
-    return Tenancy.all_objects.filter(start_date__lte=day).filter(
-        Q(end_date__isnull=True) | Q(end_date__gt=day)
-    )
-
-
 def dwelling_stock(municipality: Municipality | int, day: datetime.date) -> dict[str, Any]:
     """The stock on `day` (normally 31 December): one aggregate query."""
     municipality_id = getattr(municipality, "pk", municipality)
-    let = Q(pk__in=running_on(day).filter(municipality_id=municipality_id).values("dwelling"))
+    let = Q(
+        pk__in=Tenancy.all_objects.running(on=day).filter(municipality_id=municipality_id).values("dwelling")
+    )
     in_stock = held_on(Dwelling.all_objects.filter(municipality_id=municipality_id), day)
     row = in_stock.aggregate(
         total=Count("pk"),

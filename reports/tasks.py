@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
-from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
 # The register import's tasks live in register_import.tasks but keep their
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 # stored on Job rows; housing_office.jobs.task_named imports this module to
 # find a task by name, so this import registers them.
 import register_import.tasks  # noqa: F401
-from housing_office.jobs import JOB_TASK_OPTIONS, job_result, job_run, set_progress
+from housing_office.jobs import JOB_TASK_OPTIONS, job_result, job_run, set_progress, store_result_file
 
 
 @shared_task(**JOB_TASK_OPTIONS)
@@ -29,9 +28,6 @@ def build_yearly_report(self: Any, job_id: int) -> None:
         set_progress(job_id, 0, 2, message=_("Regner ut tallene og lager PDF"))
         pdf = render_yearly_report(job.municipality, year)
         set_progress(job_id, 1, 2, message=_("Lagrer rapporten"))
-        if job.result_file:
-            job.result_file.delete(save=False)
-        job.result_file.save(f"arsrapport-{job.municipality.number}-{year}.pdf", ContentFile(pdf), save=False)
-        job.save(update_fields=["result_file", "updated_at"])
+        store_result_file(job, f"arsrapport-{job.municipality.number}-{year}.pdf", pdf)
         job_result(job_id, year=year, bytes=len(pdf))
         set_progress(job_id, 2, 2, message="")

@@ -1,14 +1,15 @@
-"""Yearly throughput figures (gjennomstrømning), exactly as DESIGN.md §5.3.
+"""Yearly throughput figures (gjennomstrømning), exactly as the README's
+"Contracts" section ("Yearly throughput figures") defines them.
 
 Every figure is an aggregate in the database, grouped by calendar year, so
 one call answers for one year or for a run of years with the same handful of
 queries whatever the size of the register:
 
-* `throughput_figures(municipality, year)` – the JSON object of §5.3;
+* `throughput_figures(municipality, year)` – the JSON object of the contract;
 * `throughput_series(municipality, first_year, last_year)` – the same for
   each year of a range (the dashboard's trends, the report's columns).
 
-Counting rules, beyond what §5.3 says in words:
+Counting rules, beyond what the contract says in words:
 
 * A tenancy counts in the year of its end date (ended, by reason, exits) or
   of its start date (started). Care dwellings are included unless a figure
@@ -17,14 +18,13 @@ Counting rules, beyond what §5.3 says in words:
   `persons_moved_out` counts the Person rows of the households of the exits
   of the year, each person once a year; `children_moved_out` those with the
   role child. The median tenancy length is over the same exits.
-* Tenancy length in years is days / 365.25 (as `Tenancy.years_on`), the
-  median rounded half up to one decimal.
+* Tenancy length in years is days / `housing_office.dates.DAYS_PER_YEAR`
+  (as `Tenancy.years_on`), the median rounded half up to one decimal.
 * `meetings_held`: meetings with status held starting in the year (local
   time). `summons_letters`: summons letters created in the year, failed
   renderings left out since they never reached anyone.
-* Loans come from `startloan.figures.loan_figures` when that module exists,
-  otherwise from the applications: received on in the year; granted =
-  decided on in the year with status granted or disbursed, summing
+* Loans come from `startloan.figures.loan_figures`: received in the year;
+  granted = decided in the year with status granted or disbursed, summing
   `loan_granted`.
 * Stock changes: a dwelling acquired (disposed of) in the year by its
   StockChange row of that kind, or, where there is no such row, by
@@ -34,8 +34,6 @@ Counting rules, beyond what §5.3 says in words:
 from __future__ import annotations
 
 import datetime
-import importlib
-from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -49,18 +47,18 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    Sum,
 )
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dwellings.models import EXIT_REASONS, Dwelling, DwellingCategory, EndReason, StockChange, Tenancy
+from housing_office.dates import DAYS_PER_YEAR
 from housing_office.models import Municipality
-from startloan.models import ApplicationStatus, StartLoanApplication
+from startloan.figures import loan_figures
 from tenants.models import Letter, LetterKind, LetterStatus, MeetingStatus, OutreachMeeting, PersonRole
 
-# The keys of the JSON object, in the order DESIGN §5.3 lists them.
+# The keys of the JSON object, in the order the README's contract lists them.
 FIGURE_KEYS: tuple[str, ...] = (
     "municipality",
     "year",
@@ -82,7 +80,8 @@ FIGURE_KEYS: tuple[str, ...] = (
     "dwellings_disposed",
 )
 
-# What the office calls each figure, for pages, exports and the PDF.
+# What the office calls each key figure, for pages, exports and the PDF, in
+# the order the dashboard and the yearly report show them.
 FIGURE_LABELS: dict[str, Any] = {
     "moved_to_ownership": _("Husstander som kjøpte egen bolig"),
     "moved_to_private_rental": _("Husstander som flyttet til privat leie"),
@@ -101,11 +100,15 @@ FIGURE_LABELS: dict[str, Any] = {
     "dwellings_disposed": _("Boliger solgt eller avhendet"),
 }
 
-LOAN_KEYS: tuple[str, ...] = ("loan_applications", "loans_granted", "loan_amount_granted")
+# The key figures compared year by year: the one list of their order.
+KEY_FIGURES: tuple[str, ...] = tuple(FIGURE_LABELS)
 
-DAYS_PER_YEAR = Decimal("365.25")
 EXIT_VALUES = tuple(r.value for r in EXIT_REASONS)
-GRANTED_STATUSES = (ApplicationStatus.GRANTED.value, ApplicationStatus.DISBURSED.value)
+
+
+def figure_decimals(key: str) -> int:
+    """Decimals a figure is shown with: years with one, counts with none."""
+    return 1 if key == "median_tenancy_years_at_exit" else 0
 
 
 class Median(Aggregate):
@@ -140,26 +143,14 @@ def _days(value: Any) -> float | None:
 
 
 def _empty_figures(number: str, year: int) -> dict[str, Any]:
-    return {
-        "municipality": number,
-        "year": year,
-        "tenancies_started": 0,
-        "tenancies_ended": 0,
-        "ended_by_reason": {reason.value: 0 for reason in EndReason},
-        "moved_to_ownership": 0,
-        "moved_to_private_rental": 0,
-        "dwellings_freed": 0,
-        "persons_moved_out": 0,
-        "children_moved_out": 0,
-        "median_tenancy_years_at_exit": None,
-        "meetings_held": 0,
-        "summons_letters": 0,
-        "loan_applications": 0,
-        "loans_granted": 0,
-        "loan_amount_granted": 0,
-        "dwellings_acquired": 0,
-        "dwellings_disposed": 0,
-    }
+    figures: dict[str, Any] = dict.fromkeys(FIGURE_KEYS, 0)
+    figures.update(
+        municipality=number,
+        year=year,
+        ended_by_reason={reason.value: 0 for reason in EndReason},
+        median_tenancy_years_at_exit=None,
+    )
+    return figures
 
 
 def _local_year_bounds(first_year: int, last_year: int) -> tuple[datetime.datetime, datetime.datetime]:
@@ -169,19 +160,10 @@ def _local_year_bounds(first_year: int, last_year: int) -> tuple[datetime.dateti
     return start, end
 
 
-def _external_loan_figures() -> Callable[[int, int], dict[str, Any]] | None:
-    """`startloan.figures.loan_figures` if the start-loan app provides it."""
-    try:
-        module = importlib.import_module("startloan.figures")
-    except ImportError:
-        return None
-    return getattr(module, "loan_figures", None)
-
-
 def throughput_series(
     municipality: Municipality | int, first_year: int, last_year: int
 ) -> dict[int, dict[str, Any]]:
-    """The §5.3 figures for every year from `first_year` to `last_year`.
+    """The contract's figures for every year from `first_year` to `last_year`.
 
     Returns {year: figures}. A fixed number of queries on PostgreSQL (about
     ten); on SQLite the median costs one more small query per year with exits.
@@ -253,8 +235,9 @@ def throughput_series(
     for row in letters:
         out[row["y"]]["summons_letters"] = row["n"]
 
-    # 5. Start loans.
-    _loan_figures(mid, first_day, last_day, out)
+    # 5. Start loans: one query a year.
+    for year, figures in out.items():
+        figures.update(loan_figures(mid, year))
 
     # 6. Changes to the stock.
     _stock_changes(mid, first_day, last_day, out)
@@ -346,49 +329,6 @@ def _median_days_fallback(municipality_id: int, year: int, exits: int) -> float 
     return sum(days) / len(days) if days else None
 
 
-def _loan_figures(municipality_id: int, first_day: datetime.date, last_day: datetime.date, out: dict) -> None:
-    external = _external_loan_figures()
-    if external is not None:
-        for year, figures in out.items():
-            result = external(municipality_id, year) or {}
-            missing = [key for key in LOAN_KEYS if key not in result]
-            if missing:
-                fallback: dict[int, dict[str, Any]] = {year: dict(figures)}
-                _own_loan_figures(
-                    municipality_id, datetime.date(year, 1, 1), datetime.date(year, 12, 31), fallback
-                )
-                result = {**{k: fallback[year][k] for k in LOAN_KEYS}, **result}
-            for key in LOAN_KEYS:
-                figures[key] = int(result[key] or 0)
-        return
-    _own_loan_figures(municipality_id, first_day, last_day, out)
-
-
-def _own_loan_figures(
-    municipality_id: int, first_day: datetime.date, last_day: datetime.date, out: dict
-) -> None:
-    applications = StartLoanApplication.all_objects.filter(municipality_id=municipality_id)
-    received = (
-        applications.filter(received_on__range=(first_day, last_day))
-        .annotate(y=ExtractYear("received_on"))
-        .values("y")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in received:
-        out[row["y"]]["loan_applications"] = row["n"]
-    granted = (
-        applications.filter(decided_on__range=(first_day, last_day), status__in=GRANTED_STATUSES)
-        .annotate(y=ExtractYear("decided_on"))
-        .values("y")
-        .annotate(n=Count("pk"), amount=Sum("loan_granted"))
-        .order_by()
-    )
-    for row in granted:
-        out[row["y"]]["loans_granted"] = row["n"]
-        out[row["y"]]["loan_amount_granted"] = int(row["amount"] or 0)
-
-
 def _stock_changes(
     municipality_id: int, first_day: datetime.date, last_day: datetime.date, out: dict
 ) -> None:
@@ -424,5 +364,5 @@ def _stock_changes(
 
 
 def throughput_figures(municipality: Municipality | int, year: int) -> dict[str, Any]:
-    """The JSON object of DESIGN §5.3 for one municipality and calendar year."""
+    """The JSON object of the README's contract for one municipality and calendar year."""
     return throughput_series(municipality, year, year)[year]

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from housing_office.errors import user_municipality
+from housing_office.files import Action, log_access
 from housing_office.jobs import create_job, enqueue
-from housing_office.models import Job, JobState, Municipality, PersonalDataAccess
+from housing_office.models import Job, JobState
 from housing_office.permissions import leader_required
 from housing_office.spreadsheets import to_csv, to_xlsx
 
@@ -20,16 +22,6 @@ from .apps import YEARLY_REPORT_JOB
 from .charts import Series, bar_chart, hbar_chart, line_chart
 from .dashboard import available_years, dashboard_data, export_rows
 from .forms import ReportYearForm
-
-REPORT_KIND = YEARLY_REPORT_JOB
-
-
-def _municipality(request: HttpRequest) -> Municipality:
-    municipality = request.user.municipality
-    if municipality is None:
-        # An administrator without a municipality has no office to lead.
-        raise Http404(_("Brukeren hører ikke til noen kommune."))
-    return municipality
 
 
 def _year(request: HttpRequest, years: list[int]) -> int:
@@ -47,7 +39,7 @@ def _year(request: HttpRequest, years: list[int]) -> int:
 @leader_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    municipality = _municipality(request)
+    municipality = user_municipality(request)
     today = timezone.localdate()
     years = available_years(municipality, today)
     data = dashboard_data(municipality, _year(request, years), today, years)
@@ -89,7 +81,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @leader_required
 @require_GET
 def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    municipality = _municipality(request)
+    municipality = user_municipality(request)
     today = timezone.localdate()
     years = available_years(municipality, today)
     data = dashboard_data(municipality, _year(request, years), today, years)
@@ -112,8 +104,10 @@ def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
 @leader_required
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
-    municipality = _municipality(request)
-    reports = Job.objects.filter(kind=REPORT_KIND).select_related("created_by").order_by("-created_at")[:100]
+    municipality = user_municipality(request)
+    reports = (
+        Job.objects.filter(kind=YEARLY_REPORT_JOB).select_related("created_by").order_by("-created_at")[:100]
+    )
     form = ReportYearForm(years=available_years(municipality, timezone.localdate()))
     return render(request, "reports/report_list.html", {"reports": reports, "form": form})
 
@@ -121,15 +115,15 @@ def report_list(request: HttpRequest) -> HttpResponse:
 @leader_required
 @require_POST
 def report_create(request: HttpRequest) -> HttpResponse:
-    municipality = _municipality(request)
+    municipality = user_municipality(request)
     form = ReportYearForm(request.POST, years=available_years(municipality, timezone.localdate()))
     if not form.is_valid():
-        reports = Job.objects.filter(kind=REPORT_KIND).select_related("created_by")[:100]
+        reports = Job.objects.filter(kind=YEARLY_REPORT_JOB).select_related("created_by")[:100]
         return render(request, "reports/report_list.html", {"reports": reports, "form": form}, status=400)
     year = form.cleaned_data["year"]
     job = create_job(
         municipality=municipality,
-        kind=REPORT_KIND,
+        kind=YEARLY_REPORT_JOB,
         title=_("Årsrapport %(year)s") % {"year": year},
         created_by=request.user,
         params={"year": year},
@@ -143,7 +137,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
 @leader_required
 @require_GET
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(Job, pk=pk, kind=REPORT_KIND)
+    job = get_object_or_404(Job, pk=pk, kind=YEARLY_REPORT_JOB)
     template = (
         "reports/_report_status.html" if request.headers.get("HX-Request") else "reports/report_detail.html"
     )
@@ -153,14 +147,14 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @leader_required
 @require_GET
 def report_download(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(Job, pk=pk, kind=REPORT_KIND, state=JobState.DONE)
+    job = get_object_or_404(Job, pk=pk, kind=YEARLY_REPORT_JOB, state=JobState.DONE)
     if not job.result_file:
         raise Http404
-    PersonalDataAccess.objects.create(
-        municipality_id=job.municipality_id,
+    log_access(
         user=request.user,
-        action=PersonalDataAccess.Action.DOWNLOAD_REPORT,
-        object_repr=job.title[:200],
+        municipality_id=job.municipality_id,
+        action=Action.DOWNLOAD_REPORT,
+        object_repr=job.title,
     )
     year = job.params.get("year", "")
     return FileResponse(

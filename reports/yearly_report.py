@@ -15,9 +15,8 @@ from housing_office.models import Municipality
 from housing_office.pdf import render_pdf
 
 from .charts import Series, bar_chart, line_chart
-from .dashboard import KEY_FIGURES
 from .kostra import kostra_figures
-from .throughput import FIGURE_LABELS, throughput_series
+from .throughput import FIGURE_LABELS, KEY_FIGURES, figure_decimals, throughput_series
 
 YEARS_BESIDE = 4
 
@@ -33,7 +32,7 @@ def report_context(municipality: Municipality, year: int) -> dict[str, Any]:
             "label": FIGURE_LABELS[key],
             "key": key,
             "values": [series[y][key] for y in years],
-            "decimals": 1 if key == "median_tenancy_years_at_exit" else 0,
+            "decimals": figure_decimals(key),
         }
         for key in KEY_FIGURES
     ]

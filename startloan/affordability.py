@@ -1,8 +1,12 @@
 """Affordability pre-assessment (*betjeningsevne*) for a start loan.
 
 Pure arithmetic: no database, no HTTP. The rules and formulas are those of
-DOMAIN.md §1 and §7 (Husbanken's guide "Beregne betjeningsevnen" and
-utlånsforskriften for the bank part).
+Husbanken's guide to assessing affordability ("Beregne betjeningsevnen",
+https://www.husbanken.no/veiledere/startlan/) and, for the bank part,
+utlånsforskriften (forskrift om krav til finansforetakenes utlånspraksis for
+lån med pant i bolig). The loan maths is in `startloan.loan_maths`, the
+living-cost tables in `startloan.budget`; their names are re-exported here,
+so `affordability` stays the one module callers need.
 
 Conventions
 -----------
@@ -24,46 +28,46 @@ Conventions
 
 from __future__ import annotations
 
-import decimal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-ZERO = Decimal("0")
-ONE = Decimal("1")
-TWELVE = Decimal("12")
-KRONE = Decimal("1")
+from .budget import ChildRate, HouseholdComposition, RateTable
+from .loan_maths import (
+    ZERO,
+    Ownership,
+    PaymentPlan,
+    Purpose,
+    Repayment,
+    _kr,
+    _precise,
+    annuity_payment,
+    max_principal,
+    payment_plan,
+    serial_payment,
+)
 
-_CONTEXT = decimal.Context(prec=34, rounding=ROUND_HALF_UP)
-
-
-@contextmanager
-def _precise() -> Iterator[None]:
-    with decimal.localcontext(_CONTEXT):
-        yield
-
-
-def _kr(amount: Decimal) -> Decimal:
-    """Round to whole kroner, half up: the only rounding of output figures."""
-    return amount.quantize(KRONE, rounding=ROUND_HALF_UP)
-
-
-class Purpose(StrEnum):
-    PURCHASE = "purchase"
-    REFINANCE = "refinance"
-    ADAPTATION = "adaptation"
-
-
-class Ownership(StrEnum):
-    FREEHOLD = "freehold"
-    COOPERATIVE = "cooperative"
-
-
-class Repayment(StrEnum):
-    ANNUITY = "annuity"
-    SERIAL = "serial"
+__all__ = [
+    "Assessment",
+    "ChildRate",
+    "Finding",
+    "HouseholdComposition",
+    "Inputs",
+    "Level",
+    "Ownership",
+    "Parameters",
+    "PaymentPlan",
+    "Purpose",
+    "RateTable",
+    "Repayment",
+    "_kr",
+    "annuity_payment",
+    "assess",
+    "max_principal",
+    "payment_plan",
+    "serial_payment",
+    "standard_purchase_costs",
+]
 
 
 class Level(StrEnum):
@@ -73,216 +77,6 @@ class Level(StrEnum):
     INFO = "info"
     WARNING = "warning"
     PROBLEM = "problem"
-
-
-# --------------------------------------------------------------------------
-# Loan maths
-# --------------------------------------------------------------------------
-
-
-def annuity_payment(principal: Decimal, annual_rate: Decimal, months: int, fee: Decimal = ZERO) -> Decimal:
-    """Monthly annuity payment `P·r/(1−(1+r)^−n)` (P/n when r = 0), plus the
-    term fee. Unrounded."""
-    if months <= 0:
-        raise ValueError("months must be positive")
-    with _precise():
-        principal = Decimal(principal)
-        r = Decimal(annual_rate) / TWELVE
-        if r == 0:
-            return principal / months + fee
-        return principal * r / (ONE - (ONE + r) ** -months) + fee
-
-
-def serial_payment(
-    principal: Decimal, annual_rate: Decimal, months: int, month: int, fee: Decimal = ZERO
-) -> Decimal:
-    """Payment in month `month` (1-based) of a serial loan:
-    `P/n + (P − (k−1)·P/n)·r`, plus the term fee. Unrounded."""
-    if months <= 0:
-        raise ValueError("months must be positive")
-    if not 1 <= month <= months:
-        raise ValueError("month must be within the term")
-    with _precise():
-        principal = Decimal(principal)
-        instalment = principal / months
-        r = Decimal(annual_rate) / TWELVE
-        return instalment + (principal - (month - 1) * instalment) * r + fee
-
-
-def interest_only_payment(principal: Decimal, annual_rate: Decimal, fee: Decimal = ZERO) -> Decimal:
-    """Monthly payment during an interest-only phase: `P·r`, plus the fee."""
-    with _precise():
-        return Decimal(principal) * Decimal(annual_rate) / TWELVE + fee
-
-
-@dataclass(frozen=True)
-class PaymentPlan:
-    """The payments of one loan, unrounded."""
-
-    first: Decimal
-    highest: Decimal
-    interest_only: Decimal | None
-    after_interest_only: Decimal | None
-    total_interest: Decimal
-
-
-def payment_plan(
-    principal: Decimal,
-    annual_rate: Decimal,
-    years: int,
-    *,
-    repayment: str = Repayment.ANNUITY,
-    interest_only_years: int = 0,
-    fee: Decimal = ZERO,
-) -> PaymentPlan:
-    """Payments for a loan with an optional interest-only phase first.
-
-    After the interest-only phase the loan is repaid over the remaining
-    months (annuity or serial as chosen); the term includes the phase.
-    """
-    months = 12 * years
-    io_months = 12 * interest_only_years
-    if io_months >= months:
-        raise ValueError("the interest-only phase must be shorter than the term")
-    remaining = months - io_months
-    with _precise():
-        principal = Decimal(principal)
-        r = Decimal(annual_rate) / TWELVE
-        io = interest_only_payment(principal, annual_rate, fee) if io_months else None
-        if repayment == Repayment.SERIAL:
-            first_repaying = serial_payment(principal, annual_rate, remaining, 1, fee)
-            # Interest on a linearly falling balance: P·r·(n+1)/2.
-            repaying_interest = principal * r * (remaining + 1) / 2
-        else:
-            first_repaying = annuity_payment(principal, annual_rate, remaining, fee)
-            repaying_interest = (first_repaying - fee) * remaining - principal
-        total_interest = principal * r * io_months + repaying_interest
-        return PaymentPlan(
-            first=io if io is not None else first_repaying,
-            highest=first_repaying,  # the repaying phase always costs at least P·r
-            interest_only=io,
-            after_interest_only=first_repaying if io is not None else None,
-            total_interest=total_interest,
-        )
-
-
-def payment_factor(
-    annual_rate: Decimal, years: int, *, repayment: str, interest_only_years: int = 0
-) -> Decimal:
-    """The highest monthly payment per krone borrowed, fee excluded.
-
-    Every payment is linear in the principal, so the largest loan a
-    household can carry is simply `available / factor`.
-    """
-    return payment_plan(
-        ONE, annual_rate, years, repayment=repayment, interest_only_years=interest_only_years
-    ).highest
-
-
-def max_principal(
-    available: Decimal,
-    annual_rate: Decimal,
-    years: int,
-    *,
-    repayment: str = Repayment.ANNUITY,
-    interest_only_years: int = 0,
-    fee: Decimal = ZERO,
-) -> Decimal:
-    """Largest principal whose highest monthly payment (fee included) equals
-    `available`: for an annuity `(D−fee)·(1−(1+r)^−n)/r`. Never negative.
-    Unrounded."""
-    with _precise():
-        room = Decimal(available) - fee
-        if room <= 0:
-            return ZERO
-        factor = payment_factor(
-            annual_rate, years, repayment=repayment, interest_only_years=interest_only_years
-        )
-        return room / factor
-
-
-# --------------------------------------------------------------------------
-# Living costs
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChildRate:
-    """A monthly amount for a child aged from_age..to_age (inclusive);
-    `to_age=None` means "and older"."""
-
-    from_age: int
-    to_age: int | None
-    amount: Decimal
-
-    def covers(self, age: int) -> bool:
-        return age >= self.from_age and (self.to_age is None or age <= self.to_age)
-
-
-@dataclass(frozen=True)
-class RateTable:
-    """Monthly living-cost amounts per household member.
-
-    `couple` is for both partners together. `other_adult` is for each adult
-    beyond the single adult or the couple (an adult child living at home,
-    a sibling), who shares the household. From member number
-    `reduce_from_member` (1-based) the amounts are reduced by `reduction`
-    (a fraction); members are counted from the most to the least expensive,
-    so the reduction falls on the cheapest members and the total stays
-    prudent.
-    """
-
-    single_adult: Decimal
-    couple: Decimal
-    other_adult: Decimal
-    children: tuple[ChildRate, ...]
-    reduce_from_member: int | None = None
-    reduction: Decimal = ZERO
-
-    def child_amount(self, age: int | None) -> Decimal:
-        """The amount for a child of `age`; unknown or uncovered ages get the
-        highest child amount, never a lower one."""
-        if age is not None:
-            for band in self.children:
-                if band.covers(age):
-                    return band.amount
-        return max((band.amount for band in self.children), default=ZERO)
-
-    def monthly_total(self, composition: HouseholdComposition) -> Decimal:
-        amounts: list[Decimal] = []
-        adults = composition.adults
-        if composition.couple and adults >= 2:
-            amounts += [self.couple / 2, self.couple / 2]
-            adults -= 2
-        elif adults >= 1:
-            amounts.append(self.single_adult)
-            adults -= 1
-        amounts += [self.other_adult] * adults
-        amounts += [self.child_amount(age) for age in composition.children_ages]
-        with _precise():
-            if self.reduce_from_member and self.reduction:
-                amounts.sort(reverse=True)
-                factor = ONE - self.reduction
-                amounts = [
-                    a * factor if i + 1 >= self.reduce_from_member else a for i, a in enumerate(amounts)
-                ]
-            return sum(amounts, ZERO)
-
-
-@dataclass(frozen=True)
-class HouseholdComposition:
-    adults: int
-    couple: bool = False
-    # Age of each child under 18; None when the date of birth is unknown.
-    children_ages: tuple[int | None, ...] = ()
-
-    @property
-    def size(self) -> int:
-        return self.adults + len(self.children_ages)
-
-    @property
-    def children_without_age(self) -> int:
-        return sum(1 for age in self.children_ages if age is None)
 
 
 # --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from housing_office.models import MunicipalityOwned
@@ -47,7 +48,14 @@ class ApplicationStatus(models.TextChoices):
     DISBURSED = "disbursed", _("Utbetalt")
 
 
+# An application still open to a recommendation and a decision.
+OPEN_STATUSES = (ApplicationStatus.RECEIVED, ApplicationStatus.IN_REVIEW)
+
+
 class StartLoanApplication(MunicipalityOwned):
+    # The permission a decider needs (the caseworker's and the leader's).
+    DECIDE_PERMISSION = "startloan.change_startloanapplication"
+
     household = models.ForeignKey(
         "tenants.Household",
         verbose_name=_("husstand"),
@@ -205,6 +213,39 @@ class StartLoanApplication(MunicipalityOwned):
 
     def __str__(self) -> str:
         return f"{self.household} {self.received_on:%d.%m.%Y}"
+
+    @property
+    def awaits_decision(self) -> bool:
+        """Undecided and received or in review: open to a recommendation and
+        a decision."""
+        return self.decided_by_id is None and self.status in OPEN_STATUSES
+
+    def decision_refusal(self, user) -> str | None:
+        """Why `user` may not decide this application now, or None when they
+        may: the application awaits a decision, has a recommendation, was
+        not recommended by `user` (the two-person rule, which the database
+        enforces too) and `user` has the permission to decide. The one rule
+        the detail page, the decision page and `services.decide` ask."""
+        if self.decided_by_id is not None:
+            return gettext("Søknaden er allerede avgjort.")
+        if self.status not in OPEN_STATUSES:
+            return gettext("Det kan ikke fattes vedtak i en søknad med status «%(status)s».") % {
+                "status": self.get_status_display()
+            }
+        if self.recommended_by_id is None:
+            return gettext("Søknaden må ha en innstilling før det kan fattes vedtak.")
+        if self.recommended_by_id == getattr(user, "pk", None):
+            return gettext(
+                "Du har skrevet innstillingen i denne saken og kan ikke også fatte vedtaket. "
+                "En annen saksbehandler må fatte vedtak (to-personsregelen)."
+            )
+        if user is None or not user.has_perm(self.DECIDE_PERMISSION):
+            return gettext("Du har ikke tilgang til å fatte vedtak.")
+        return None
+
+    def can_be_decided(self, user) -> bool:
+        """Whether `user` may decide this application now."""
+        return self.decision_refusal(user) is None
 
 
 class ApplicationStatusChange(models.Model):

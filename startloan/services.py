@@ -1,34 +1,46 @@
-"""Start-loan case handling: parameters, assessment snapshots, the loan
-rules, status history and the two-person rule.
+"""Start-loan case handling: a year's parameters and the assessment made
+with them, registering and updating applications, the status history, the
+recommendation and the decision by two different people.
 
-Views, forms and tasks call these functions; the arithmetic itself lives in
-`startloan.affordability`, which knows nothing of the database.
+Views, forms, tasks and the demo call these functions. The parameter tables
+are in `startloan.parameters`, the assessment's inputs in
+`startloan.assessment`, the loan rules in `startloan.loan_rules`; `__all__`
+is this app's public face, so callers need only `services`.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenants.models import CLOSED_STAGES, Household, PathwayStage, PersonRole
-from tenants.services import DomainError, change_stage
+from housing_office.errors import DomainError, constraint_errors
+from tenants.models import CLOSED_STAGES, Household, PathwayStage
+from tenants.services import change_stage
 
 from . import affordability as aff
+from .assessment import APPLICATION_FIELDS, composition_for, inputs_from, snapshot
+from .loan_rules import FIXED_RATE_PERIODS, format_nok, loan_rule_errors, raise_if_invalid
 from .models import (
     ApplicationStatus,
     ApplicationStatusChange,
     LivingCostRate,
     LoanParameters,
     LoanPurpose,
-    MemberType,
-    RateTableKind,
     StartLoanApplication,
+)
+from .parameters import (
+    DEFAULT_PARAMETERS,
+    DEFAULT_RATES,
+    copy_parameters,
+    create_default_rates,
+    rate_table_errors,
+    to_affordability,
 )
 
 __all__ = [
@@ -60,114 +72,25 @@ __all__ = [
     "update_follow_up",
 ]
 
-PERCENT = Decimal("100")
-FIXED_RATE_PERIODS = (3, 5, 10, 20)
-NORMAL_MAX_TERM = 30
-EXTENDED_MAX_TERM = 50
-MAX_INTEREST_ONLY = 8
-
-
-def format_nok(amount: Decimal | int | None) -> str:
-    """'1 234 567' with non-breaking spaces (no unit)."""
-    if amount is None:
-        return ""
-    whole = aff._kr(Decimal(amount))
-    return f"{whole:,.0f}".replace(",", "\u00a0").replace("-", "−")
-
 
 # --------------------------------------------------------------------------
-# Parameters
+# A year's parameters and the assessment made with them
 # --------------------------------------------------------------------------
-
-# DOMAIN.md §1. Social-assistance guideline rates from 1 Jan 2024 (rundskriv
-# A-3/2023) and the collection agencies' living-cost rates from 1 Jul 2023
-# (the standard budget). A couple in the latter is 2 × 8,817.
-DEFAULT_RATES: dict[str, list[tuple[str, int | None, int | None, int]]] = {
-    RateTableKind.GUIDELINE: [
-        (MemberType.SINGLE_ADULT, None, None, 7850),
-        (MemberType.COUPLE, None, None, 13100),
-        (MemberType.OTHER_ADULT, None, None, 6600),
-        (MemberType.CHILD, 0, 5, 3850),
-        (MemberType.CHILD, 6, 10, 3950),
-        (MemberType.CHILD, 11, 17, 5150),
-    ],
-    RateTableKind.STANDARD: [
-        (MemberType.SINGLE_ADULT, None, None, 10412),
-        (MemberType.COUPLE, None, None, 2 * 8817),
-        (MemberType.OTHER_ADULT, None, None, 10412),
-        (MemberType.CHILD, 0, 5, 3332),
-        (MemberType.CHILD, 6, 10, 4420),
-        (MemberType.CHILD, 11, 14, 5580),
-        (MemberType.CHILD, 15, None, 6418),
-    ],
-}
-
-# Husbanken's floating rate from 1 Jul 2024 (husbanken.no/rente) and Norges
-# Bank's policy rate in 2024. The leader must confirm them for each year; an
-# assessment on unconfirmed rates says so.
-DEFAULT_PARAMETERS: dict[str, Any] = {
-    "husbanken_rate": Decimal("4.640"),
-    "municipal_markup": Decimal("0.25"),
-    "policy_rate": Decimal("4.50"),
-    "stress_addition": Decimal("2.5"),
-    "term_fee": Decimal("30"),
-    "document_duty": Decimal("2.5"),
-    "cooperative_costs": Decimal("5000"),
-    "bank_rate": Decimal("5.5"),
-    "bank_term_years": 30,
-    "bank_stress_addition": Decimal("3"),
-    "bank_stress_floor": Decimal("7"),
-    "bank_max_debt_to_income": Decimal("5"),
-    "bank_max_loan_to_value": Decimal("90"),
-    "reduce_from_member": 4,
-    "reduction_percent": Decimal("20"),
-}
-
-
-def _create_default_rates(parameters: LoanParameters) -> None:
-    LivingCostRate.all_objects.bulk_create(
-        LivingCostRate(
-            parameters=parameters, table=table, member=member, from_age=lo, to_age=hi, amount=Decimal(amount)
-        )
-        for table, rows in DEFAULT_RATES.items()
-        for member, lo, hi, amount in rows
-    )
 
 
 @transaction.atomic
 def ensure_default_parameters(municipality, year: int | None = None) -> LoanParameters:
     """The municipality's parameters for `year` (default: this year), made
-    from DOMAIN.md's figures if missing. Idempotent."""
+    from the published figures (`parameters.DEFAULT_PARAMETERS`,
+    `DEFAULT_RATES`) if missing. Idempotent."""
     year = year or timezone.localdate().year
     municipality_id = getattr(municipality, "pk", municipality)
     parameters, created = LoanParameters.all_objects.get_or_create(
         municipality_id=municipality_id, year=year, defaults=DEFAULT_PARAMETERS
     )
     if created or not LivingCostRate.all_objects.filter(parameters=parameters).exists():
-        _create_default_rates(parameters)
+        create_default_rates(parameters)
     return parameters
-
-
-@transaction.atomic
-def copy_parameters(source: LoanParameters, year: int) -> LoanParameters:
-    """Start a new year from an earlier year's figures (not yet confirmed)."""
-    if LoanParameters.all_objects.filter(municipality_id=source.municipality_id, year=year).exists():
-        raise DomainError(_("Det finnes allerede satser for %(year)s.") % {"year": year})
-    rates = list(LivingCostRate.all_objects.filter(parameters=source))
-    values = {name: getattr(source, name) for name in DEFAULT_PARAMETERS}
-    new = LoanParameters.all_objects.create(municipality_id=source.municipality_id, year=year, **values)
-    LivingCostRate.all_objects.bulk_create(
-        LivingCostRate(
-            parameters=new,
-            table=r.table,
-            member=r.member,
-            from_age=r.from_age,
-            to_age=r.to_age,
-            amount=r.amount,
-        )
-        for r in rates
-    )
-    return new
 
 
 def parameters_for(municipality, year: int) -> LoanParameters:
@@ -177,169 +100,6 @@ def parameters_for(municipality, year: int) -> LoanParameters:
     qs = LoanParameters.all_objects.filter(municipality_id=municipality_id)
     found = qs.filter(year__lte=year).order_by("-year").first() or qs.order_by("year").first()
     return found or ensure_default_parameters(municipality_id, year)
-
-
-def _table(rows: Iterable[LivingCostRate], kind: str, *, reduce_from: int | None, reduction: Decimal):
-    rows = [r for r in rows if r.table == kind]
-    by_member = {r.member: r.amount for r in rows if r.member != MemberType.CHILD}
-    children = tuple(
-        aff.ChildRate(r.from_age or 0, r.to_age, r.amount)
-        for r in sorted((r for r in rows if r.member == MemberType.CHILD), key=lambda r: r.from_age or 0)
-    )
-    single = by_member.get(MemberType.SINGLE_ADULT, Decimal("0"))
-    return aff.RateTable(
-        single_adult=single,
-        couple=by_member.get(MemberType.COUPLE, 2 * single),
-        other_adult=by_member.get(MemberType.OTHER_ADULT, single),
-        children=children,
-        reduce_from_member=reduce_from,
-        reduction=reduction,
-    )
-
-
-def to_affordability(parameters: LoanParameters) -> aff.Parameters:
-    """Translate a parameters row (percent) into the pure module's terms (fractions)."""
-    rows = list(LivingCostRate.all_objects.filter(parameters=parameters))
-    p = parameters
-    return aff.Parameters(
-        year=p.year,
-        husbanken_rate=p.husbanken_rate / PERCENT,
-        municipal_markup=p.municipal_markup / PERCENT,
-        policy_rate=p.policy_rate / PERCENT,
-        stress_addition=p.stress_addition / PERCENT,
-        term_fee=p.term_fee,
-        document_duty_rate=p.document_duty / PERCENT,
-        cooperative_costs=p.cooperative_costs,
-        bank_rate=p.bank_rate / PERCENT,
-        bank_term_years=p.bank_term_years,
-        bank_stress_addition=p.bank_stress_addition / PERCENT,
-        bank_stress_floor=p.bank_stress_floor / PERCENT,
-        bank_max_debt_to_income=p.bank_max_debt_to_income,
-        bank_max_loan_to_value=p.bank_max_loan_to_value / PERCENT,
-        guideline=_table(rows, RateTableKind.GUIDELINE, reduce_from=None, reduction=Decimal("0")),
-        standard=_table(
-            rows,
-            RateTableKind.STANDARD,
-            reduce_from=p.reduce_from_member,
-            reduction=p.reduction_percent / PERCENT,
-        ),
-        reviewed=p.updated_by_id is not None,
-    )
-
-
-def rate_table_errors(rows: Iterable[Mapping[str, Any]]) -> list[str]:
-    """What is wrong with a set of living-cost rows (dicts with table,
-    member, from_age, to_age): each table needs each adult type once, and
-    child bands from age 0 through 17 without gaps or overlaps."""
-    errors: list[str] = []
-    rows = list(rows)
-    for kind, label in RateTableKind.choices:
-        errors += _one_table_errors([r for r in rows if r["table"] == kind], str(label))
-    return errors
-
-
-def _one_table_errors(in_table: list[Mapping[str, Any]], label: str) -> list[str]:
-    errors: list[str] = []
-    for member, member_label in MemberType.choices:
-        if member == MemberType.CHILD:
-            continue
-        if sum(1 for r in in_table if r["member"] == member) != 1:
-            errors.append(
-                _("%(table)s: «%(member)s» må stå nøyaktig én gang.")
-                % {"table": label, "member": member_label}
-            )
-    bands = sorted(
-        ((r["from_age"], r["to_age"]) for r in in_table if r["member"] == MemberType.CHILD),
-        key=lambda band: band[0] if band[0] is not None else -1,
-    )
-    expected = 0
-    for index, (lo, hi) in enumerate(bands):
-        if lo is None:
-            return [
-                *errors,
-                _("%(table)s: hver aldersgruppe for barn må ha en fra-alder.") % {"table": label},
-            ]
-        if lo != expected:
-            return [
-                *errors,
-                _("%(table)s: aldersgruppene for barn må henge sammen fra 0 år (se %(age)s år).")
-                % {"table": label, "age": min(lo, expected)},
-            ]
-        if hi is None:
-            if index + 1 < len(bands):
-                return [
-                    *errors,
-                    _("%(table)s: en aldersgruppe uten øvre grense må være den siste.") % {"table": label},
-                ]
-            return errors
-        expected = hi + 1
-    if expected < 18:
-        errors.append(
-            _("%(table)s: aldersgruppene for barn må dekke alle barn til og med 17 år.") % {"table": label}
-        )
-    return errors
-
-
-# --------------------------------------------------------------------------
-# Household composition and the assessment
-# --------------------------------------------------------------------------
-
-
-def composition_for(household: Household, on: datetime.date | None = None) -> aff.HouseholdComposition:
-    """Adults, couple and children's ages from the household's members.
-
-    A member is a child when registered as one and under 18 on `on` (or of
-    unknown age); everyone else is an adult. A main person together with a
-    co-applicant counts as a couple.
-    """
-    on = on or timezone.localdate()
-    adults = 0
-    ages: list[int | None] = []
-    roles: set[str] = set()
-    for person in household.members.all():
-        age = person.age_on(on)
-        if person.role == PersonRole.CHILD and (age is None or age < 18):
-            ages.append(age)
-        else:
-            adults += 1
-            roles.add(person.role)
-    couple = adults >= 2 and {PersonRole.MAIN, PersonRole.CO_APPLICANT} <= roles
-    return aff.HouseholdComposition(
-        adults=adults, couple=couple, children_ages=tuple(sorted(ages, key=_age_key))
-    )
-
-
-def _age_key(age: int | None) -> int:
-    return -1 if age is None else age
-
-
-def _money(values: Mapping[str, Any], name: str, default: Decimal | None = Decimal("0")) -> Decimal | None:
-    value = values.get(name)
-    return default if value in (None, "") else Decimal(value)
-
-
-def inputs_from(values: Mapping[str, Any], composition: aff.HouseholdComposition) -> aff.Inputs:
-    """Build the pure module's inputs from cleaned form data or a model's fields."""
-    return aff.Inputs(
-        household=composition,
-        purpose=values.get("purpose") or LoanPurpose.PURCHASE,
-        ownership_form=values.get("ownership_form") or aff.Ownership.FREEHOLD,
-        purchase_price=_money(values, "purchase_price"),
-        purchase_costs=_money(values, "purchase_costs", None),
-        equity=_money(values, "equity"),
-        bank_loan=_money(values, "bank_loan"),
-        amount_applied=_money(values, "amount_applied"),
-        grant_applied=_money(values, "grant_applied"),
-        existing_debt=_money(values, "existing_debt"),
-        monthly_net_income=_money(values, "monthly_net_income"),
-        annual_gross_income=_money(values, "annual_gross_income"),
-        monthly_fixed_costs=_money(values, "monthly_fixed_costs"),
-        monthly_living_costs=_money(values, "monthly_living_costs", None),
-        monthly_housing_costs=_money(values, "monthly_housing_costs"),
-        term_years=int(values.get("term_years") or NORMAL_MAX_TERM),
-        interest_only_years=int(values.get("interest_only_years") or 0),
-        repayment_type=values.get("repayment_type") or aff.Repayment.ANNUITY,
-    )
 
 
 def assess_values(
@@ -364,146 +124,16 @@ def assess_application(application: StartLoanApplication) -> dict[str, Any]:
     return snapshot(assessment, parameters)
 
 
-def snapshot(assessment: aff.Assessment, parameters: LoanParameters) -> dict[str, Any]:
-    """What is stored on the application: the figures, the findings and the
-    parameters they were computed with."""
-    data = assessment.as_dict()
-    data["computed_at"] = timezone.now().isoformat()
-    data["parameters"] = {
-        "year": parameters.year,
-        "reviewed": parameters.updated_by_id is not None,
-        "husbanken_rate": str(parameters.husbanken_rate),
-        "municipal_markup": str(parameters.municipal_markup),
-        "policy_rate": str(parameters.policy_rate),
-        "stress_addition": str(parameters.stress_addition),
-    }
-    return data
-
-
-# --------------------------------------------------------------------------
-# The loan rules (DOMAIN.md §7)
-# --------------------------------------------------------------------------
-
-
-def loan_rule_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Check an application's terms; returns field name → Norwegian messages.
-
-    `values` are cleaned values. `purchase_costs` None means the standard
-    costs, which the caller passes as `standard_costs`.
-    """
-    errors: dict[str, list[str]] = {}
-
-    def add(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
-
-    term = values.get("term_years")
-    documented = bool(values.get("long_term_conditions_documented"))
-    if term is not None:
-        if term < 1:
-            add("term_years", _("Nedbetalingstiden må være minst 1 år."))
-        elif term > EXTENDED_MAX_TERM:
-            add("term_years", _("Nedbetalingstiden kan være høyst 50 år."))
-        elif term > NORMAL_MAX_TERM and not documented:
-            add(
-                "term_years",
-                _(
-                    "Nedbetalingstiden kan være høyst 30 år. Inntil 50 år krever at alle de fire vilkårene "
-                    "er dokumentert: varig lav inntekt, boligen egner seg for husstanden på lang sikt, "
-                    "leie er uegnet eller dyrere, og kortere nedbetalingstid er ikke økonomisk forsvarlig."
-                ),
-            )
-    interest_only = values.get("interest_only_years") or 0
-    if interest_only > MAX_INTEREST_ONLY:
-        add("interest_only_years", _("Avdragsfri periode kan være høyst 8 år."))
-    elif term and interest_only >= term:
-        add("interest_only_years", _("Den avdragsfrie perioden må være kortere enn nedbetalingstiden."))
-    fixed = values.get("fixed_rate_years")
-    if fixed not in (None, ""):
-        fixed = int(fixed)
-        if fixed not in FIXED_RATE_PERIODS:
-            add("fixed_rate_years", _("Fastrente kan bindes for 3, 5, 10 eller 20 år."))
-        elif term and fixed > term:
-            add(
-                "fixed_rate_years",
-                _(
-                    "Fastrenteperioden (%(fixed)s år) kan ikke være lengre enn "
-                    "nedbetalingstiden (%(term)s år)."
-                )
-                % {"fixed": fixed, "term": term},
-            )
-
-    price = values.get("purchase_price")
-    amount = values.get("amount_applied")
-    costs = values.get("purchase_costs")
-    if costs is None:
-        costs = values.get("standard_costs") or Decimal("0")
-    purpose = values.get("purpose") or LoanPurpose.PURCHASE
-    if price is not None and amount is not None:
-        if purpose == LoanPurpose.REFINANCE:
-            total = amount + (values.get("bank_loan") or Decimal("0"))
-            if total > price:
-                add(
-                    "amount_applied",
-                    _(
-                        "Ved refinansiering kan samlet lån (startlån og banklån, %(total)s kr) ikke være "
-                        "høyere enn boligens verdi (%(value)s kr)."
-                    )
-                    % {"total": format_nok(total), "value": format_nok(price)},
-                )
-        elif amount > price + costs:
-            add(
-                "amount_applied",
-                _("Startlånet kan dekke høyst 100 %% av kjøpesum og omkostninger (%(max)s kr).")
-                % {"max": format_nok(price + costs)},
-            )
-    if purpose == LoanPurpose.REFINANCE and not values.get("owns_home"):
-        add("owns_home", _("Refinansiering forutsetter at søkeren eier boligen."))
-    return errors
-
-
-def _raise_if_invalid(values: Mapping[str, Any]) -> None:
-    from django.core.exceptions import ValidationError
-
-    errors = loan_rule_errors(values)
-    if errors:
-        raise ValidationError(errors)
-
-
 # --------------------------------------------------------------------------
 # Applications
 # --------------------------------------------------------------------------
-
-APPLICATION_FIELDS = (
-    "received_on",
-    "startskudd_case_number",
-    "purpose",
-    "ownership_form",
-    "purchase_price",
-    "purchase_costs",
-    "equity",
-    "bank_loan",
-    "amount_applied",
-    "grant_applied",
-    "existing_debt",
-    "monthly_net_income",
-    "annual_gross_income",
-    "monthly_fixed_costs",
-    "monthly_living_costs",
-    "monthly_housing_costs",
-    "term_years",
-    "long_term_conditions_documented",
-    "interest_only_years",
-    "repayment_type",
-    "fixed_rate_years",
-    "owns_home",
-)
 
 
 def _apply_values(application: StartLoanApplication, values: Mapping[str, Any]) -> None:
     """Set the fields, check the rules and store a fresh assessment."""
     assessment, parameters = assess_values(values, application.household)
     checked = {**values, "standard_costs": assessment.purchase_costs}
-    _raise_if_invalid(checked)
+    raise_if_invalid(checked)
     for name in APPLICATION_FIELDS:
         if name in values:
             setattr(application, name, values[name])
@@ -515,19 +145,8 @@ def _apply_values(application: StartLoanApplication, values: Mapping[str, Any]) 
 def _save(application: StartLoanApplication, **kwargs: Any) -> None:
     """Save inside a savepoint so a constraint violation becomes a
     `DomainError` (a form error), not a broken request transaction."""
-    try:
-        with transaction.atomic():
-            application.save(**kwargs)
-    except IntegrityError as exc:
-        raise DomainError(_constraint_message(exc)) from exc
-
-
-def _constraint_message(exc: IntegrityError) -> str:
-    text = str(exc)
-    for constraint in StartLoanApplication._meta.constraints:
-        if constraint.name in text:
-            return str(constraint.violation_error_message)
-    return _("Søknaden kunne ikke lagres fordi den bryter en regel i databasen.")
+    with constraint_errors(StartLoanApplication):
+        application.save(**kwargs)
 
 
 @transaction.atomic
@@ -638,7 +257,7 @@ def recommend(application: StartLoanApplication, *, by, text: str) -> None:
     locked = StartLoanApplication.objects.select_for_update().get(pk=application.pk)
     if locked.decided_by_id is not None:
         raise DomainError(_("Søknaden er allerede avgjort."))
-    if locked.status not in (ApplicationStatus.RECEIVED, ApplicationStatus.IN_REVIEW):
+    if not locked.awaits_decision:
         raise DomainError(
             _("En søknad med status «%(status)s» kan ikke innstilles.")
             % {"status": locked.get_status_display()}
@@ -656,15 +275,12 @@ def recommend(application: StartLoanApplication, *, by, text: str) -> None:
 
 
 def check_two_person_rule(application: StartLoanApplication, user) -> None:
-    if application.recommended_by_id is None:
-        raise DomainError(_("Søknaden må ha en innstilling før det kan fattes vedtak."))
-    if application.recommended_by_id == getattr(user, "pk", None):
-        raise DomainError(
-            _(
-                "Du har skrevet innstillingen i denne saken og kan ikke også fatte vedtaket. "
-                "En annen saksbehandler må fatte vedtak (to-personsregelen)."
-            )
-        )
+    """Raise the reason `user` may not decide `application` now, if there is
+    one (`StartLoanApplication.decision_refusal`: open, recommended, not by
+    `user`, and `user` may decide)."""
+    refusal = application.decision_refusal(user)
+    if refusal is not None:
+        raise DomainError(refusal)
 
 
 @transaction.atomic
@@ -682,13 +298,6 @@ def decide(
     needs a recommendation first; a rejection or a partial grant needs
     reasons (forvaltningsloven § 24)."""
     locked = StartLoanApplication.objects.select_for_update().get(pk=application.pk)
-    if locked.decided_by_id is not None:
-        raise DomainError(_("Søknaden er allerede avgjort."))
-    if locked.status not in (ApplicationStatus.RECEIVED, ApplicationStatus.IN_REVIEW):
-        raise DomainError(
-            _("Det kan ikke fattes vedtak i en søknad med status «%(status)s».")
-            % {"status": locked.get_status_display()}
-        )
     check_two_person_rule(locked, by)
     reasons = (reasons or "").strip()
     decided_on = decided_on or timezone.localdate()

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
-from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
-from housing_office.jobs import JOB_TASK_OPTIONS, job_result, job_run, set_progress
+from housing_office.jobs import JOB_TASK_OPTIONS, job_result, job_run, set_progress, store_result_file
 from housing_office.models import Job
 from housing_office.pdf import render_pdf
 
@@ -53,9 +52,6 @@ def render_assessment_pdf(self, job_id: int) -> None:
             )
         name = f"betjeningsevne-{slugify(application.household.reference) or 'husstand'}-{application.pk}.pdf"
         job = Job.all_objects.get(pk=job_id)
-        if job.result_file:
-            job.result_file.delete(save=False)
-        job.result_file.save(name, ContentFile(pdf), save=False)
-        job.save(update_fields=["result_file", "updated_at"])
+        store_result_file(job, name, pdf)
         job_result(job_id, application_id=application.pk, bytes=len(pdf))
         set_progress(job_id, 1)

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from housing_office.errors import DomainError, add_to_form
 from housing_office.jobs import create_job, enqueue
 from housing_office.permissions import leader_required
 from housing_office.request_hygiene import parse_id
@@ -32,7 +33,6 @@ from .forms import (
     StatusForm,
 )
 from .models import ApplicationStatus, LoanParameters, StartLoanApplication
-from .services import DomainError
 
 PAGE_SIZE = 50
 # The fields the assessment cannot do without.
@@ -40,12 +40,15 @@ _NEEDED = ("purchase_price", "amount_applied", "monthly_net_income", "annual_gro
 
 
 def _form_errors_from(form: Any, exc: DomainError | ValidationError) -> None:
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+    """A domain error, or the loan rules' `ValidationError` (field → messages), on the form."""
+    if isinstance(exc, DomainError):
+        add_to_form(form, exc)
+    elif hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             for message in errors:
                 form.add_error(field if field in form.fields else None, message)
     else:
-        for message in getattr(exc, "messages", [str(exc)]):
+        for message in exc.messages:
             form.add_error(None, message)
 
 
@@ -229,7 +232,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "fresh": not application.assessment,
             "changes": changes,
             "status_form": StatusForm(application=application),
-            "can_decide": application.recommended_by_id not in (None, request.user.pk),
+            "can_decide": application.can_be_decided(request.user),
+            "decision_refusal": application.decision_refusal(request.user),
             **_household_summary(application.household),
         },
     )
@@ -271,7 +275,7 @@ def application_recommend(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.recommend(application, by=request.user, text=form.cleaned_data["recommendation"])
             except DomainError as exc:
-                form.add_error(None, str(exc))
+                add_to_form(form, exc)
             else:
                 messages.success(
                     request, _("Innstillingen er lagret. En annen saksbehandler må fatte vedtaket.")
@@ -288,11 +292,7 @@ def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         StartLoanApplication.objects.select_related("household", "recommended_by"), pk=pk
     )
-    blocked = ""
-    try:
-        services.check_two_person_rule(application, request.user)
-    except DomainError as exc:
-        blocked = str(exc)
+    blocked = application.decision_refusal(request.user) or ""
     if request.method == "POST":
         form = DecisionForm(request.POST)
         if form.is_valid():
@@ -308,7 +308,7 @@ def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
                     decided_on=data["decided_on"],
                 )
             except DomainError as exc:
-                form.add_error(None, str(exc))
+                add_to_form(form, exc)
             else:
                 messages.success(request, _("Vedtaket er registrert."))
                 return redirect("startloan:application-detail", pk=application.pk)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dwellings import services
 from dwellings.models import Dwelling, DwellingCategory, EndReason, StockChange
+from housing_office.errors import DomainError
 from housing_office.scoping import scope
 
 from . import factories
@@ -395,7 +396,7 @@ def test_purchase_sets_acquired_on_and_logs_it(municipality, caseworker_user):
         municipality,
     )
 
-    with pytest.raises(services.RuleError, match="Kjøpet av boligen er allerede registrert."):
+    with pytest.raises(DomainError, match="Kjøpet av boligen er allerede registrert."):
         services.record_stock_change(
             dwelling, kind=StockChange.Kind.ACQUIRED, date=datetime.date(2024, 6, 1), by=caseworker_user
         )
@@ -425,7 +426,7 @@ def test_sale_sets_disposed_on_and_clears_for_sale(municipality, caseworker_user
 def test_sale_refused_while_let(municipality, caseworker_user):
     tenancy = factories.TenancyFactory(household__municipality=municipality, household__reference="H-BOR")
     dwelling = tenancy.dwelling
-    with pytest.raises(services.RuleError, match="Boligen kan ikke selges mens den er utleid") as error:
+    with pytest.raises(DomainError, match="Boligen kan ikke selges mens den er utleid") as error:
         services.record_stock_change(
             dwelling, kind=StockChange.Kind.DISPOSED, date=datetime.date(2025, 1, 1), by=caseworker_user
         )
@@ -441,7 +442,7 @@ def test_sale_refused_before_a_tenancy_ends(municipality, caseworker_user):
         end_date=datetime.date(2025, 6, 1),
         end_reason=EndReason.PRIVATE_RENTAL,
     )
-    with pytest.raises(services.RuleError):
+    with pytest.raises(DomainError):
         services.record_stock_change(
             tenancy.dwelling,
             kind=StockChange.Kind.DISPOSED,
@@ -456,7 +457,7 @@ def test_sale_refused_before_a_tenancy_ends(municipality, caseworker_user):
 
 def test_sale_not_before_acquisition(municipality, caseworker_user):
     dwelling = factories.DwellingFactory(municipality=municipality, acquired_on=datetime.date(2020, 1, 1))
-    with pytest.raises(services.RuleError, match="Salgsdatoen kan ikke være før anskaffelsesdatoen"):
+    with pytest.raises(DomainError, match="Salgsdatoen kan ikke være før anskaffelsesdatoen"):
         services.record_stock_change(
             dwelling, kind=StockChange.Kind.DISPOSED, date=datetime.date(2019, 1, 1), by=caseworker_user
         )
@@ -497,7 +498,7 @@ def test_mark_for_sale_and_back(caseworker_client, municipality):
 
 def test_sold_dwelling_cannot_be_put_up_for_sale(municipality):
     dwelling = factories.DwellingFactory(municipality=municipality, disposed_on=datetime.date(2024, 1, 1))
-    with scope(municipality), pytest.raises(services.RuleError, match="allerede solgt"):
+    with scope(municipality), pytest.raises(DomainError, match="allerede solgt"):
         services.set_for_sale(dwelling, True)
 
 

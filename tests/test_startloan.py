@@ -773,19 +773,14 @@ def test_loan_figures_on_hand_built_data(municipality, other_municipality):
 
     with CaptureQueriesContext(connection) as queries:
         figures = loan_figures(municipality.pk, 2025)
-    assert len(queries.captured_queries) <= 2
-    assert figures == {
-        "loan_applications": 4,
-        "loans_granted": 3,
-        "loan_amount_granted": 3_500_000,
-        "grant_amount_granted": 100_000,
-        "financing_certificates": 3,
-        "purchases_within_120_days": 1,
-        "financing_certificate_conversion": 0.3333,
+    assert len(queries.captured_queries) == 1
+    assert figures == {"loan_applications": 4, "loans_granted": 3, "loan_amount_granted": 3_500_000}
+    assert loan_figures(municipality.pk, 2024) == {
+        "loan_applications": 2,
+        "loans_granted": 1,
+        "loan_amount_granted": 700_000,
     }
-    assert loan_figures(municipality.pk, 2024)["loan_applications"] == 2
-    assert loan_figures(municipality.pk, 2024)["purchases_within_120_days"] == 1
-    assert loan_figures(municipality.pk, 2023)["financing_certificate_conversion"] is None
+    assert loan_figures(municipality.pk, 2023)["loan_applications"] == 0
 
 
 def _rows(table, bands, adults=("single_adult", "couple", "other_adult")):

@@ -13,6 +13,7 @@ from django.urls import reverse
 from dwellings import services
 from dwellings.forms import TenancyForm
 from dwellings.models import ContractType, EndReason, RentArrears, Tenancy
+from housing_office.errors import DomainError
 from housing_office.scoping import scope
 from tenants.models import Household, PathwayStage, PathwayStageChange
 
@@ -62,10 +63,10 @@ def test_indefinite_contract_has_no_contract_end(dwelling, household):
 
 
 def test_fixed_term_needs_a_contract_end_after_start(dwelling, household):
-    with pytest.raises(services.RuleError, match="tidsbestemt kontrakt må ha en dato") as error:
+    with pytest.raises(DomainError, match="tidsbestemt kontrakt må ha en dato") as error:
         let(dwelling, household, contract_type=ContractType.FIXED_TERM)
     assert error.value.field == "contract_end"
-    with pytest.raises(services.RuleError, match="etter startdatoen"):
+    with pytest.raises(DomainError, match="etter startdatoen"):
         let(
             dwelling,
             household,
@@ -79,7 +80,7 @@ def test_no_double_letting(dwelling, household, municipality):
     factories.TenancyFactory(
         household__municipality=municipality, household__reference="H-FØRST", dwelling=dwelling
     )
-    with pytest.raises(services.RuleError) as error:
+    with pytest.raises(DomainError) as error:
         let(dwelling, household, start=datetime.date(2026, 1, 1))
     assert str(error.value) == "Boligen er allerede utleid til husstand H-FØRST fra 01.01.2020."
     assert error.value.field == "dwelling"
@@ -96,7 +97,7 @@ def test_no_overlap_with_the_dwellings_history(dwelling, household, municipality
         end_reason=EndReason.PRIVATE_RENTAL,
     )
     for start in (datetime.date(2021, 6, 1), datetime.date(2019, 1, 1)):
-        with pytest.raises(services.RuleError) as error:
+        with pytest.raises(DomainError) as error:
             let(dwelling, household, start=start)
         assert str(error.value) == (
             "Boligen var utleid til husstand H-GAMMEL fra 01.01.2020 til 01.01.2022. "
@@ -109,7 +110,7 @@ def test_no_overlap_with_the_dwellings_history(dwelling, household, municipality
 
 def test_no_overlap_for_the_household(dwelling, household, municipality):
     factories.TenancyFactory(household=household, dwelling__reference="B-ANNEN")
-    with pytest.raises(services.RuleError) as error:
+    with pytest.raises(DomainError) as error:
         let(dwelling, household)
     assert str(error.value) == (
         "Husstanden leier allerede bolig B-ANNEN fra 01.01.2020. Avslutt det leieforholdet først."
@@ -124,16 +125,14 @@ def test_no_overlap_for_the_household(dwelling, household, municipality):
         end_date=datetime.date(2023, 3, 1),
         end_reason=EndReason.OTHER,
     )
-    with pytest.raises(
-        services.RuleError, match="Husstanden leide bolig B-TIDL fra 01.01.2018 til 01.03.2023"
-    ):
+    with pytest.raises(DomainError, match="Husstanden leide bolig B-TIDL fra 01.01.2018 til 01.03.2023"):
         let(dwelling, other, start=datetime.date(2023, 2, 1))
     assert Tenancy.objects.count() == 2
 
 
 def test_no_letting_a_sold_dwelling(household, municipality):
     sold = factories.DwellingFactory(municipality=municipality, disposed_on=datetime.date(2024, 1, 1))
-    with pytest.raises(services.RuleError) as error:
+    with pytest.raises(DomainError) as error:
         let(sold, household)
     assert str(error.value) == "Boligen ble solgt 01.01.2024 og kan ikke leies ut."
     assert not Tenancy.objects.exists()
@@ -141,27 +140,27 @@ def test_no_letting_a_sold_dwelling(household, municipality):
 
 def test_no_letting_a_dwelling_for_sale(household, municipality):
     for_sale = factories.DwellingFactory(municipality=municipality, for_sale=True)
-    with pytest.raises(services.RuleError, match="lagt ut for salg"):
+    with pytest.raises(DomainError, match="lagt ut for salg"):
         let(for_sale, household)
     assert not Tenancy.objects.exists()
 
 
 def test_no_letting_before_acquisition(household, municipality):
     new = factories.DwellingFactory(municipality=municipality, acquired_on=datetime.date(2025, 3, 1))
-    with pytest.raises(services.RuleError, match=r"før boligen ble anskaffet \(01.03.2025\)"):
+    with pytest.raises(DomainError, match=r"før boligen ble anskaffet \(01.03.2025\)"):
         let(new, household, start=datetime.date(2025, 2, 1))
 
 
 def test_no_letting_across_municipalities(dwelling, other_municipality):
     stranger = factories.HouseholdFactory(municipality=other_municipality)
-    with pytest.raises(services.RuleError, match="ulike kommuner"):
+    with pytest.raises(DomainError, match="ulike kommuner"):
         let(dwelling, stranger)
 
 
 def test_a_constraint_violation_becomes_a_rule_error(dwelling, household, municipality):
     factories.TenancyFactory(household__municipality=municipality, dwelling=dwelling)
     # Bypass the checks, as a second caseworker racing the first would.
-    with pytest.raises(services.RuleError, match="Boligen har allerede et løpende leieforhold.") as error:
+    with pytest.raises(DomainError, match="Boligen har allerede et løpende leieforhold.") as error:
         with services.constraint_errors():
             Tenancy.objects.create(
                 municipality=municipality,
@@ -302,7 +301,7 @@ def test_other_end_reasons_leave_the_stage(municipality, caseworker_user):
 
 def test_end_not_before_start(municipality, caseworker_user):
     tenancy = factories.TenancyFactory(household__municipality=municipality)
-    with pytest.raises(services.RuleError) as error:
+    with pytest.raises(DomainError) as error:
         services.end_tenancy(
             tenancy,
             end_date=datetime.date(2019, 12, 31),
@@ -323,7 +322,7 @@ def test_cannot_end_twice(municipality, caseworker_user):
         end_date=datetime.date(2024, 1, 1),
         end_reason=EndReason.OTHER,
     )
-    with pytest.raises(services.RuleError, match="allerede avsluttet 01.01.2024"):
+    with pytest.raises(DomainError, match="allerede avsluttet 01.01.2024"):
         services.end_tenancy(
             tenancy, end_date=datetime.date(2025, 1, 1), end_reason=EndReason.OTHER, by=caseworker_user
         )

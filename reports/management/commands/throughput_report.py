@@ -1,4 +1,5 @@
-"""`manage.py throughput_report`: the yearly throughput figures (DESIGN §5.1, §5.3)."""
+"""`manage.py throughput_report`: the yearly throughput figures (README,
+"Contracts": the command line and the JSON object's keys)."""
 
 from __future__ import annotations
 

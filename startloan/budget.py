@@ -1,0 +1,94 @@
+"""Living costs in the start-loan assessment: the monthly rate tables per
+household member (the guideline rates for financial social assistance and
+the standard budget) and the household they are applied to. Pure
+arithmetic, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .loan_maths import ONE, ZERO, _precise
+
+# --------------------------------------------------------------------------
+# Living costs
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildRate:
+    """A monthly amount for a child aged from_age..to_age (inclusive);
+    `to_age=None` means "and older"."""
+
+    from_age: int
+    to_age: int | None
+    amount: Decimal
+
+    def covers(self, age: int) -> bool:
+        return age >= self.from_age and (self.to_age is None or age <= self.to_age)
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """Monthly living-cost amounts per household member.
+
+    `couple` is for both partners together. `other_adult` is for each adult
+    beyond the single adult or the couple (an adult child living at home,
+    a sibling), who shares the household. From member number
+    `reduce_from_member` (1-based) the amounts are reduced by `reduction`
+    (a fraction); members are counted from the most to the least expensive,
+    so the reduction falls on the cheapest members and the total stays
+    prudent.
+    """
+
+    single_adult: Decimal
+    couple: Decimal
+    other_adult: Decimal
+    children: tuple[ChildRate, ...]
+    reduce_from_member: int | None = None
+    reduction: Decimal = ZERO
+
+    def child_amount(self, age: int | None) -> Decimal:
+        """The amount for a child of `age`; unknown or uncovered ages get the
+        highest child amount, never a lower one."""
+        if age is not None:
+            for band in self.children:
+                if band.covers(age):
+                    return band.amount
+        return max((band.amount for band in self.children), default=ZERO)
+
+    def monthly_total(self, composition: HouseholdComposition) -> Decimal:
+        amounts: list[Decimal] = []
+        adults = composition.adults
+        if composition.couple and adults >= 2:
+            amounts += [self.couple / 2, self.couple / 2]
+            adults -= 2
+        elif adults >= 1:
+            amounts.append(self.single_adult)
+            adults -= 1
+        amounts += [self.other_adult] * adults
+        amounts += [self.child_amount(age) for age in composition.children_ages]
+        with _precise():
+            if self.reduce_from_member and self.reduction:
+                amounts.sort(reverse=True)
+                factor = ONE - self.reduction
+                amounts = [
+                    a * factor if i + 1 >= self.reduce_from_member else a for i, a in enumerate(amounts)
+                ]
+            return sum(amounts, ZERO)
+
+
+@dataclass(frozen=True)
+class HouseholdComposition:
+    adults: int
+    couple: bool = False
+    # Age of each child under 18; None when the date of birth is unknown.
+    children_ages: tuple[int | None, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return self.adults + len(self.children_ages)
+
+    @property
+    def children_without_age(self) -> int:
+        return sum(1 for age in self.children_ages if age is None)

@@ -1,0 +1,201 @@
+"""The start-loan parameters the leader keeps for each year: interest rates,
+stress additions, bank criteria and the living-cost tables, their published
+defaults, and their translation into `startloan.affordability`'s terms.
+(`services.ensure_default_parameters` and `services.parameters_for` find or
+make a year's row.)"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from housing_office.errors import DomainError
+
+from . import affordability as aff
+from .models import LivingCostRate, LoanParameters, MemberType, RateTableKind
+
+PERCENT = Decimal("100")
+
+# The Directorate of Labour and Welfare's guideline rates for financial
+# social assistance from 1 Jan 2024 (rundskriv A-3/2023, "Statlige
+# veiledende retningslinjer for økonomisk stønad", nav.no) and the collection
+# agencies' living-cost rates from 1 Jul 2023 (the standard budget,
+# "livsoppholdssatser" under inkassoforskriften). A couple in the latter is
+# 2 × 8,817.
+DEFAULT_RATES: dict[str, list[tuple[str, int | None, int | None, int]]] = {
+    RateTableKind.GUIDELINE: [
+        (MemberType.SINGLE_ADULT, None, None, 7850),
+        (MemberType.COUPLE, None, None, 13100),
+        (MemberType.OTHER_ADULT, None, None, 6600),
+        (MemberType.CHILD, 0, 5, 3850),
+        (MemberType.CHILD, 6, 10, 3950),
+        (MemberType.CHILD, 11, 17, 5150),
+    ],
+    RateTableKind.STANDARD: [
+        (MemberType.SINGLE_ADULT, None, None, 10412),
+        (MemberType.COUPLE, None, None, 2 * 8817),
+        (MemberType.OTHER_ADULT, None, None, 10412),
+        (MemberType.CHILD, 0, 5, 3332),
+        (MemberType.CHILD, 6, 10, 4420),
+        (MemberType.CHILD, 11, 14, 5580),
+        (MemberType.CHILD, 15, None, 6418),
+    ],
+}
+
+# Husbanken's floating rate from 1 Jul 2024 (husbanken.no/rente) and Norges
+# Bank's policy rate in 2024. The leader must confirm them for each year; an
+# assessment on unconfirmed rates says so.
+DEFAULT_PARAMETERS: dict[str, Any] = {
+    "husbanken_rate": Decimal("4.640"),
+    "municipal_markup": Decimal("0.25"),
+    "policy_rate": Decimal("4.50"),
+    "stress_addition": Decimal("2.5"),
+    "term_fee": Decimal("30"),
+    "document_duty": Decimal("2.5"),
+    "cooperative_costs": Decimal("5000"),
+    "bank_rate": Decimal("5.5"),
+    "bank_term_years": 30,
+    "bank_stress_addition": Decimal("3"),
+    "bank_stress_floor": Decimal("7"),
+    "bank_max_debt_to_income": Decimal("5"),
+    "bank_max_loan_to_value": Decimal("90"),
+    "reduce_from_member": 4,
+    "reduction_percent": Decimal("20"),
+}
+
+
+def create_default_rates(parameters: LoanParameters) -> None:
+    LivingCostRate.all_objects.bulk_create(
+        LivingCostRate(
+            parameters=parameters, table=table, member=member, from_age=lo, to_age=hi, amount=Decimal(amount)
+        )
+        for table, rows in DEFAULT_RATES.items()
+        for member, lo, hi, amount in rows
+    )
+
+
+@transaction.atomic
+def copy_parameters(source: LoanParameters, year: int) -> LoanParameters:
+    """Start a new year from an earlier year's figures (not yet confirmed)."""
+    if LoanParameters.all_objects.filter(municipality_id=source.municipality_id, year=year).exists():
+        raise DomainError(_("Det finnes allerede satser for %(year)s.") % {"year": year})
+    rates = list(LivingCostRate.all_objects.filter(parameters=source))
+    values = {name: getattr(source, name) for name in DEFAULT_PARAMETERS}
+    new = LoanParameters.all_objects.create(municipality_id=source.municipality_id, year=year, **values)
+    LivingCostRate.all_objects.bulk_create(
+        LivingCostRate(
+            parameters=new,
+            table=r.table,
+            member=r.member,
+            from_age=r.from_age,
+            to_age=r.to_age,
+            amount=r.amount,
+        )
+        for r in rates
+    )
+    return new
+
+
+def _table(rows: Iterable[LivingCostRate], kind: str, *, reduce_from: int | None, reduction: Decimal):
+    rows = [r for r in rows if r.table == kind]
+    by_member = {r.member: r.amount for r in rows if r.member != MemberType.CHILD}
+    children = tuple(
+        aff.ChildRate(r.from_age or 0, r.to_age, r.amount)
+        for r in sorted((r for r in rows if r.member == MemberType.CHILD), key=lambda r: r.from_age or 0)
+    )
+    single = by_member.get(MemberType.SINGLE_ADULT, Decimal("0"))
+    return aff.RateTable(
+        single_adult=single,
+        couple=by_member.get(MemberType.COUPLE, 2 * single),
+        other_adult=by_member.get(MemberType.OTHER_ADULT, single),
+        children=children,
+        reduce_from_member=reduce_from,
+        reduction=reduction,
+    )
+
+
+def to_affordability(parameters: LoanParameters) -> aff.Parameters:
+    """Translate a parameters row (percent) into the pure module's terms (fractions)."""
+    rows = list(LivingCostRate.all_objects.filter(parameters=parameters))
+    p = parameters
+    return aff.Parameters(
+        year=p.year,
+        husbanken_rate=p.husbanken_rate / PERCENT,
+        municipal_markup=p.municipal_markup / PERCENT,
+        policy_rate=p.policy_rate / PERCENT,
+        stress_addition=p.stress_addition / PERCENT,
+        term_fee=p.term_fee,
+        document_duty_rate=p.document_duty / PERCENT,
+        cooperative_costs=p.cooperative_costs,
+        bank_rate=p.bank_rate / PERCENT,
+        bank_term_years=p.bank_term_years,
+        bank_stress_addition=p.bank_stress_addition / PERCENT,
+        bank_stress_floor=p.bank_stress_floor / PERCENT,
+        bank_max_debt_to_income=p.bank_max_debt_to_income,
+        bank_max_loan_to_value=p.bank_max_loan_to_value / PERCENT,
+        guideline=_table(rows, RateTableKind.GUIDELINE, reduce_from=None, reduction=Decimal("0")),
+        standard=_table(
+            rows,
+            RateTableKind.STANDARD,
+            reduce_from=p.reduce_from_member,
+            reduction=p.reduction_percent / PERCENT,
+        ),
+        reviewed=p.updated_by_id is not None,
+    )
+
+
+def rate_table_errors(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """What is wrong with a set of living-cost rows (dicts with table,
+    member, from_age, to_age): each table needs each adult type once, and
+    child bands from age 0 through 17 without gaps or overlaps."""
+    errors: list[str] = []
+    rows = list(rows)
+    for kind, label in RateTableKind.choices:
+        errors += _one_table_errors([r for r in rows if r["table"] == kind], str(label))
+    return errors
+
+
+def _one_table_errors(in_table: list[Mapping[str, Any]], label: str) -> list[str]:
+    errors: list[str] = []
+    for member, member_label in MemberType.choices:
+        if member == MemberType.CHILD:
+            continue
+        if sum(1 for r in in_table if r["member"] == member) != 1:
+            errors.append(
+                _("%(table)s: «%(member)s» må stå nøyaktig én gang.")
+                % {"table": label, "member": member_label}
+            )
+    bands = sorted(
+        ((r["from_age"], r["to_age"]) for r in in_table if r["member"] == MemberType.CHILD),
+        key=lambda band: band[0] if band[0] is not None else -1,
+    )
+    expected = 0
+    for index, (lo, hi) in enumerate(bands):
+        if lo is None:
+            return [
+                *errors,
+                _("%(table)s: hver aldersgruppe for barn må ha en fra-alder.") % {"table": label},
+            ]
+        if lo != expected:
+            return [
+                *errors,
+                _("%(table)s: aldersgruppene for barn må henge sammen fra 0 år (se %(age)s år).")
+                % {"table": label, "age": min(lo, expected)},
+            ]
+        if hi is None:
+            if index + 1 < len(bands):
+                return [
+                    *errors,
+                    _("%(table)s: en aldersgruppe uten øvre grense må være den siste.") % {"table": label},
+                ]
+            return errors
+        expected = hi + 1
+    if expected < 18:
+        errors.append(
+            _("%(table)s: aldersgruppene for barn må dekke alle barn til og med 17 år.") % {"table": label}
+        )
+    return errors
