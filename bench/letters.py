@@ -19,7 +19,7 @@ What it measures, for the same letter HTML (the default bokmål summons):
 1. bare: WeasyPrint alone, `HTML(string=…).write_pdf(pdf_variant="pdf/ua-1")`,
    one document per letter: the floor, and the "one document at a time on
    one process" baseline.
-2. ours, in-process: `tenants.tasks.render_pending_letters`, the code the
+2. ours, in-process: `letters.tasks.render_pending_letters`, the code the
    worker runs: claim pending letters, render the template, lay out a chunk
    as one document, cut one tagged PDF per letter, store it, update the rows.
    Once with chunks of 25 (what we ship) and once with chunks of 1.
@@ -153,12 +153,12 @@ def first_slot():
 
 def new_batch(municipality, caseworkers, households):
     """A batch with pending letters; the render job is not started."""
+    from letters.summons import create_summons_batch
     from tenants.models import MeetingStatus, OutreachMeeting
-    from tenants.summons import create_summons_batch
 
     # Earlier batches' meetings would leave these households out.
     OutreachMeeting.all_objects.update(status=MeetingStatus.CANCELLED)
-    with mock.patch("tenants.summons.enqueue"):
+    with mock.patch("letters.summons.enqueue"):
         return create_summons_batch(
             municipality=municipality,
             by=caseworkers[0],
@@ -170,14 +170,15 @@ def new_batch(municipality, caseworkers, households):
         )
 
 
-def bare_letter_html(batch) -> str:
-    from tenants.letters import LetterPage, layout_html, render_text
-    from tenants.models import Letter
+def bare_letter_html(batch) -> tuple[str, set[str]]:
+    """One letter's HTML, and the URLs it may load (the logo), as ours has."""
+    from letters.models import Letter
+    from letters.rendering import LetterPage, layout_html, layout_resources, render_text
 
     letter = Letter.all_objects.filter(batch_key=batch.batch_key).select_related("template").first()
     subject, body = render_text(letter.template, letter.context)
     page = LetterPage(key=str(letter.pk), language="nb", subject=subject, body=body, context=letter.context)
-    return layout_html([page])
+    return layout_html([page]), layout_resources([page])
 
 
 def timed(fn) -> tuple[float, float, object]:
@@ -188,15 +189,17 @@ def timed(fn) -> tuple[float, float, object]:
     return time.perf_counter() - wall, time.process_time() - cpu, result
 
 
-def bare_renderer(html: str):
+def bare_renderer(html: str, resources: set[str]):
     from weasyprint import HTML
 
-    from housing_office.pdf import _font_config, url_fetcher
-    from tenants.letters import DEFAULT_LETTERS_DIR
+    from housing_office.pdf import PDF_VARIANT, font_config, make_url_fetcher
+    from letters.kinds import DEFAULT_LETTERS_DIR
+
+    fetcher = make_url_fetcher(resources)
 
     def one() -> bytes:
-        return HTML(string=html, url_fetcher=url_fetcher, base_url=str(DEFAULT_LETTERS_DIR)).write_pdf(
-            pdf_variant="pdf/ua-1", font_config=_font_config()
+        return HTML(string=html, url_fetcher=fetcher, base_url=str(DEFAULT_LETTERS_DIR)).write_pdf(
+            pdf_variant=PDF_VARIANT, font_config=font_config()
         )
 
     for _ in range(3):
@@ -207,7 +210,7 @@ def bare_renderer(html: str):
 def bench_per_letter(args, municipality, caseworkers, households) -> dict[str, tuple[float, float]]:
     """Seconds per letter (wall, CPU) for the bare render and our code path,
     measured in alternating rounds so that a busy moment hits all alike."""
-    from tenants.tasks import render_pending_letters, write_print_file
+    from letters.tasks import render_pending_letters, write_print_file
 
     rounds = 4
     per_round = max(1, args.per_letter // rounds)
@@ -219,7 +222,7 @@ def bench_per_letter(args, municipality, caseworkers, households) -> dict[str, t
         singles = households[(2 * r + 1) * per_round : (2 * r + 2) * per_round]
         batch = new_batch(municipality, caseworkers, chunk)
         if bare is None:
-            bare = bare_renderer(bare_letter_html(batch))
+            bare = bare_renderer(*bare_letter_html(batch))
         wall, cpu, _ = timed(lambda f=bare: [f() for _ in range(bare_per_round)])
         samples["bare"].append((wall / bare_per_round, cpu / bare_per_round))
         wall, cpu, n = timed(lambda b=batch: render_pending_letters(b.batch_key, chunk_size=25))
@@ -285,8 +288,8 @@ def bench_celery(batch, broker_url: str, concurrency: int) -> tuple[float, float
 
     from housing_office.celery import app
     from housing_office.models import Job
-    from tenants.models import Letter
-    from tenants.tasks import render_summons_batch
+    from letters.models import Letter
+    from letters.tasks import render_summons_batch
 
     redis.Redis.from_url(broker_url).flushdb()
     app.conf.broker_url, app.conf.task_always_eager = broker_url, False

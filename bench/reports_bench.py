@@ -109,8 +109,9 @@ def add_activity(municipality: Any, year: int) -> None:
     from django.utils import timezone
 
     from housing_office.models import User
+    from letters.models import Letter, LetterTemplate
     from startloan.models import StartLoanApplication
-    from tenants.models import Household, Letter, LetterTemplate, OutreachMeeting
+    from tenants.models import Household, OutreachMeeting
 
     rng = random.Random(7)
     caseworker, _ = User.objects.get_or_create(

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from housing_office.models import Municipality
 from housing_office.roles import ensure_roles
+from letters.letter_templates import ensure_default_templates
 from startloan.services import ensure_default_parameters
-from tenants.letters import ensure_default_templates
 from tenants.models import Household
 
 from .generator import generate

@@ -24,13 +24,19 @@ from django.template.loader import render_to_string
 
 _FONT_CONFIG = None
 
+# Tagged PDF for screen readers (PDF/UA-1, ISO 14289-1): the universal design
+# rules (forskrift om universell utforming av IKT-løsninger) apply to letters
+# and reports alike.
+PDF_VARIANT = "pdf/ua-1"
 MEDIA_SCHEME = "media:"
 STATIC_SCHEME = "static:"
 
 UrlFetcher = Callable[..., Any]
 
 
-def _font_config():
+def font_config():
+    """One FontConfiguration per process: building it scans the system's
+    fonts, and reusing it lets WeasyPrint reuse the font subsets."""
     global _FONT_CONFIG
     if _FONT_CONFIG is None:
         from weasyprint.text.fonts import FontConfiguration
@@ -92,12 +98,10 @@ def make_url_fetcher(allowed: Iterable[str] = ()) -> UrlFetcher:
     return fetch
 
 
-# Serves nothing: for documents that need no files.
-url_fetcher = make_url_fetcher()
-
-
-def html_to_pdf(html: str, *, title: str = "", lang: str = "nb", resources: Iterable[str] = ()) -> bytes:
+def html_to_pdf(html: str, *, resources: Iterable[str] = ()) -> bytes:
     """Render one HTML document to a tagged PDF (PDF/UA) with embedded fonts.
+    Its title and language come from the document's own `<title>` and
+    `<html lang>`.
 
     `resources`: the only URLs the document may load (see `make_url_fetcher`).
     """
@@ -105,8 +109,8 @@ def html_to_pdf(html: str, *, title: str = "", lang: str = "nb", resources: Iter
 
     document = HTML(string=html, url_fetcher=make_url_fetcher(resources), base_url=str(settings.BASE_DIR))
     return document.write_pdf(
-        pdf_variant="pdf/ua-1",
-        font_config=_font_config(),
+        pdf_variant=PDF_VARIANT,
+        font_config=font_config(),
         uncompressed_pdf=False,
         custom_metadata=True,
     )
@@ -122,7 +126,6 @@ def render_pdf(
     template_name: str,
     context: dict[str, Any],
     *,
-    lang: str = "nb",
     resources: Iterable[str] | None = None,
 ) -> bytes:
     """Render a site template (never a user-written one) to PDF.
@@ -132,4 +135,4 @@ def render_pdf(
     """
     html = render_to_string(template_name, context)
     allowed = _municipality_logo(context) if resources is None else resources
-    return html_to_pdf(html, lang=lang, resources=allowed)
+    return html_to_pdf(html, resources=allowed)

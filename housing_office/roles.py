@@ -19,6 +19,8 @@ _CASEWORKER_PERMISSIONS = {
         "pathwaystagechange": ("view", "add"),
         "journalnote": ("view", "add"),
         "outreachmeeting": ("view", "add", "change"),
+    },
+    "letters": {
         "letter": ("view", "add"),
         "lettertemplate": ("view",),
     },
@@ -36,7 +38,7 @@ _CASEWORKER_PERMISSIONS = {
 }
 
 _LEADER_EXTRA = {
-    "tenants": {"lettertemplate": ("add", "change")},
+    "letters": {"lettertemplate": ("add", "change")},
     "dwellings": {"stockchange": ("change",)},
     "housing_office": {
         "municipality": ("change", "lead_office", "view_full_national_id"),

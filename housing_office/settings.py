@@ -50,6 +50,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     "housing_office",
     "tenants",
+    "letters",
     "dwellings",
     "startloan",
     "reports",

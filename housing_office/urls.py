@@ -24,7 +24,7 @@ urlpatterns = [
     path("jobber/<int:pk>/start-pa-nytt/", views.job_restart, name="job-restart"),
     path("helse/", views.health, name="health"),
     path("husstander/", include("tenants.urls")),
-    path("brev/", include("tenants.letter_urls")),
+    path("brev/", include("letters.urls")),
     path("boliger/", include("dwellings.urls")),
     path("startlan/", include("startloan.urls")),
     path("rapporter/", include("reports.urls")),

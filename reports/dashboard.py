@@ -33,13 +33,11 @@ from django.utils.translation import gettext_lazy as _
 from dwellings.models import EXIT_REASONS, Dwelling, EndReason, RentArrears, Tenancy
 from housing_office.models import Municipality, User
 from housing_office.roles import CASEWORKER
+from letters.models import Letter, LetterKind, LetterStatus
 from startloan.models import ApplicationStatus, StartLoanApplication
 from tenants.models import (
     CLOSED_STAGES,
     Household,
-    Letter,
-    LetterKind,
-    LetterStatus,
     MeetingStatus,
     OutreachMeeting,
     PathwayStage,

@@ -55,8 +55,9 @@ from django.utils.translation import gettext_lazy as _
 from dwellings.models import EXIT_REASONS, Dwelling, DwellingCategory, EndReason, StockChange, Tenancy
 from housing_office.dates import DAYS_PER_YEAR
 from housing_office.models import Municipality
+from letters.models import Letter, LetterKind, LetterStatus
 from startloan.figures import loan_figures
-from tenants.models import Letter, LetterKind, LetterStatus, MeetingStatus, OutreachMeeting, PersonRole
+from tenants.models import MeetingStatus, OutreachMeeting, PersonRole
 
 # The keys of the JSON object, in the order the README's contract lists them.
 FIGURE_KEYS: tuple[str, ...] = (

@@ -153,7 +153,7 @@ class StartLoanApplication(MunicipalityOwned):
     financing_certificate_on = models.DateField(_("finansieringsbevis utstedt"), null=True, blank=True)
     purchased_on = models.DateField(_("kjøpsdato"), null=True, blank=True)
     decision_letter = models.OneToOneField(
-        "tenants.Letter",
+        "letters.Letter",
         verbose_name=_("vedtaksbrev"),
         on_delete=models.PROTECT,
         null=True,

@@ -6,8 +6,6 @@ from housing_office.admin import MunicipalityScopedAdmin, ReadOnlyAdmin
 from .models import (
     Household,
     JournalNote,
-    Letter,
-    LetterTemplate,
     OutreachMeeting,
     PathwayStageChange,
     Person,
@@ -71,16 +69,3 @@ class OutreachMeetingAdmin(MunicipalityScopedAdmin):
     list_filter = ("status",)
     list_select_related = ("household", "caseworker")
     raw_id_fields = ("household", "summons_letter")
-
-
-@admin.register(LetterTemplate)
-class LetterTemplateAdmin(ReadOnlyAdmin):
-    list_display = ("kind", "language", "version", "subject", "created_by", "created_at")
-    list_filter = ("kind", "language")
-
-
-@admin.register(Letter)
-class LetterAdmin(ReadOnlyAdmin):
-    list_display = ("household", "kind", "status", "created_at", "sha256")
-    list_filter = ("kind", "status")
-    list_select_related = ("household",)

@@ -11,16 +11,9 @@ from django.contrib.auth.models import Group
 from dwellings.models import Dwelling, DwellingCategory, RentArrears, StockChange, Tenancy
 from housing_office.models import Municipality, User
 from housing_office.roles import CASEWORKER, LEADER
+from letters.models import Letter, LetterTemplate
 from startloan.models import StartLoanApplication
-from tenants.models import (
-    Household,
-    JournalNote,
-    Letter,
-    LetterTemplate,
-    OutreachMeeting,
-    Person,
-    PersonRole,
-)
+from tenants.models import Household, JournalNote, OutreachMeeting, Person, PersonRole
 
 
 class MunicipalityFactory(factory.django.DjangoModelFactory):

@@ -181,7 +181,7 @@ def all_pks() -> list[int]:
     would find something."""
     pks: set[int] = set()
     with unscoped():
-        for label in ("housing_office", "tenants", "dwellings", "startloan", "reports"):
+        for label in ("housing_office", "tenants", "letters", "dwellings", "startloan", "reports"):
             for model in apps.get_app_config(label).get_models():
                 manager = getattr(model, "all_objects", model._default_manager)
                 pks.update(manager.values_list("pk", flat=True))

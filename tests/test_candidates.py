@@ -11,8 +11,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from housing_office.scoping import scope
-from tenants.candidates import candidate_for, candidate_queryset
 from letters.models import LetterStatus
+from tenants.candidates import candidate_for, candidate_queryset
 from tenants.models import MeetingStatus, PathwayStage, PathwayStageChange, PersonRole
 from tenants.services import change_stage
 

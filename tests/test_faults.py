@@ -44,8 +44,9 @@ from kombu import pools
 
 from housing_office.celery import app as celery_app
 from housing_office.models import Job, JobState
-from tenants.models import JournalNote, Letter, LetterStatus, OutreachMeeting
-from tenants.summons import create_summons_batch
+from letters.models import Letter, LetterStatus
+from letters.summons import create_summons_batch
+from tenants.models import JournalNote, OutreachMeeting
 
 from . import factories
 from .worker import ROOT, broker, redis_available, wait_for, worker

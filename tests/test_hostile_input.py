@@ -343,7 +343,7 @@ def office(client, municipality, settings, tmp_path):
 
 
 # The office's tables, counted together in one query.
-COUNTED_APPS = ("tenants", "dwellings", "startloan", "reports", "auditlog")
+COUNTED_APPS = ("tenants", "letters", "dwellings", "startloan", "reports", "auditlog")
 
 
 def table_counts() -> tuple[int, ...]:
@@ -373,7 +373,7 @@ def table_fingerprint() -> str:
 
     parts = [str(table_counts())]
     with connection.cursor() as cursor:
-        for label in ("tenants", "dwellings", "startloan"):
+        for label in ("tenants", "letters", "dwellings", "startloan"):
             for model in apps.get_app_config(label).get_models():
                 names = {f.attname for f in model._meta.concrete_fields}
                 if "updated_at" in names:
@@ -688,7 +688,7 @@ LETTER_REFUSALS = (
 def test_letter_templates_refuse_files_and_escaping_switches(leader_client, municipality):
     """The template editor and its preview refuse every probe, in Norwegian,
     saving nothing and never answering a server error."""
-    from tenants.letters import current_template, ensure_default_templates
+    from letters.letter_templates import current_template, ensure_default_templates
 
     ensure_default_templates(municipality)
     template = current_template(municipality, "summons", "nb")
@@ -878,8 +878,8 @@ def test_start_loan_summary_shows_a_hostile_name_as_text(leader_client, municipa
 def test_summons_letter_for_a_hostile_household_prints_the_name_as_text(
     leader_user, municipality, tmp_path, settings
 ):
-    from tenants.models import Letter, LetterStatus
-    from tenants.summons import create_summons_batch
+    from letters.models import Letter, LetterStatus
+    from letters.summons import create_summons_batch
 
     settings.MEDIA_ROOT = tmp_path
     household = factories.HouseholdFactory(

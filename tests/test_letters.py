@@ -12,16 +12,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from housing_office.files import sha256_hex
 from housing_office.models import PersonalDataAccess
-from tenants import letters
-from tenants.models import (
-    ImmutableLetterError,
-    Letter,
-    LetterStatus,
-    LetterTemplate,
-    SummonsBatch,
-)
-from tenants.summons import create_summons_batch
+from letters import engine, letter_templates, rendering
+from letters.models import ImmutableLetterError, Letter, LetterStatus, LetterTemplate, SummonsBatch
+from letters.summons import SUMMONS, create_summons_batch, sample_context
 
 from . import factories
 
@@ -104,12 +99,12 @@ def summon(municipality, user, households, django_capture_on_commit_callbacks, *
 
 
 def test_default_templates_are_made_once_in_both_languages(municipality):
-    created = letters.ensure_default_templates(municipality)
+    created = letter_templates.ensure_default_templates(municipality)
     assert sorted((t.kind, t.language, t.version) for t in created) == [
         ("summons", "nb", 1),
         ("summons", "nn", 1),
     ]
-    assert letters.ensure_default_templates(municipality) == []
+    assert letter_templates.ensure_default_templates(municipality) == []
     assert LetterTemplate.all_objects.filter(municipality=municipality).count() == 2
     nynorsk = LetterTemplate.all_objects.get(municipality=municipality, language="nn")
     assert "bustaden" in nynorsk.subject
@@ -118,9 +113,9 @@ def test_default_templates_are_made_once_in_both_languages(municipality):
 
 @pytest.mark.parametrize("language", ["nb", "nn"])
 def test_default_templates_pass_their_own_checks(municipality, language):
-    body = letters.default_template_body("summons", language)
-    subject = letters.DEFAULT_SUBJECTS[("summons", language)]
-    letters.check_template(subject, body, municipality=municipality, language=language)
+    body = letter_templates.default_template_body("summons", language)
+    subject = SUMMONS.subjects[language]
+    letter_templates.check_template(subject, body, municipality=municipality, language=language)
 
 
 @pytest.mark.parametrize(
@@ -147,8 +142,8 @@ def test_default_templates_pass_their_own_checks(municipality, language):
     ],
 )
 def test_a_template_that_cannot_make_a_letter_is_refused_with_the_reason(municipality, body, message):
-    with pytest.raises(letters.TemplateRefused) as refused:
-        letters.check_template("Innkalling", body, municipality=municipality, language="nb")
+    with pytest.raises(engine.TemplateRefused) as refused:
+        letter_templates.check_template("Innkalling", body, municipality=municipality, language="nb")
     assert message in refused.value.messages[0]
 
 
@@ -158,20 +153,24 @@ def test_loop_and_with_variables_are_allowed(municipality):
         '<ul>{% for ord in "abc" %}<li>{{ ord }} {{ forloop.counter }}</li>{% endfor %}</ul>'
         "<p>{{ caseworker_email|default:office_phone }}<br></p>"
     )
-    letters.check_template("Til {{ recipient_name }}", body, municipality=municipality, language="nb")
+    letter_templates.check_template(
+        "Til {{ recipient_name }}", body, municipality=municipality, language="nb"
+    )
 
 
 def test_subject_is_checked_too(municipality):
-    with pytest.raises(letters.TemplateRefused, match="«saksnummer»"):
-        letters.check_template("Sak {{ saksnummer }}", "<p>Hei</p>", municipality=municipality, language="nb")
-    with pytest.raises(letters.TemplateRefused, match="overskrift"):
-        letters.check_template("  ", "<p>Hei</p>", municipality=municipality, language="nb")
+    with pytest.raises(engine.TemplateRefused, match="«saksnummer»"):
+        letter_templates.check_template(
+            "Sak {{ saksnummer }}", "<p>Hei</p>", municipality=municipality, language="nb"
+        )
+    with pytest.raises(engine.TemplateRefused, match="overskrift"):
+        letter_templates.check_template("  ", "<p>Hei</p>", municipality=municipality, language="nb")
 
 
 def test_saving_makes_a_new_version_and_leaves_the_old(municipality, leader_user):
-    letters.ensure_default_templates(municipality)
-    old = letters.current_template(municipality, "summons", "nb")
-    new = letters.save_template_version(
+    letter_templates.ensure_default_templates(municipality)
+    old = letter_templates.current_template(municipality, "summons", "nb")
+    new = letter_templates.save_template_version(
         municipality=municipality,
         kind="summons",
         language="nb",
@@ -182,15 +181,15 @@ def test_saving_makes_a_new_version_and_leaves_the_old(municipality, leader_user
     assert new.version == 2 and new.pk != old.pk
     old.refresh_from_db()
     assert old.version == 1 and "Tid og sted" in old.body
-    assert letters.current_template(municipality, "summons", "nb") == new
+    assert letter_templates.current_template(municipality, "summons", "nb") == new
 
 
 # --- Template pages --------------------------------------------------------------
 
 
 def test_template_pages_are_for_the_leader(caseworker_client, municipality):
-    letters.ensure_default_templates(municipality)
-    template = letters.current_template(municipality, "summons", "nb")
+    letter_templates.ensure_default_templates(municipality)
+    template = letter_templates.current_template(municipality, "summons", "nb")
     assert caseworker_client.get(reverse("letters:template-list")).status_code == 403
     assert caseworker_client.get(reverse("letters:template-edit", args=[template.pk])).status_code == 403
     assert caseworker_client.get(reverse("letters:template-preview", args=[template.pk])).status_code == 403
@@ -199,7 +198,7 @@ def test_template_pages_are_for_the_leader(caseworker_client, municipality):
 def test_leader_edits_a_template_in_the_browser(leader_client, municipality):
     response = leader_client.get(reverse("letters:template-list"))
     assert response.status_code == 200
-    template = letters.current_template(municipality, "summons", "nn")
+    template = letter_templates.current_template(municipality, "summons", "nn")
     assert reverse("letters:template-edit", args=[template.pk]) in response.content.decode()
 
     url = reverse("letters:template-edit", args=[template.pk])
@@ -208,7 +207,7 @@ def test_leader_edits_a_template_in_the_browser(leader_client, municipality):
     assert "recipient_name" in page.content.decode()
 
     response = leader_client.post(url, {"subject": "Invitasjon", "body": "<p>Hei, {{ recipient_name }}!</p>"})
-    new = letters.current_template(municipality, "summons", "nn")
+    new = letter_templates.current_template(municipality, "summons", "nn")
     assert new.version == 2
     assert response.status_code == 302 and response["Location"] == reverse(
         "letters:template-edit", args=[new.pk]
@@ -217,8 +216,8 @@ def test_leader_edits_a_template_in_the_browser(leader_client, municipality):
 
 
 def test_a_broken_template_is_refused_on_save_with_the_reason(leader_client, municipality):
-    letters.ensure_default_templates(municipality)
-    template = letters.current_template(municipality, "summons", "nb")
+    letter_templates.ensure_default_templates(municipality)
+    template = letter_templates.current_template(municipality, "summons", "nb")
     url = reverse("letters:template-edit", args=[template.pk])
     response = leader_client.post(url, {"subject": "Invitasjon", "body": "<p>Hei {{ personnummer }}</p>"})
     assert response.status_code == 400
@@ -230,8 +229,8 @@ def test_a_broken_template_is_refused_on_save_with_the_reason(leader_client, mun
 
 
 def test_preview_is_a_pdf_of_the_saved_or_the_unsaved_text(leader_client, municipality, tmp_path):
-    letters.ensure_default_templates(municipality)
-    template = letters.current_template(municipality, "summons", "nb")
+    letter_templates.ensure_default_templates(municipality)
+    template = letter_templates.current_template(municipality, "summons", "nb")
     url = reverse("letters:template-preview", args=[template.pk])
     response = leader_client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -249,8 +248,8 @@ def test_preview_is_a_pdf_of_the_saved_or_the_unsaved_text(leader_client, munici
 
 
 def test_another_municipalitys_template_is_404(leader_client, other_municipality):
-    letters.ensure_default_templates(other_municipality)
-    theirs = letters.current_template(other_municipality, "summons", "nb")
+    letter_templates.ensure_default_templates(other_municipality)
+    theirs = letter_templates.current_template(other_municipality, "summons", "nb")
     assert leader_client.get(reverse("letters:template-edit", args=[theirs.pk])).status_code == 404
     assert leader_client.get(reverse("letters:template-preview", args=[theirs.pk])).status_code == 404
 
@@ -265,12 +264,12 @@ def count_queries(client, url, **kwargs) -> int:
 
 
 def test_template_list_queries_do_not_grow(leader_client, leader_user, municipality):
-    letters.ensure_default_templates(municipality)
+    letter_templates.ensure_default_templates(municipality)
     url = reverse("letters:template-list")
     leader_client.get(url)
     few = count_queries(leader_client, url)
     for i in range(5):
-        letters.save_template_version(
+        letter_templates.save_template_version(
             municipality=municipality,
             kind="summons",
             language="nb",
@@ -333,7 +332,7 @@ def test_the_pdf_is_a4_tagged_with_embedded_fonts_and_a_title(rendered, tmp_path
 def test_archive_record_keeps_checksum_and_template_version(rendered):
     letter = rendered
     data = read_pdf(letter)
-    assert letter.sha256 == letters.sha256_hex(data)
+    assert letter.sha256 == sha256_hex(data)
     assert letter.template.version == 1
     assert letter.context["recipient_name"] == "Åse Ødegård"
     assert NATIONAL_ID not in str(letter.context)
@@ -397,9 +396,9 @@ def test_the_municipalitys_malform_is_the_default(
 
 
 def test_each_letter_in_a_chunk_numbers_its_own_pages(municipality, caseworker_user, tmp_path):
-    letters.ensure_default_templates(municipality)
-    template = letters.current_template(municipality, "summons", "nb")
-    short = letters.save_template_version(
+    letter_templates.ensure_default_templates(municipality)
+    template = letter_templates.current_template(municipality, "summons", "nb")
+    short = letter_templates.save_template_version(
         municipality=municipality,
         kind="summons",
         language="nb",
@@ -409,13 +408,13 @@ def test_each_letter_in_a_chunk_numbers_its_own_pages(municipality, caseworker_u
     )
     pages = []
     for i, tpl in enumerate([template, short, template]):
-        context = letters.sample_context(municipality, "nb")
+        context = sample_context(municipality, "nb")
         context["recipient_name"] = f"Mottaker {i}"
-        subject, body = letters.render_text(tpl, context)
+        subject, body = rendering.render_text(tpl, context)
         pages.append(
-            letters.LetterPage(key=str(i), language="nb", subject=subject, body=body, context=context)
+            rendering.LetterPage(key=str(i), language="nb", subject=subject, body=body, context=context)
         )
-    pdfs = letters.render_pdfs(pages)
+    pdfs = rendering.render_pdfs(pages)
     texts = [pdftotext(pdf, tmp_path) for pdf in pdfs]
     assert "Side 1 av 2" in texts[0] and "Side 2 av 2" in texts[0] and "Mottaker 0" in texts[0]
     assert "Side 1 av 1" in texts[1] and "Mottaker 1" in texts[1] and "Mottaker 0" not in texts[1]
@@ -440,14 +439,14 @@ def test_logo_is_drawn_from_the_media_folder(municipality, tmp_path):
     from django.core.files.base import ContentFile
 
     municipality.logo.save("skien.png", ContentFile(tiny_png()), save=True)
-    context = letters.sample_context(municipality, "nb")
+    context = sample_context(municipality, "nb")
     assert context["logo"].startswith("logos/")
-    page = letters.LetterPage(key="x", language="nb", subject="S", body="<p>b</p>", context=context)
-    html = letters.layout_html([page])
+    page = rendering.LetterPage(key="x", language="nb", subject="S", body="<p>b</p>", context=context)
+    html = rendering.layout_html([page])
     assert f'src="media:{context["logo"]}"' in html
     assert 'alt="Skien kommune"' in html
     path = tmp_path / "logo.pdf"
-    path.write_bytes(letters.render_pdfs([page])[0])
+    path.write_bytes(rendering.render_pdfs([page])[0])
     images = subprocess.run(
         ["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True
     ).stdout

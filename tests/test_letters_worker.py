@@ -15,9 +15,10 @@ import pytest
 from django.utils import timezone
 
 from housing_office.models import Job, JobState
-from tenants import tasks
-from tenants.models import Letter, LetterStatus, OutreachMeeting, PathwayStage
-from tenants.summons import create_summons_batch, retry_batch
+from letters import tasks
+from letters.models import Letter, LetterStatus
+from letters.summons import create_summons_batch, retry_batch
+from tenants.models import OutreachMeeting, PathwayStage
 
 from . import factories
 from .worker import broker, redis_available, wait_for, worker

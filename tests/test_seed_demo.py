@@ -19,11 +19,11 @@ from dwellings.models import Dwelling, DwellingCategory, EndReason, RentArrears,
 from housing_office.models import Municipality, User
 from housing_office.national_id import is_valid
 from housing_office.roles import CASEWORKER, LEADER
+from letters.models import LetterTemplate
 from startloan.models import ApplicationStatus, ApplicationStatusChange, LoanParameters, StartLoanApplication
 from tenants.models import (
     Household,
     JournalNote,
-    LetterTemplate,
     MeetingStatus,
     OutreachMeeting,
     PathwayStage,
@@ -361,7 +361,7 @@ def test_letter_templates_and_loan_parameters_are_ready_even_when_nothing_is_add
     # first visit to the letter or loan pages.
     assert LetterTemplate.objects.filter(municipality=skien).exists()
     assert LoanParameters.objects.filter(municipality=skien, year=timezone.localdate().year).exists()
-    assert "Kjørte tenants.letters.ensure_default_templates." in seeded
+    assert "Kjørte letters.letter_templates.ensure_default_templates." in seeded
     assert "Kjørte startloan.services.ensure_default_parameters." in seeded
     LetterTemplate.all_objects.filter(municipality=skien).delete()
     LoanParameters.all_objects.filter(municipality=skien).delete()

@@ -10,19 +10,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from housing_office.files import sha256_hex
 from housing_office.jobs import create_job
 from housing_office.models import Job, PersonalDataAccess
-from tenants import letters, tasks
-from tenants.models import (
-    Letter,
-    LetterStatus,
-    MeetingStatus,
-    OutreachMeeting,
-    PathwayStage,
-    PathwayStageChange,
-    SummonsBatch,
-)
-from tenants.summons import assign_slots, create_summons_batch, plan_summons, retry_batch
+from letters import letter_templates, rendering, tasks
+from letters.models import Letter, LetterStatus, SummonsBatch
+from letters.summons import assign_slots, create_summons_batch, plan_summons, retry_batch
+from tenants.models import MeetingStatus, OutreachMeeting, PathwayStage, PathwayStageChange
 
 from . import factories
 
@@ -163,7 +157,7 @@ def test_confirmed_batch_makes_meetings_letters_stage_changes_and_a_finished_job
     batch.refresh_from_db()
     with batch.print_file.open("rb") as handle:
         data = handle.read()
-    assert letters.sha256_hex(data) == batch.print_sha256
+    assert sha256_hex(data) == batch.print_sha256
     with pikepdf.Pdf.open(io.BytesIO(data)) as combined:
         assert len(combined.pages) == 6  # three two-page letters
 
@@ -212,7 +206,7 @@ def test_a_failed_letter_is_reported_and_a_retry_renders_only_what_is_missing(
 ):
     chosen = households(municipality, 3)
     broken_household = chosen[1]
-    real_render_text = letters.render_text
+    real_render_text = rendering.render_text
 
     def failing(template, context, **kwargs):
         if context["household_reference"] == broken_household.reference:
@@ -251,7 +245,7 @@ def test_a_chunk_that_fails_in_weasyprint_fails_only_the_bad_letter(
     municipality, caseworker_user, django_capture_on_commit_callbacks, monkeypatch
 ):
     chosen = households(municipality, 3)
-    real_render_pdfs = letters.render_pdfs
+    real_render_pdfs = rendering.render_pdfs
 
     def fragile(pages):
         if len(pages) > 1:
@@ -505,8 +499,8 @@ def test_print_file_download_is_logged(
 
 def make_batch_rows(municipality, user, n: int) -> SummonsBatch:
     """A batch with n rendered-looking letters, without rendering PDFs."""
-    letters.ensure_default_templates(municipality)
-    template = letters.current_template(municipality, "summons", "nb")
+    letter_templates.ensure_default_templates(municipality)
+    template = letter_templates.current_template(municipality, "summons", "nb")
     job = create_job(municipality=municipality, kind="summons_letters", title="Innkalling", total=n)
     batch = SummonsBatch.all_objects.create(
         municipality=municipality,

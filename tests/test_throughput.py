@@ -12,10 +12,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from dwellings.models import DwellingCategory, EndReason, Ownership, StockChange
+from letters.models import LetterKind, LetterStatus
 from reports.kostra import dwelling_stock, kostra_figures
 from reports.throughput import FIGURE_KEYS, throughput_figures, throughput_series
 from startloan.models import ApplicationStatus
-from tenants.models import LetterKind, LetterStatus, MeetingStatus
+from tenants.models import MeetingStatus
 
 from . import factories
 from .factories import household_with_members as household
@@ -86,7 +87,7 @@ def register(municipality, other_municipality):
         (local(2024, 1, 10, 9), LetterKind.SUMMONS, LetterStatus.RENDERED),
         (local(2024, 9, 10, 9), LetterKind.SUMMONS, LetterStatus.PENDING),
         (local(2024, 9, 11, 9), LetterKind.SUMMONS, LetterStatus.FAILED),
-        (local(2024, 9, 12, 9), LetterKind.LOAN_DECISION, LetterStatus.RENDERED),
+        (local(2024, 9, 12, 9), "loan_decision", LetterStatus.RENDERED),  # another kind
         (local(2023, 12, 31, 9), LetterKind.SUMMONS, LetterStatus.RENDERED),
     ):
         rendered = status == LetterStatus.RENDERED

@@ -8,51 +8,31 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from housing_office.models import PersonalDataAccess
+from housing_office.errors import DomainError, add_to_form, user_municipality
+from housing_office.files import Action, file_response, serve_logged
 from housing_office.permissions import leader_required
 from housing_office.request_hygiene import parse_ids
 from housing_office.text import fold
+from tenants.models import CLOSED_STAGES, Household, PathwayStage, Person
 
-from .letter_forms import LetterTemplateForm, SummonsForm
-from .letters import (
-    TEMPLATE_VARIABLES,
-    TemplateRefused,
-    current_template,
-    ensure_default_templates,
-    preview_pdf,
-    save_template_version,
-    sha256_hex,
-)
-from .models import (
-    CLOSED_STAGES,
-    Household,
-    Letter,
-    LetterStatus,
-    LetterTemplate,
-    PathwayStage,
-    Person,
-    SummonsBatch,
-)
-from .services import DomainError
+from .engine import TemplateRefused
+from .forms import LetterTemplateForm, SummonsForm
+from .kinds import get_kind
+from .letter_templates import current_template, ensure_default_templates, save_template_version
+from .models import Letter, LetterStatus, LetterTemplate, SummonsBatch
+from .rendering import preview_pdf
 from .summons import create_summons_batch, households_for_summons, plan_summons, retry_batch
 
 LETTERS_PER_PAGE = 50
 CHOOSER_LIMIT = 1000
-
-
-def _pdf_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Templates (leader) --------------------------------------------------------
@@ -60,7 +40,7 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
 
 @leader_required
 def template_list(request: HttpRequest) -> HttpResponse:
-    ensure_default_templates(request.user.municipality)
+    ensure_default_templates(user_municipality(request))
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for template in LetterTemplate.objects.select_related("created_by").order_by(
         "kind", "language", "-version"
@@ -73,9 +53,10 @@ def template_list(request: HttpRequest) -> HttpResponse:
 @leader_required
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(LetterTemplate, pk=pk)
-    municipality = request.user.municipality
+    municipality = user_municipality(request)
+    form_options = {"municipality": municipality, "kind": template.kind, "language": template.language}
     if request.method == "POST":
-        form = LetterTemplateForm(request.POST, municipality=municipality, language=template.language)
+        form = LetterTemplateForm(request.POST, **form_options)
         if form.is_valid():
             try:
                 new = save_template_version(
@@ -97,9 +78,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("letters:template-edit", pk=new.pk)
     else:
         form = LetterTemplateForm(
-            initial={"subject": template.subject, "body": template.body},
-            municipality=municipality,
-            language=template.language,
+            initial={"subject": template.subject, "body": template.body}, **form_options
         )
     versions = (
         LetterTemplate.objects.filter(kind=template.kind, language=template.language)
@@ -116,7 +95,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "latest": latest,
             "form": form,
             "versions": versions,
-            "variables": sorted(TEMPLATE_VARIABLES.items()),
+            "variables": sorted(get_kind(template.kind).variables.items()),
         },
         status=400 if form.errors else 200,
     )
@@ -132,10 +111,10 @@ def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
         subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
     try:
         data = preview_pdf(
-            template,
+            kind=template.kind,
             subject=subject,
             body=body,
-            municipality=request.user.municipality,
+            municipality=user_municipality(request),
             language=template.language,
             caseworker=request.user,
         )
@@ -146,7 +125,7 @@ def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
             {"template": template, "error": exc.messages[0]},
             status=400,
         )
-    return _pdf_response(data, f"forhandsvisning-{template.kind}-{template.language}.pdf")
+    return file_response(data, f"forhandsvisning-{template.kind}-{template.language}.pdf")
 
 
 # --- The summons wizard ----------------------------------------------------------
@@ -177,7 +156,7 @@ def _selected_ids(values: list[str]) -> set[int]:
 
 
 @login_required
-@permission_required("tenants.add_letter", raise_exception=True)
+@permission_required("letters.add_letter", raise_exception=True)
 def summons_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
@@ -205,7 +184,7 @@ def summons_new(request: HttpRequest) -> HttpResponse:
                         **options,
                     )
                 except DomainError as exc:
-                    form.add_error(None, str(exc))
+                    add_to_form(form, exc)
                 else:
                     messages.success(
                         request,
@@ -254,32 +233,23 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(
         SummonsBatch.objects.select_related("job", "created_by").prefetch_related("caseworkers"), pk=pk
     )
-    letters = Letter.objects.filter(batch_key=batch.batch_key)
-    counts = letters.aggregate(
-        total=Count("pk"),
-        rendered=Count("pk", filter=Q(status=LetterStatus.RENDERED)),
-        failed=Count("pk", filter=Q(status=LetterStatus.FAILED)),
-        pending=Count("pk", filter=Q(status=LetterStatus.PENDING)),
-    )
+    counts = batch.letter_counts()
     status = request.GET.get("status", "")
-    shown = letters.select_related("household", "meeting").order_by("pk")
+    shown = (
+        Letter.objects.filter(batch_key=batch.batch_key).select_related("household", "meeting").order_by("pk")
+    )
     if status in LetterStatus.values:
         shown = shown.filter(status=status)
     else:
         status = ""
     page = Paginator(shown, LETTERS_PER_PAGE).get_page(request.GET.get("side"))
-    job = batch.job
-    running = bool(job and job.state in ("waiting", "running"))
     context = {
         "batch": batch,
-        "job": job,
+        "job": batch.job,
         "counts": counts,
         "page": page,
         "status": status,
-        "running": running,
-        "can_retry": bool(
-            job and not running and (counts["failed"] or counts["pending"] or not batch.print_file)
-        ),
+        "can_retry": batch.retry_refusal(counts) is None,
         "poll_url": f"{reverse('letters:batch-detail', args=[batch.pk])}?{request.GET.urlencode()}",
     }
     template = (
@@ -289,16 +259,24 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@permission_required("tenants.add_letter", raise_exception=True)
+@permission_required("letters.add_letter", raise_exception=True)
 @require_POST
 def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(SummonsBatch, pk=pk)
     try:
-        retry_batch(batch, by=request.user)
+        retry = retry_batch(batch, by=request.user)
     except DomainError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
-        messages.success(request, _("Jobben er startet igjen. Bare brevene som mangler, blir laget."))
+        if retry.letters:
+            text = ngettext(
+                "Jobben er startet igjen. Bare brevet som mangler, blir laget.",
+                "Jobben er startet igjen. Bare de %(n)s brevene som mangler, blir laget.",
+                retry.letters,
+            ) % {"n": retry.letters}
+        else:
+            text = _("Jobben er startet igjen. Alle brevene er laget; nå lages utskriftsfilen.")
+        messages.success(request, text)
     return redirect("letters:batch-detail", pk=batch.pk)
 
 
@@ -307,20 +285,15 @@ def batch_print(request: HttpRequest, pk: int) -> HttpResponse:
     """The combined print file; logged like a letter download, since it holds
     every letter of the batch."""
     batch = get_object_or_404(SummonsBatch, pk=pk)
-    if not batch.print_file:
-        raise Http404
-    with batch.print_file.open("rb") as handle:
-        data = handle.read()
-    if sha256_hex(data) != batch.print_sha256:
-        raise Http404("The print file does not match its checksum")
-    PersonalDataAccess.objects.create(
-        municipality=batch.municipality,
+    return serve_logged(
+        batch.print_file,
         user=request.user,
-        action=PersonalDataAccess.Action.DOWNLOAD_LETTER,
-        household=None,
+        municipality_id=batch.municipality_id,
+        action=Action.DOWNLOAD_LETTER,
         object_repr=_("Utskriftsfil for innkallinger (%(n)s brev)") % {"n": batch.letter_count},
+        filename=f"innkallinger-{batch.pk}.pdf",
+        sha256=batch.print_sha256,
     )
-    return _pdf_response(data, f"innkallinger-{batch.pk}.pdf")
 
 
 @login_required
@@ -328,18 +301,16 @@ def letter_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Stream the archived PDF after checking it is unchanged, and log who
     downloaded it."""
     letter = get_object_or_404(Letter.objects.select_related("household"), pk=pk)
-    if letter.status != LetterStatus.RENDERED or not letter.pdf:
+    if letter.status != LetterStatus.RENDERED:
         raise Http404
-    with letter.pdf.open("rb") as handle:
-        data = handle.read()
-    if sha256_hex(data) != letter.sha256:
-        # The archive copy was altered on disk; never hand it out as the original.
-        raise Http404("The letter does not match its checksum")
-    PersonalDataAccess.objects.create(
-        municipality_id=letter.municipality_id,
+    # An archive copy altered on disk is never handed out as the original.
+    return serve_logged(
+        letter.pdf,
         user=request.user,
-        action=PersonalDataAccess.Action.DOWNLOAD_LETTER,
-        household=letter.household,
-        object_repr=str(letter)[:200],
+        municipality_id=letter.municipality_id,
+        action=Action.DOWNLOAD_LETTER,
+        object_repr=str(letter),
+        filename=f"brev-{letter.household.reference}-{letter.pk}.pdf",
+        household_id=letter.household_id,
+        sha256=letter.sha256,
     )
-    return _pdf_response(data, f"brev-{letter.household.reference}-{letter.pk}.pdf")

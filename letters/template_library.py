@@ -1,7 +1,7 @@
 """The only template tags and filters a letter template can use.
 
 Letter templates are written by office leaders and rendered for tenants, so
-the engine that renders them (`tenants.letters.LetterEngine`) knows no
+the engine that renders them (`letters.engine.LetterEngine`) knows no
 Django built-ins at all, only what this library registers. Everything left
 out either turns escaping off or emits markup (`safe`, `autoescape`,
 `urlize`, …), reaches outside the template (`include`, `load`, `url`, …),

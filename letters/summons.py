@@ -1,9 +1,12 @@
-"""Summoning households to outreach meetings in batches.
+"""The summons (innkalling): the first kind of letter, and the wizard that
+summons households to outreach meetings in batches.
 
-`plan_summons` decides who gets which caseworker at which time (and who is
-left out, and why) without writing anything, so the wizard can show the plan
-before the user confirms. `create_summons_batch` writes the same plan in one
-transaction and starts the job that renders the letters.
+`SUMMONS` is the kind: its default templates, its variables and its
+snapshot (`summons_context`). `plan_summons` decides who gets which
+caseworker at which time (and who is left out, and why) without writing
+anything, so the wizard can show the plan before the user confirms.
+`create_summons_batch` writes the same plan in one transaction and starts
+the job that renders the letters.
 """
 
 from __future__ import annotations
@@ -20,27 +23,126 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from housing_office.audit import log_bulk_created
+from housing_office.errors import DomainError
 from housing_office.jobs import create_job, enqueue
-from housing_office.models import Job, JobState, Municipality
-
-from .holidays import OFFICE_CLOSES, OFFICE_OPENS, meeting_slots
-from .letters import current_template, ensure_default_templates, letter_language, summons_context
-from .models import (
+from housing_office.models import Job, JobState, Municipality, WrittenLanguage
+from tenants.holidays import OFFICE_CLOSES, OFFICE_OPENS, meeting_slots
+from tenants.models import (
     CLOSED_STAGES,
     Household,
-    Letter,
-    LetterKind,
-    LetterStatus,
     MeetingStatus,
     OutreachMeeting,
     PathwayStage,
     Person,
-    SummonsBatch,
 )
-from .services import DomainError, change_stage
+from tenants.services import change_stage
+
+from .kinds import LetterKindSpec
+from .letter_templates import current_template, ensure_default_templates
+from .models import Letter, LetterKind, LetterStatus, SummonsBatch
+from .snapshot import (
+    COMMON_VARIABLES,
+    common_context,
+    format_date,
+    format_time,
+    letter_language,
+    sample_common_context,
+)
 
 STAGE_CHANGE_REASON = "Innkalt til kartleggingssamtale"
 JOB_KIND = "summons_letters"
+
+# --- The kind ------------------------------------------------------------------
+
+SUMMONS_VARIABLES: dict[str, str] = {
+    **COMMON_VARIABLES,
+    "meeting_date": "Dagen for samtalen, for eksempel «mandag 13. januar 2031»",
+    "meeting_time": "Når samtalen begynner, for eksempel «10.00»",
+    "meeting_end_time": "Når samtalen slutter, for eksempel «10.45»",
+    "meeting_duration": "Hvor mange minutter samtalen varer",
+    "meeting_place": "Hvor samtalen er",
+    "caseworker_name": "Navnet på saksbehandleren",
+    "caseworker_title": "Saksbehandlerens stilling",
+    "caseworker_phone": "Saksbehandlerens telefon (ellers kontorets)",
+    "caseworker_email": "Saksbehandlerens e-post (kan være tom)",
+}
+
+
+def _default_title(language: str) -> str:
+    return "sakshandsamar" if language == WrittenLanguage.NYNORSK else "saksbehandler"
+
+
+def summons_context(
+    *,
+    household: Household,
+    municipality: Municipality,
+    caseworker: Any,
+    starts_at: datetime.datetime,
+    duration_minutes: int,
+    place: str,
+    letter_date: datetime.date,
+    archive_reference: str,
+    language: str,
+    subject: str = "",
+) -> dict[str, Any]:
+    """The snapshot a summons letter is rendered from (stored on the letter)."""
+    ends_at = starts_at + datetime.timedelta(minutes=duration_minutes)
+    local_start = timezone.localtime(starts_at)
+    return {
+        **common_context(
+            household=household,
+            municipality=municipality,
+            letter_date=letter_date,
+            archive_reference=archive_reference,
+            language=language,
+            subject=subject,
+        ),
+        "meeting_date": format_date(local_start.date(), language, weekday=True),
+        "meeting_time": format_time(starts_at),
+        "meeting_end_time": format_time(ends_at),
+        "meeting_duration": str(duration_minutes),
+        "meeting_place": place,
+        "caseworker_name": caseworker.get_full_name() or caseworker.username,
+        "caseworker_title": caseworker.title or _default_title(language),
+        "caseworker_phone": caseworker.phone or municipality.phone,
+        "caseworker_email": caseworker.email,
+    }
+
+
+def sample_context(
+    municipality: Municipality, language: str, *, sparse: bool = False, caseworker: Any = None
+) -> dict[str, Any]:
+    """A summons for a made-up household, for previews and template checks;
+    with `caseworker`, the preview shows the user's own name and title."""
+    starts = timezone.make_aware(datetime.datetime(2031, 1, 13, 10, 0))
+    return {
+        **sample_common_context(municipality, language, sparse=sparse),
+        "meeting_date": format_date(starts.date(), language, weekday=True),
+        "meeting_time": "10.00",
+        "meeting_end_time": "10.45",
+        "meeting_duration": "45",
+        "meeting_place": "Rådhuset, møterom Ibsen",
+        "caseworker_name": (caseworker.get_full_name() if caseworker else "") or "Siri Saksbehandler",
+        "caseworker_title": (caseworker.title if caseworker else "") or _default_title(language),
+        "caseworker_phone": (caseworker.phone if caseworker else "") or municipality.phone or "35 58 10 00",
+        "caseworker_email": "" if sparse else "siri.saksbehandler@kommune.no",
+    }
+
+
+SUMMONS = LetterKindSpec(
+    key=LetterKind.SUMMONS,
+    subjects={
+        WrittenLanguage.BOKMAL: "Invitasjon til en samtale om boligen din",
+        WrittenLanguage.NYNORSK: "Invitasjon til ein samtale om bustaden din",
+    },
+    variables=SUMMONS_VARIABLES,
+    build_context=summons_context,
+    sample_context=sample_context,
+    file_stem="innkalling",
+)
+
+
+# --- The wizard ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -239,7 +341,7 @@ def create_summons_batch(
     )
     batch.caseworkers.set(caseworkers)
     templates = {
-        language: current_template(municipality, LetterKind.SUMMONS, language) for language in ("nb", "nn")
+        language: current_template(municipality, SUMMONS.key, language) for language in SUMMONS.languages
     }
     letters = []
     for number, slot in enumerate(plan.slots, start=1):
@@ -248,14 +350,14 @@ def create_summons_batch(
         letters.append(
             Letter(
                 municipality=municipality,
-                kind=LetterKind.SUMMONS,
+                kind=SUMMONS.key,
                 household=slot.household,
                 template=templates[language],
                 status=LetterStatus.PENDING,
                 batch_key=batch.batch_key,
                 archive_reference=reference,
                 created_by=by,
-                context=summons_context(
+                context=SUMMONS.build_context(
                     household=slot.household,
                     municipality=municipality,
                     caseworker=slot.caseworker,
@@ -312,20 +414,36 @@ def create_summons_batch(
     return batch
 
 
+@dataclass(frozen=True)
+class Retry:
+    """What `retry_batch` did: the job it started again, and how many letters
+    it will make (failed ones put back, and ones still pending)."""
+
+    job: Job
+    failed_again: int
+    pending: int
+
+    @property
+    def letters(self) -> int:
+        return self.failed_again + self.pending
+
+
 @transaction.atomic
-def retry_batch(batch: SummonsBatch, *, by: Any = None) -> Job:
+def retry_batch(batch: SummonsBatch, *, by: Any = None) -> Retry:
     """Put the batch's failed letters back in the queue and start the job
-    again. Letters already rendered are left alone."""
-    job = Job.all_objects.select_for_update().get(pk=batch.job_id)
-    if job.state in (JobState.WAITING, JobState.RUNNING):
-        raise DomainError(_("Jobben kjører allerede. Vent til den er ferdig."))
-    Letter.all_objects.filter(batch_key=batch.batch_key, status=LetterStatus.FAILED).update(
+    again. Letters already rendered are left alone. Raises `DomainError`
+    with the reason when the batch cannot be retried now
+    (`SummonsBatch.retry_refusal`)."""
+    # Lock the job row, so that two clicks cannot both start it.
+    batch.job = Job.all_objects.select_for_update().filter(pk=batch.job_id).first()
+    counts = batch.letter_counts()
+    refusal = batch.retry_refusal(counts)
+    if refusal:
+        raise DomainError(refusal)
+    job = batch.job
+    failed_again = Letter.all_objects.filter(batch_key=batch.batch_key, status=LetterStatus.FAILED).update(
         status=LetterStatus.PENDING, error="", updated_at=timezone.now()
     )
-    if not Letter.all_objects.filter(batch_key=batch.batch_key, status=LetterStatus.PENDING).exists() and (
-        batch.print_file
-    ):
-        raise DomainError(_("Alle brevene er laget. Det er ingenting å prøve igjen."))
     Job.all_objects.filter(pk=job.pk).update(
         state=JobState.WAITING, error="", message="", finished_at=None, updated_at=timezone.now()
     )
@@ -334,4 +452,4 @@ def retry_batch(batch: SummonsBatch, *, by: Any = None) -> Job:
 
     enqueue(render_summons_batch, job, batch.pk)
     job.refresh_from_db()
-    return job
+    return Retry(job=job, failed_again=failed_again, pending=counts["pending"])

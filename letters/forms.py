@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from housing_office.models import User
 from housing_office.roles import CASEWORKER, LEADER
+from tenants.holidays import OFFICE_CLOSES, OFFICE_OPENS
+from tenants.models import Household
 
-from .holidays import OFFICE_CLOSES, OFFICE_OPENS
-from .letters import TemplateRefused, check_template
-from .models import Household
+from .engine import TemplateRefused
+from .letter_templates import check_template
 
 
 class LetterTemplateForm(forms.Form):
@@ -27,9 +28,10 @@ class LetterTemplateForm(forms.Form):
         help_text=_("HTML med variabler i {{ … }}. Alle elementer må lukkes, for eksempel <p>…</p>."),
     )
 
-    def __init__(self, *args: Any, municipality: Any, language: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, municipality: Any, kind: str, language: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.municipality = municipality
+        self.kind = kind
         self.language = language
 
     def clean(self) -> dict[str, Any]:
@@ -37,7 +39,11 @@ class LetterTemplateForm(forms.Form):
         if "subject" in data and "body" in data:
             try:
                 check_template(
-                    data["subject"], data["body"], municipality=self.municipality, language=self.language
+                    data["subject"],
+                    data["body"],
+                    municipality=self.municipality,
+                    language=self.language,
+                    kind=self.kind,
                 )
             except TemplateRefused as exc:
                 self.add_error("body", exc.messages[0])

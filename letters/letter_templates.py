@@ -1,0 +1,114 @@
+"""Letter templates: the shipped defaults, the newest version, and saving a
+checked new version.
+
+A template is versioned: saving a change makes a new version, and a letter
+keeps pointing at the version it was made from, so its archive copy can be
+explained later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from housing_office.models import Municipality
+
+from .engine import check_source
+from .kinds import LetterKindSpec, get_kind, registered_kinds
+from .models import LetterKind, LetterTemplate
+
+
+def default_template_body(kind: str, language: str) -> str:
+    return get_kind(kind).default_body(language)
+
+
+def ensure_default_templates(municipality: Municipality) -> list[LetterTemplate]:
+    """Give `municipality` the shipped templates for every registered kind
+    and målform it has none of. Idempotent: a municipality that has a
+    template (of any version) keeps it. Returns the templates created."""
+    created = []
+    for spec in registered_kinds():
+        created += _ensure_defaults_of(spec, municipality)
+    return created
+
+
+def _ensure_defaults_of(spec: LetterKindSpec, municipality: Municipality) -> list[LetterTemplate]:
+    created = []
+    kind = spec.key
+    for language, subject in spec.subjects.items():
+        exists = LetterTemplate.all_objects.filter(
+            municipality=municipality, kind=kind, language=language
+        ).exists()
+        if exists:
+            continue
+        template, was_created = LetterTemplate.all_objects.get_or_create(
+            municipality=municipality,
+            kind=kind,
+            language=language,
+            version=1,
+            defaults={"subject": subject, "body": spec.default_body(language)},
+        )
+        if was_created:
+            created.append(template)
+    return created
+
+
+def current_template(municipality: Municipality | int, kind: str, language: str) -> LetterTemplate:
+    """The newest version of the template; raises LetterTemplate.DoesNotExist."""
+    municipality_id = getattr(municipality, "pk", municipality)
+    template = (
+        LetterTemplate.all_objects.filter(municipality_id=municipality_id, kind=kind, language=language)
+        .order_by("-version")
+        .first()
+    )
+    if template is None:
+        raise LetterTemplate.DoesNotExist(f"No {kind}/{language} template for municipality {municipality_id}")
+    return template
+
+
+@transaction.atomic
+def save_template_version(
+    *, municipality: Municipality, kind: str, language: str, subject: str, body: str, by: Any
+) -> LetterTemplate:
+    """Check the template and store it as the next version. The old versions
+    stay as they were: letters made from them keep pointing at them."""
+    check_template(subject, body, municipality=municipality, language=language, kind=kind)
+    # Lock the newest version so that two leaders saving at once get
+    # versions n+1 and n+2 rather than a unique-constraint error.
+    list(
+        LetterTemplate.all_objects.select_for_update()
+        .filter(municipality=municipality, kind=kind, language=language)
+        .order_by("-version")[:1]
+    )
+    latest = LetterTemplate.all_objects.filter(
+        municipality=municipality, kind=kind, language=language
+    ).aggregate(v=Max("version"))["v"]
+    return LetterTemplate.all_objects.create(
+        municipality=municipality,
+        kind=kind,
+        language=language,
+        version=(latest or 0) + 1,
+        subject=subject.strip(),
+        body=body,
+        created_by=by,
+    )
+
+
+def check_template(
+    subject: str, body: str, *, municipality: Municipality, language: str, kind: str = LetterKind.SUMMONS
+) -> None:
+    """Raise `TemplateRefused` unless the template makes a letter of `kind`:
+    valid template syntax, only the kind's documented variables, only
+    allowed tags, and well-formed HTML without scripts or remote content."""
+    spec = get_kind(kind)
+    check_source(
+        subject,
+        body,
+        variables=spec.variables,
+        samples=(
+            spec.sample_context(municipality, language),
+            spec.sample_context(municipality, language, sparse=True),
+        ),
+    )

@@ -1,0 +1,149 @@
+"""The letter context snapshot: the parts every kind of letter shares.
+
+A letter is made in two steps. When it is created, its kind's
+`build_context` takes a snapshot of everything the letter says (names,
+address, letterhead, and the kind's own facts) into `Letter.context`.
+Rendering is then a pure function of the template version and that
+snapshot, so the archive copy can be explained and re-made long after the
+household's records have changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from housing_office.models import Municipality, WrittenLanguage
+from tenants.models import Household, PersonRole
+
+# The variables of the letterhead, the recipient and the letter itself, which
+# every kind's snapshot holds.
+COMMON_VARIABLES: dict[str, str] = {
+    "recipient_name": "Navnet på mottakeren (hovedpersonen i husstanden)",
+    "recipient_address": "Mottakerens gateadresse",
+    "recipient_postal": "Mottakerens postnummer og poststed",
+    "household_reference": "Husstandens referanse hos boligkontoret",
+    "office_name": "Kontorets navn, for eksempel «Boligkontoret»",
+    "municipality_name": "Kommunens navn",
+    "office_address": "Kontorets postadresse",
+    "office_postal": "Kontorets postnummer og poststed",
+    "office_visiting_address": "Kontorets besøksadresse (kan være tom)",
+    "office_phone": "Kontorets telefon",
+    "office_email": "Kontorets e-post (kan være tom)",
+    "office_website": "Kommunens nettsted (kan være tom)",
+    "organisation_number": "Kommunens organisasjonsnummer (kan være tomt)",
+    "letter_date": "Brevets dato, for eksempel «6. januar 2031»",
+    "archive_reference": "Brevets arkivreferanse",
+    "interpreter_language": "Språket husstanden trenger tolk på (tom hvis ingen)",
+}
+
+# Snapshot values a sparse sample leaves empty, so a template check renders
+# the branches of `{% if %}` that a full sample skips.
+OPTIONAL_COMMON_KEYS = (
+    "interpreter_language",
+    "office_visiting_address",
+    "office_email",
+    "office_website",
+    "organisation_number",
+    "logo",
+)
+
+# Person roles in the order they are named in the address field.
+_NAMED_ROLES = {PersonRole.MAIN: 0, PersonRole.CO_APPLICANT: 1, PersonRole.ADULT: 2}
+
+
+def letter_language(household: Household, municipality: Municipality) -> str:
+    """The household's own choice of målform, else the municipality's."""
+    return household.letter_language or municipality.written_language or WrittenLanguage.BOKMAL
+
+
+def recipient_name(household: Household) -> str:
+    """The main person (and a co-applicant) by name; never an identity number.
+
+    Reads `household.members.all()`, so prefetch the members for many."""
+    members = list(household.members.all())
+    named = sorted(
+        (m for m in members if m.full_name and m.role in _NAMED_ROLES),
+        key=lambda m: (_NAMED_ROLES[m.role], m.pk or 0),
+    )
+    if not named:
+        return _("Husstanden")
+    names = [named[0].full_name]
+    if len(named) > 1 and named[1].role == PersonRole.CO_APPLICANT:
+        names.append(named[1].full_name)
+    return " og ".join(names)
+
+
+def format_date(day: datetime.date, language: str, *, weekday: bool = False) -> str:
+    with translation.override(language):
+        return formats.date_format(day, "l j. F Y" if weekday else "j. F Y")
+
+
+def format_time(moment: datetime.datetime) -> str:
+    # Språkrådet's recommended form: 10.00, not 10:00.
+    return timezone.localtime(moment).strftime("%H.%M")
+
+
+def office_context(municipality: Municipality) -> dict[str, str]:
+    return {
+        "office_name": municipality.office_name or "Boligkontoret",
+        "municipality_name": municipality.name,
+        "office_address": municipality.address,
+        "office_postal": f"{municipality.postal_code} {municipality.postal_place}".strip(),
+        "office_visiting_address": municipality.visiting_address,
+        "office_phone": municipality.phone,
+        "office_email": municipality.email,
+        "office_website": municipality.website,
+        "organisation_number": municipality.organisation_number,
+        "logo": municipality.logo.name if municipality.logo else "",
+    }
+
+
+def common_context(
+    *,
+    household: Household,
+    municipality: Municipality,
+    letter_date: datetime.date,
+    archive_reference: str,
+    language: str,
+    subject: str = "",
+) -> dict[str, Any]:
+    """The letterhead, recipient and letter values of a real household's
+    letter; a kind's `build_context` adds its own."""
+    return {
+        **office_context(municipality),
+        "language": language,
+        "subject": subject,
+        "recipient_name": recipient_name(household),
+        "recipient_address": household.address.strip(),
+        "recipient_postal": f"{household.postal_code} {household.postal_place.strip()}".strip(),
+        "household_reference": household.reference,
+        "letter_date": format_date(letter_date, language),
+        "archive_reference": archive_reference,
+        "interpreter_language": household.interpreter_language,
+    }
+
+
+def sample_common_context(
+    municipality: Municipality, language: str, *, sparse: bool = False
+) -> dict[str, Any]:
+    """The same values for a made-up household: no real person's data ever
+    goes into a preview or a template check."""
+    context = {
+        **office_context(municipality),
+        "language": language,
+        "subject": "",
+        "recipient_name": "Kari Nordmann og Åsmund Ødegård",
+        "recipient_address": "Eksempelveien 12 B",
+        "recipient_postal": "3715 SKIEN",
+        "household_reference": "H-00042",
+        "letter_date": format_date(datetime.date(2031, 1, 2), language),
+        "archive_reference": "2031/17-42",
+        "interpreter_language": "arabisk",
+    }
+    if sparse:
+        context.update(dict.fromkeys(OPTIONAL_COMMON_KEYS, ""))
+    return context
