@@ -442,31 +442,72 @@ class JournalNoteForm(OneTimeTokenForm):
         self.helper.disable_csrf = True
 
 
-class MeetingRecordForm(forms.ModelForm):
-    class Meta:
-        model = OutreachMeeting
-        fields = ["status", "outcome_notes", "next_steps"]
-        widgets = {
-            "status": forms.RadioSelect,
-            "outcome_notes": forms.Textarea(attrs={"rows": 4}),
-            "next_steps": forms.Textarea(attrs={"rows": 3}),
-        }
-        labels = {"status": _("Hvordan gikk det?")}
+def _crispy_helper() -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    # The page's <form> carries the token.
+    helper.disable_csrf = True
+    return helper
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+OUTCOME_NOTES_FIELD = {
+    "label": _("Hva kom fram"),
+    "required": False,
+    "max_length": 10000,
+    "widget": forms.Textarea(attrs={"rows": 4}),
+}
+NEXT_STEPS_FIELD = {
+    "label": _("Videre oppfølging"),
+    "required": False,
+    "max_length": 10000,
+    "widget": forms.Textarea(attrs={"rows": 3}),
+}
+
+
+CHOOSE_RESULT = _("Velg om samtalen ble gjennomført, om husstanden ikke møtte, eller om den ble avlyst.")
+
+
+class MeetingRecordForm(forms.Form):
+    """How a meeting went. A plain form, not a model form: validating it
+    never touches the meeting, so a refused save leaves the page showing
+    the meeting as it is stored (`tenants.services.record_meeting` saves)."""
+
+    status = forms.ChoiceField(
+        label=_("Hvordan gikk det?"),
+        widget=forms.RadioSelect,
+        error_messages={"required": CHOOSE_RESULT},
+    )
+    outcome_notes = forms.CharField(**OUTCOME_NOTES_FIELD)
+    next_steps = forms.CharField(**NEXT_STEPS_FIELD)
+
+    def __init__(self, *args: Any, meeting: OutreachMeeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [
             (v, label) for v, label in MeetingStatus.choices if v in RECORDABLE_STATUSES
         ]
-        if self.instance.status == MeetingStatus.PLANNED and not self.is_bound:
-            self.initial["status"] = None
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        # The page's <form> carries the token.
-        self.helper.disable_csrf = True
+        if not self.is_bound:
+            if meeting.status != MeetingStatus.PLANNED:
+                self.initial["status"] = meeting.status
+            self.initial["outcome_notes"] = meeting.outcome_notes
+            self.initial["next_steps"] = meeting.next_steps
+        self.helper = _crispy_helper()
 
 
-class MeetingPlanForm(OneTimeTokenForm):
+PLAN, HELD = "plan", "held"
+MEETING_KINDS = [
+    (PLAN, _("Planlegg en samtale")),
+    (HELD, _("Registrer en samtale som er holdt")),
+]
+
+
+class MeetingForm(OneTimeTokenForm):
+    """A new meeting: planned ahead, or one that has already taken place (a
+    walk-in, the same day, yesterday) registered directly as held with what
+    came out of it. A form without a kind plans, as the form always did."""
+
+    kind = forms.ChoiceField(
+        label=_("Hva vil du gjøre?"), choices=MEETING_KINDS, widget=forms.RadioSelect, required=False
+    )
     date = forms.DateField(label=_("Dato"), widget=DATE_WIDGET)
     time = forms.TimeField(
         label=_("Klokkeslett"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -476,14 +517,57 @@ class MeetingPlanForm(OneTimeTokenForm):
     )
     place = forms.CharField(label=_("Sted"), max_length=200)
     caseworker = UserChoiceField(label=_("Saksbehandler"), queryset=User.objects.none())
+    outcome_notes = forms.CharField(
+        **{**OUTCOME_NOTES_FIELD, "help_text": _("Bare for en samtale som er holdt.")}
+    )
+    next_steps = forms.CharField(**{**NEXT_STEPS_FIELD, "help_text": _("Bare for en samtale som er holdt.")})
 
     def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.initial.setdefault("kind", PLAN)
         self.fields["caseworker"].queryset = municipality_users(municipality)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        # The page's <form> carries the token.
-        self.helper.disable_csrf = True
+        self.helper = _crispy_helper()
+        self.helper.layout = Layout(
+            "token",
+            "kind",
+            Fieldset(
+                _("Tid og sted"),
+                Div(
+                    Div("date", css_class="col-sm-6"),
+                    Div("time", css_class="col-sm-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("duration_minutes", css_class="col-sm-6"),
+                    Div("caseworker", css_class="col-sm-6"),
+                    css_class="row",
+                ),
+                "place",
+            ),
+            Fieldset(_("Hva kom fram (for en samtale som er holdt)"), "outcome_notes", "next_steps"),
+        )
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or PLAN
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("kind") == PLAN:
+            for name in ("outcome_notes", "next_steps"):
+                if (cleaned.get(name) or "").strip():
+                    # Saying nothing would drop what the user wrote.
+                    self.add_error(
+                        name,
+                        _(
+                            "En samtale som er planlagt, er ikke holdt ennå. Velg «Registrer en samtale "
+                            "som er holdt», eller tøm feltet."
+                        ),
+                    )
+        return cleaned
+
+    @property
+    def is_held(self) -> bool:
+        return self.cleaned_data.get("kind") == HELD
 
     @property
     def starts_at(self) -> datetime.datetime:

@@ -21,21 +21,21 @@ from django.views.decorators.http import require_http_methods
 
 from housing_office.errors import add_to_form, local_url
 
-from .filters import MINE, NONE, caseworker_choices
-from .forms import (
-    MeetingPlanForm,
-    MeetingRecordForm,
-)
+from .filters import MINE, NONE, apply_search, caseworker_choices, search_words
+from .forms import HELD, PLAN, MeetingForm, MeetingRecordForm
 from .models import (
     Household,
     MeetingStatus,
     OutreachMeeting,
 )
+from .pathway import STAGES_BEFORE_MAPPING
 from .queries import main_person_name
 from .services import (
     DomainError,
+    has_started,
     plan_meeting,
     record_meeting,
+    register_held_meeting,
 )
 
 MEETINGS_LIMIT = 100
@@ -96,12 +96,28 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _household_moved_message(request: HttpRequest, household_pk: int, stage_before: str) -> Household:
+    household = Household.objects.get(pk=household_pk)
+    if household.pathway_stage != stage_before:
+        messages.info(
+            request,
+            _("%(ref)s er flyttet til «%(stage)s».")
+            % {"ref": household.reference, "stage": household.get_pathway_stage_display()},
+        )
+    return household
+
+
 @login_required
 @permission_required("tenants.change_outreachmeeting", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(OutreachMeeting.objects.select_related("household", "caseworker"), pk=pk)
-    form = MeetingRecordForm(request.POST or None, instance=meeting)
+    meeting = get_object_or_404(
+        OutreachMeeting.objects.select_related("household", "caseworker").annotate(
+            main_name=main_person_name("household")
+        ),
+        pk=pk,
+    )
+    form = MeetingRecordForm(request.POST or None, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         stage_before = meeting.household.pathway_stage
         try:
@@ -115,21 +131,43 @@ def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
                 )
         except DomainError as exc:
             add_to_form(form, exc)
+            # The page shows the meeting as it is stored, not as it was posted.
+            meeting.refresh_from_db(fields=["status", "outcome_notes", "next_steps"])
         else:
             messages.success(request, _("Samtalen er registrert."))
-            household = Household.objects.get(pk=meeting.household_id)
-            if household.pathway_stage != stage_before:
-                messages.info(
-                    request,
-                    _("%(ref)s er flyttet til «%(stage)s».")
-                    % {"ref": household.reference, "stage": household.get_pathway_stage_display()},
-                )
+            household = _household_moved_message(request, meeting.household_id, stage_before)
             target = local_url(request, request.POST.get("next"))
             return HttpResponseRedirect(target or reverse("tenants:household-detail", args=[household.pk]))
     return render(
         request,
         "tenants/meeting_record.html",
-        {"meeting": meeting, "form": form, "next": local_url(request, request.GET.get("next")) or ""},
+        {
+            "meeting": meeting,
+            "form": form,
+            "started": has_started(meeting),
+            "moves_to_mapped": meeting.household.pathway_stage in STAGES_BEFORE_MAPPING,
+            "next": local_url(request, request.POST.get("next") or request.GET.get("next")) or "",
+        },
+    )
+
+
+CHOOSER_LIMIT = 20
+
+
+def _choose_household(request: HttpRequest, kind: str) -> HttpResponse:
+    """The first step of a new meeting from the meetings page: find the
+    household by name, reference or address."""
+    query = request.GET.get("q", "").strip()
+    results, more = [], False
+    if search_words(query):
+        found = apply_search(Household.objects.all(), query).annotate(main_name=main_person_name())
+        results = list(found.order_by("reference")[: CHOOSER_LIMIT + 1])
+        more = len(results) > CHOOSER_LIMIT
+        results = results[:CHOOSER_LIMIT]
+    return render(
+        request,
+        "tenants/meeting_choose_household.html",
+        {"query": query, "results": results, "more": more, "limit": CHOOSER_LIMIT, "kind": kind},
     )
 
 
@@ -137,35 +175,49 @@ def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("tenants.add_outreachmeeting", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest) -> HttpResponse:
+    """Plan a meeting, or register one that has already taken place as held.
+    Without a household the page first helps to find one."""
+    kind = request.GET.get("kind") if request.GET.get("kind") in {PLAN, HELD} else PLAN
+    if "household" not in request.GET and request.method == "GET":
+        return _choose_household(request, kind)
     try:
         household_pk = int(request.GET.get("household", ""))
     except ValueError:
         raise Http404 from None
-    household = get_object_or_404(Household, pk=household_pk)
+    household = get_object_or_404(Household.objects.annotate(main_name=main_person_name()), pk=household_pk)
     municipality = household.municipality
-    form = MeetingPlanForm(
-        request.POST or None, municipality=municipality, initial={"caseworker": request.user.pk}
+    form = MeetingForm(
+        request.POST or None, municipality=municipality, initial={"caseworker": request.user.pk, "kind": kind}
     )
     if request.method == "POST" and form.is_valid():
+        stage_before = household.pathway_stage
+        common = {
+            "caseworker": form.cleaned_data["caseworker"],
+            "starts_at": form.starts_at,
+            "place": form.cleaned_data["place"],
+            "duration_minutes": form.cleaned_data["duration_minutes"],
+            "token": form.cleaned_data["token"],
+        }
         try:
-            meeting = plan_meeting(
-                household,
-                caseworker=form.cleaned_data["caseworker"],
-                starts_at=form.starts_at,
-                place=form.cleaned_data["place"],
-                duration_minutes=form.cleaned_data["duration_minutes"],
-                token=form.cleaned_data["token"],
-            )
+            if form.is_held:
+                meeting = register_held_meeting(
+                    household,
+                    outcome_notes=form.cleaned_data["outcome_notes"],
+                    next_steps=form.cleaned_data["next_steps"],
+                    by=request.user,
+                    **common,
+                )
+            else:
+                meeting = plan_meeting(household, **common)
         except DomainError as exc:
             add_to_form(form, exc)
         else:
-            messages.success(
-                request,
-                _("Samtalen med %(ref)s er planlagt %(when)s.")
-                % {
-                    "ref": household.reference,
-                    "when": date_format(timezone.localtime(meeting.starts_at), "SHORT_DATETIME_FORMAT"),
-                },
-            )
+            when = date_format(timezone.localtime(meeting.starts_at), "SHORT_DATETIME_FORMAT")
+            if meeting.status == MeetingStatus.HELD:
+                text = _("Samtalen med %(ref)s %(when)s er registrert som gjennomført.")
+            else:
+                text = _("Samtalen med %(ref)s er planlagt %(when)s.")
+            messages.success(request, text % {"ref": household.reference, "when": when})
+            _household_moved_message(request, household.pk, stage_before)
             return redirect(reverse("tenants:household-detail", args=[household.pk]) + "#meetings")
     return render(request, "tenants/meeting_form.html", {"household": household, "form": form})

@@ -27,6 +27,7 @@ from .models import (
     PathwayStageChange,
     Person,
 )
+from .pathway import STAGES_BEFORE_MAPPING
 
 Row = TypeVar("Row", bound=models.Model)
 
@@ -133,7 +134,30 @@ def refresh_search_text(household: Household) -> None:
 
 
 RECORDABLE_STATUSES = (MeetingStatus.HELD, MeetingStatus.NO_SHOW, MeetingStatus.CANCELLED)
+# Results that say what happened at the meeting's time, so they can only be
+# recorded once it has started; a meeting can be cancelled at any time.
+RESULTS_AFTER_START = (MeetingStatus.HELD, MeetingStatus.NO_SHOW)
 MEETING_HELD_REASON = gettext_lazy("Kartleggingssamtale gjennomført")
+
+
+def _when(moment: datetime.datetime) -> str:
+    """A meeting's time as the user reads it, in the office's time zone."""
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def has_started(meeting: OutreachMeeting, now: datetime.datetime | None = None) -> bool:
+    """Whether the meeting's start time (date and time) has come."""
+    return meeting.starts_at <= (now or timezone.now())
+
+
+def _after_held_meeting(household_id: int, *, by) -> None:
+    """A held mapping meeting moves a household that was not yet mapped
+    (summoned, or a walk-in never assessed) on to `mapped`."""
+    # Read the stage under a lock: the instance may be older than a change
+    # another caseworker just made.
+    household = Household.objects.select_for_update().get(pk=household_id)
+    if household.pathway_stage in STAGES_BEFORE_MAPPING:
+        change_stage(household, PathwayStage.MAPPED, by=by, reason=str(MEETING_HELD_REASON))
 
 
 @transaction.atomic
@@ -146,34 +170,76 @@ def record_meeting(
     by,
     now: datetime.datetime | None = None,
 ) -> OutreachMeeting:
-    """Record how a meeting went. A held meeting moves a `summoned` household
-    on to `mapped`; other stages are left alone, as the caseworker may already
-    have moved the household further by hand.
+    """Record how a meeting went. A held meeting moves a household not yet
+    mapped (see `_after_held_meeting`) on to `mapped`; other stages are left
+    alone, as the caseworker may already have moved the household further.
 
-    Returns the saved meeting; raises DomainError for a status that is not a
-    result or for a result recorded before the meeting's day.
+    "Held" and "did not come" can be recorded once the meeting's start time
+    (date and time) has passed; "cancelled" at any time. Returns the saved
+    meeting; raises DomainError, leaving `meeting` as it was, for a status
+    that is not a result or a result recorded before the meeting started.
     """
     if status not in RECORDABLE_STATUSES:
         raise DomainError(
-            _("Velg om samtalen ble gjennomført, om husstanden ikke møtte, eller om den ble avlyst.")
+            _("Velg om samtalen ble gjennomført, om husstanden ikke møtte, eller om den ble avlyst."),
+            "status",
         )
-    now = now or timezone.now()
-    if status != MeetingStatus.CANCELLED and timezone.localdate(meeting.starts_at) > timezone.localdate(now):
+    if status in RESULTS_AFTER_START and not has_started(meeting, now):
         raise DomainError(
-            _("Samtalen er ikke holdt ennå. Du kan registrere den fra og med %(day)s.")
-            % {"day": date_format(timezone.localdate(meeting.starts_at), "SHORT_DATE_FORMAT")}
+            _(
+                "Samtalen starter %(when)s og er ikke holdt ennå. Du kan registrere den som "
+                "gjennomført eller «møtte ikke» når den har startet. Avlyse den kan du når som helst."
+            )
+            % {"when": _when(meeting.starts_at)},
+            "status",
         )
     meeting.status = status
     meeting.outcome_notes = (outcome_notes or "").strip()
     meeting.next_steps = (next_steps or "").strip()
     meeting.save(update_fields=["status", "outcome_notes", "next_steps", "updated_at"])
     if status == MeetingStatus.HELD:
-        # Read the stage under a lock: the instance may be older than a
-        # change another caseworker just made.
-        household = Household.objects.select_for_update().get(pk=meeting.household_id)
-        if household.pathway_stage == PathwayStage.SUMMONED:
-            change_stage(household, PathwayStage.MAPPED, by=by, reason=str(MEETING_HELD_REASON))
+        _after_held_meeting(meeting.household_id, by=by)
     return meeting
+
+
+def _new_meeting(
+    household: Household,
+    *,
+    caseworker,
+    starts_at: datetime.datetime,
+    place: str,
+    duration_minutes: int,
+    token: uuid.UUID | None,
+    **fields: str,
+) -> OutreachMeeting:
+    place = (place or "").strip()
+    if not place:
+        raise DomainError(_("Skriv stedet for samtalen."), "place")
+    if duration_minutes < 5:
+        raise DomainError(_("En samtale varer minst 5 minutter."), "duration_minutes")
+    return create_once(
+        OutreachMeeting,
+        token,
+        lambda: OutreachMeeting.objects.create(
+            municipality_id=household.municipality_id,
+            household=household,
+            caseworker=caseworker,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            place=place,
+            request_token=token,
+            **fields,
+        ),
+        household=household,
+    )
+
+
+def _already_made(household: Household, token: uuid.UUID | None) -> OutreachMeeting | None:
+    """The meeting an earlier submit of the same form made, found before the
+    time is checked: the clock has moved on since that submit."""
+    if token is None:
+        return None
+    return OutreachMeeting.objects.filter(request_token=token, household=household).first()
 
 
 def plan_meeting(
@@ -186,35 +252,73 @@ def plan_meeting(
     now: datetime.datetime | None = None,
     token: uuid.UUID | None = None,
 ) -> OutreachMeeting:
-    """Plan one meeting with a household. Returns the new meeting, or, for
-    a form `token` already used, the meeting that submit planned (see
-    `create_once`), checked before the time, which has moved on since."""
-    if token is not None:
-        existing = OutreachMeeting.objects.filter(request_token=token, household=household).first()
-        if existing is not None:
-            return existing
-    now = now or timezone.now()
-    if starts_at < now:
-        raise DomainError(_("Tidspunktet har allerede vært. Velg et tidspunkt fram i tid."))
-    place = (place or "").strip()
-    if not place:
-        raise DomainError(_("Skriv hvor samtalen skal være."))
-    if duration_minutes < 5:
-        raise DomainError(_("En samtale varer minst 5 minutter."))
-    return create_once(
-        OutreachMeeting,
-        token,
-        lambda: OutreachMeeting.objects.create(
-            municipality_id=household.municipality_id,
-            household=household,
-            caseworker=caseworker,
-            starts_at=starts_at,
-            duration_minutes=duration_minutes,
-            place=place,
-            request_token=token,
-        ),
-        household=household,
+    """Plan one meeting with a household, at a time still to come. Returns
+    the new meeting, or, for a form `token` already used, the meeting that
+    submit planned (see `create_once`). A meeting that has already taken
+    place is registered with `register_held_meeting`."""
+    existing = _already_made(household, token)
+    if existing is not None:
+        return existing
+    if starts_at <= (now or timezone.now()):
+        raise DomainError(
+            _(
+                "Tidspunktet har allerede vært. Velg et tidspunkt fram i tid, eller velg "
+                "«Registrer en samtale som er holdt»."
+            ),
+            "time",
+        )
+    return _new_meeting(
+        household,
+        caseworker=caseworker,
+        starts_at=starts_at,
+        place=place,
+        duration_minutes=duration_minutes,
+        token=token,
     )
+
+
+@transaction.atomic
+def register_held_meeting(
+    household: Household,
+    *,
+    caseworker,
+    starts_at: datetime.datetime,
+    place: str,
+    duration_minutes: int = 45,
+    outcome_notes: str = "",
+    next_steps: str = "",
+    by,
+    now: datetime.datetime | None = None,
+    token: uuid.UUID | None = None,
+) -> OutreachMeeting:
+    """Register a meeting that has already taken place (a walk-in, a meeting
+    the same day or yesterday) directly as held, with what came out of it.
+    Its start time must have passed, by date and time. It moves the
+    household on as a recorded meeting does (`record_meeting`)."""
+    existing = _already_made(household, token)
+    if existing is not None:
+        return existing
+    if starts_at > (now or timezone.now()):
+        raise DomainError(
+            _(
+                "En samtale som er holdt, må ha startet allerede. Velg et tidspunkt som har vært, "
+                "eller velg «Planlegg en samtale»."
+            ),
+            "time",
+        )
+    meeting = _new_meeting(
+        household,
+        caseworker=caseworker,
+        starts_at=starts_at,
+        place=place,
+        duration_minutes=duration_minutes,
+        token=token,
+        status=MeetingStatus.HELD,
+        outcome_notes=(outcome_notes or "").strip(),
+        next_steps=(next_steps or "").strip(),
+    )
+    _after_held_meeting(household.pk, by=by)
+    return meeting
 
 
 def reveal_national_id(person: Person, *, by) -> str:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from housing_office.scoping import unscoped
 from tenants.models import MeetingStatus, OutreachMeeting, PathwayStage, PathwayStageChange
-from tenants.services import DomainError, plan_meeting, record_meeting
+from tenants.services import DomainError, plan_meeting, record_meeting, register_held_meeting
 
 from . import factories
 from .test_households import make_household
@@ -150,14 +150,154 @@ def test_future_meeting_cannot_be_recorded_as_held(frozen, caseworker_client, ca
     m = meeting(household, caseworker_user, NOW + datetime.timedelta(days=2))
     response = caseworker_client.post(reverse("tenants:meeting-record", args=[m.pk]), {"status": "held"})
     assert response.status_code == 200
-    assert "Samtalen er ikke holdt ennå" in response.content.decode()
+    body = response.content.decode()
+    assert "Samtalen starter 11.01.2030 09:00 og er ikke holdt ennå" in body
     m.refresh_from_db()
     assert m.status == MeetingStatus.PLANNED
-    # Later the same day is fine: the meeting may start early.
-    later_today = meeting(household, caseworker_user, NOW + datetime.timedelta(hours=3))
-    record_meeting(later_today, status=MeetingStatus.HELD, by=caseworker_user)
     # Cancelling ahead is always possible.
     record_meeting(m, status=MeetingStatus.CANCELLED, by=caseworker_user)
+
+
+@pytest.mark.parametrize("status", [MeetingStatus.HELD, MeetingStatus.NO_SHOW])
+def test_a_result_is_recorded_by_start_time_not_by_day(caseworker_user, municipality, status):
+    """A 23:45 meeting is not held at 22:08 the same evening; it is at 23:45."""
+    household = make_household(municipality, pathway_stage=PathwayStage.SUMMONED)
+    late = meeting(household, caseworker_user, datetime.datetime(2030, 1, 9, 23, 45, tzinfo=OSLO))
+    with time_machine.travel(datetime.datetime(2030, 1, 9, 22, 8, tzinfo=OSLO), tick=False):
+        with pytest.raises(DomainError, match="Samtalen starter 09.01.2030 23:45"):
+            record_meeting(late, status=status, by=caseworker_user)
+    late.refresh_from_db()
+    assert late.status == MeetingStatus.PLANNED
+    with time_machine.travel(datetime.datetime(2030, 1, 9, 23, 45, tzinfo=OSLO), tick=False):
+        record_meeting(late, status=status, by=caseworker_user)
+    late.refresh_from_db()
+    assert late.status == status
+
+
+def test_a_meeting_can_be_cancelled_before_and_after_it_starts(frozen, caseworker_user, municipality):
+    household = make_household(municipality)
+    ahead = meeting(household, caseworker_user, NOW + datetime.timedelta(minutes=1))
+    behind = meeting(household, caseworker_user, NOW - datetime.timedelta(minutes=1))
+    for m in (ahead, behind):
+        record_meeting(m, status=MeetingStatus.CANCELLED, by=caseworker_user)
+        m.refresh_from_db()
+        assert m.status == MeetingStatus.CANCELLED
+
+
+def test_a_refused_save_shows_the_stored_status_not_the_posted_one(
+    frozen, caseworker_client, caseworker_user, municipality
+):
+    household = make_household(municipality, pathway_stage=PathwayStage.SUMMONED)
+    m = meeting(household, caseworker_user, NOW + datetime.timedelta(hours=2))
+    response = caseworker_client.post(
+        reverse("tenants:meeting-record", args=[m.pk]), {"status": "held", "outcome_notes": "Kom tidlig"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert response.context["meeting"].status == MeetingStatus.PLANNED
+    assert "Gjennomført</dd>" not in body
+    assert "Planlagt</dd>" in body
+    # What the user wrote is kept in the form, so it is not lost.
+    assert "Kom tidlig" in body
+    assert "har ikke startet ennå" in body
+
+
+def _new_meeting_data(caseworker, kind, when: datetime.datetime, **extra):
+    local = when.astimezone(OSLO)
+    return {
+        "kind": kind,
+        "date": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "duration_minutes": "30",
+        "place": "Servicetorget",
+        "caseworker": str(caseworker.pk),
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    "ago", [datetime.timedelta(minutes=0), datetime.timedelta(hours=1), datetime.timedelta(days=1)]
+)
+def test_a_walk_in_is_registered_directly_as_held(
+    frozen, caseworker_client, caseworker_user, municipality, ago
+):
+    household = make_household(municipality, pathway_stage=PathwayStage.NOT_ASSESSED)
+    url = reverse("tenants:meeting-create") + f"?household={household.pk}"
+    data = _new_meeting_data(
+        caseworker_user, "held", NOW - ago, outcome_notes="Vil kjøpe", next_steps="Startlån"
+    )
+    response = caseworker_client.post(url, data)
+    assert response.status_code == 302
+    m = OutreachMeeting.objects.get()
+    assert (m.status, m.outcome_notes, m.next_steps) == (MeetingStatus.HELD, "Vil kjøpe", "Startlån")
+    assert m.starts_at == (NOW - ago).replace(second=0)
+    household.refresh_from_db()
+    # A walk-in never assessed has now been mapped.
+    assert household.pathway_stage == PathwayStage.MAPPED
+    page = caseworker_client.get(response["Location"]).content.decode()
+    assert "er registrert som gjennomført" in page
+
+
+def test_a_held_meeting_must_have_started_and_a_planned_one_must_be_ahead(
+    frozen, caseworker_client, caseworker_user, municipality
+):
+    household = make_household(municipality)
+    url = reverse("tenants:meeting-create") + f"?household={household.pk}"
+    in_a_minute = NOW + datetime.timedelta(minutes=1)
+    response = caseworker_client.post(url, _new_meeting_data(caseworker_user, "held", in_a_minute))
+    assert response.status_code == 200
+    assert "må ha startet allerede" in response.content.decode()
+    response = caseworker_client.post(url, _new_meeting_data(caseworker_user, "plan", NOW))
+    assert response.status_code == 200
+    assert "Tidspunktet har allerede vært" in response.content.decode()
+    # A planned meeting has no outcome yet: what was written is not dropped silently.
+    response = caseworker_client.post(
+        url, _new_meeting_data(caseworker_user, "plan", in_a_minute, outcome_notes="Noe")
+    )
+    assert response.status_code == 200
+    assert "er ikke holdt ennå" in response.content.decode()
+    assert not OutreachMeeting.objects.exists()
+    response = caseworker_client.post(url, _new_meeting_data(caseworker_user, "plan", in_a_minute))
+    assert response.status_code == 302
+    assert OutreachMeeting.objects.get().status == MeetingStatus.PLANNED
+
+
+def test_register_held_meeting_service(frozen, caseworker_user, municipality):
+    household = make_household(municipality, pathway_stage=PathwayStage.SUMMONED)
+    with pytest.raises(DomainError):
+        register_held_meeting(
+            household,
+            caseworker=caseworker_user,
+            starts_at=NOW + datetime.timedelta(seconds=1),
+            place="Her",
+            by=caseworker_user,
+        )
+    m = register_held_meeting(
+        household, caseworker=caseworker_user, starts_at=NOW, place="Her", by=caseworker_user
+    )
+    assert m.status == MeetingStatus.HELD
+    household.refresh_from_db()
+    assert household.pathway_stage == PathwayStage.MAPPED
+    change = PathwayStageChange.objects.get()
+    assert (change.from_stage, change.changed_by) == ("summoned", caseworker_user)
+
+
+def test_new_meeting_from_the_meetings_page_finds_the_household_by_name(
+    frozen, caseworker_client, caseworker_user, municipality
+):
+    household = make_household(municipality, reference="H-77", first="Åse", last="Ødegård")
+    make_household(municipality, reference="H-78", first="Per", last="Hansen")
+    assert 'href="/husstander/samtaler/ny/?kind=held"' in caseworker_client.get(LIST).content.decode()
+    url = reverse("tenants:meeting-create")
+    response = caseworker_client.get(url, {"kind": "held", "q": "odegard"})
+    assert response.status_code == 200
+    assert [h.pk for h in response.context["results"]] == [household.pk]
+    body = response.content.decode()
+    assert "H-77</strong> – Åse Ødegård" in body
+    assert f"?household={household.pk}&amp;kind=held" in body
+    form = caseworker_client.get(url, {"household": household.pk, "kind": "held"})
+    assert form.context["form"]["kind"].value() == "held"
+    assert "Åse Ødegård" in form.content.decode()
 
 
 def test_record_needs_a_result(frozen, caseworker_client, caseworker_user, municipality):
@@ -218,7 +358,8 @@ def test_plan_a_meeting_refuses_the_past_and_other_municipalities(
     )
     assert response.status_code == 200
     assert not OutreachMeeting.objects.exists()
-    assert caseworker_client.get(reverse("tenants:meeting-create")).status_code == 404
+    # Without a household the page helps to find one.
+    assert caseworker_client.get(reverse("tenants:meeting-create")).status_code == 200
     assert caseworker_client.get(reverse("tenants:meeting-create"), {"household": "x"}).status_code == 404
 
 
