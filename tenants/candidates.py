@@ -5,8 +5,9 @@ A household is a candidate when
 * it has a running tenancy that began at least `min_years` ago (botid),
 * it was not summoned in the last 12 months: no meeting created or held in
   that time, no move to the `summoned` stage and no summons letter, and
-* its pathway stage is not a closed one (bought a home, private rental,
-  not relevant).
+* its pathway stage is one where a mapping meeting makes sense
+  (`tenants.pathway.CANDIDATE_STAGES`): not a closed one, and not one where
+  it already applies for or has been granted a start loan.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from .models import (
-    CLOSED_STAGES,
     Household,
     MeetingStatus,
     OutreachMeeting,
     PathwayStage,
     PathwayStageChange,
 )
+from .pathway import CANDIDATE_STAGES
 from .queries import botid_years, with_botid_at_least, with_overview, years_ago
 
 # How long a summons keeps a household off the list.
@@ -72,7 +73,7 @@ def candidate_households(today: datetime.date, min_years: int | float) -> QueryS
     elsewhere = [~check(since) for check in _RECENT_SUMMONS_CHECKS]
     households = with_botid_at_least(Household.objects.all(), today, min_years)
     return (
-        households.exclude(pathway_stage__in=CLOSED_STAGES)
+        households.filter(pathway_stage__in=CANDIDATE_STAGES)
         .exclude(pathway_stage=PathwayStage.SUMMONED, stage_changed_at__gte=since)
         .filter(~Exists(recent_meeting), ~Exists(recently_moved_to_summoned), *elsewhere)
     )

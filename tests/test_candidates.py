@@ -13,7 +13,9 @@ from django.utils import timezone
 from housing_office.scoping import scope
 from letters.models import LetterStatus
 from tenants.candidates import candidate_for, candidate_queryset
+from tenants.caseload import caseload_for
 from tenants.models import MeetingStatus, PathwayStage, PathwayStageChange, PersonRole
+from tenants.pathway import is_candidate_stage
 from tenants.services import change_stage
 
 from . import factories
@@ -138,12 +140,41 @@ def test_recently_summoned_households_are_left_out(municipality, caseworker_user
     assert {met, booked, created, summoned, moved, lettered, failed, old, summoned_long_ago}
 
 
-def test_closed_stages_are_left_out(municipality):
-    start = datetime.date(2018, 1, 1)
-    for stage in PathwayStage:
-        household_with_tenancy(municipality, start, reference=stage.value, pathway_stage=stage)
-    found = set(refs(find_candidates(TODAY, 3)))
-    assert found == {"not_assessed", "mapped", "guidance", "applying_loan", "loan_granted"}
+# Written out by hand, not taken from the code: the rule under test.
+EXPECTED_CANDIDATE = {
+    PathwayStage.NOT_ASSESSED: True,
+    PathwayStage.SUMMONED: True,  # once the summons is more than a year old
+    PathwayStage.MAPPED: True,
+    PathwayStage.GUIDANCE: True,
+    PathwayStage.APPLYING_LOAN: False,  # already applying for a start loan
+    PathwayStage.LOAN_GRANTED: False,
+    PathwayStage.BOUGHT_HOME: False,
+    PathwayStage.PRIVATE_RENTAL: False,
+    PathwayStage.NOT_RELEVANT: False,
+}
+
+
+def test_every_stage_has_an_expected_answer():
+    assert set(EXPECTED_CANDIDATE) == set(PathwayStage)
+
+
+@pytest.mark.parametrize("stage", list(PathwayStage), ids=lambda s: s.value)
+def test_which_stages_are_candidates(municipality, caseworker_user, stage):
+    """One rule, asked by the list, the start page and the rule's own function."""
+    expected = EXPECTED_CANDIDATE[stage]
+    assert is_candidate_stage(stage) is expected
+    household_with_tenancy(
+        municipality,
+        datetime.date(2018, 1, 1),
+        reference="H",
+        pathway_stage=stage,
+        stage_changed_at=at(datetime.date(2020, 1, 1)),
+        caseworker=caseworker_user,
+    )
+    assert refs(find_candidates(TODAY, 3)) == (["H"] if expected else [])
+    with scope(municipality):
+        caseload = caseload_for(caseworker_user, TODAY)
+    assert (caseload.candidates, caseload.my_candidates) == ((1, 1) if expected else (0, 0))
 
 
 def test_reasons(municipality, caseworker_user):
