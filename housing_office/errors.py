@@ -56,8 +56,11 @@ def constraint_message(
             matches = constraint.name in text
             if not matches and isinstance(constraint, models.UniqueConstraint) and constraint.fields:
                 matches = text.endswith(_unique_columns(model, constraint))
-            if matches and constraint.violation_error_message:
-                return DomainError(str(constraint.violation_error_message), fields.get(constraint.name))
+            message = constraint.violation_error_message
+            # Django fills in "Constraint “%(name)s” is violated." for a
+            # constraint without a message of its own: not for a user's eyes.
+            if matches and message and message != constraint.default_violation_error_message:
+                return DomainError(str(message), fields.get(constraint.name))
     return DomainError(_(REFUSED_BY_DATABASE))
 
 
