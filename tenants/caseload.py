@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .candidates import candidate_households
 from .models import CLOSED_STAGES, Household, MeetingStatus, OutreachMeeting, PathwayStage
+from .queries import main_person_name
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def caseload_for(user, today: datetime.date | None = None) -> Caseload:
             starts_at__lt=now + datetime.timedelta(days=14),
         )
         .select_related("household")
+        .annotate(main_name=main_person_name("household"))
         .order_by("starts_at")[:10]
     )
     municipality = getattr(user, "municipality", None)

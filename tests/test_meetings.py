@@ -394,3 +394,22 @@ def test_home_page_shows_my_caseload(frozen, caseworker_client, caseworker_user,
     assert "?stage=guidance&amp;caseworker=mine" in body
     assert "Rådhuset, rom 9" in body
     assert "er ikke registrert" in body
+    # Caseworkers think in names: the main person is named beside the reference.
+    assert "H-S – Kari Nordmann</a>" in body
+
+
+def test_home_page_runs_a_constant_number_of_queries(
+    frozen, caseworker_client, caseworker_user, municipality, django_assert_max_num_queries
+):
+    def add_meetings(n):
+        for i in range(n):
+            household = make_household(municipality, caseworker=caseworker_user, first=f"Navn{i}")
+            meeting(household, caseworker_user, NOW + datetime.timedelta(hours=1 + i))
+
+    add_meetings(1)
+    with CaptureQueriesContext(connection) as small:
+        caseworker_client.get(reverse("home"))
+    add_meetings(8)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = caseworker_client.get(reverse("home"))
+    assert "Navn7 Nordmann" in response.content.decode()
