@@ -7,13 +7,14 @@ household, person or meeting is a 404 here without any filter by hand.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,6 +40,7 @@ from .models import (
     PathwayStage,
     PersonRole,
 )
+from .pathway import duration_in_words
 from .queries import main_person_name
 from .services import (
     DomainError,
@@ -47,7 +49,9 @@ from .services import (
 from .views import _render_stage_page, _stage_message
 
 CANDIDATES_PER_PAGE = 100
-CARDS_PER_COLUMN = 15
+# Each column shows the households longest in the stage, and a link to the
+# whole column in the household list. A household just moved is shown too.
+CARDS_PER_COLUMN = 10
 
 
 # Candidates -----------------------------------------------------------------
@@ -127,7 +131,18 @@ def _board_caseworker(request: HttpRequest, value: str, choices: list[tuple[str,
     return value, {}
 
 
-def _board_context(request: HttpRequest, caseworker: str, **extra: Any) -> dict[str, Any]:
+def _card_facts(household: Household, today) -> None:
+    """What a card says about the time in the stage, in words."""
+    since = timezone.localdate(household.stage_changed_at)
+    household.days_in_stage = (today - since).days
+    household.time_in_stage = duration_in_words(since, today)
+
+
+def _board_context(
+    request: HttpRequest, caseworker: str, *, moved: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The board's columns. `moved` is a household just moved: it is shown at
+    the top of its new column, marked, wherever it would otherwise rank."""
     today = timezone.localdate()
     choices = caseworker_choices(request.user)
     caseworker, condition = _board_caseworker(request, caseworker, choices)
@@ -135,6 +150,9 @@ def _board_context(request: HttpRequest, caseworker: str, **extra: Any) -> dict[
     counts = dict(households.order_by().values_list("pathway_stage").annotate(n=Count("pk")))
     # One query for every column: number the households within each stage
     # and keep the first few, so the page stays small however many there are.
+    shown = Q(position__lte=CARDS_PER_COLUMN)
+    if moved is not None:
+        shown |= Q(pk=moved)
     cards = (
         households.select_related("caseworker")
         .annotate(
@@ -145,13 +163,20 @@ def _board_context(request: HttpRequest, caseworker: str, **extra: Any) -> dict[
                 order_by=[F("stage_changed_at").asc(), F("pk").asc()],
             ),
         )
-        .filter(position__lte=CARDS_PER_COLUMN)
+        .filter(shown)
         .order_by("pathway_stage", "position")
     )
     by_stage: dict[str, list[Household]] = {stage.value: [] for stage in PathwayStage}
+    moved_card = None
     for household in cards:
-        household.days_in_stage = (today - timezone.localdate(household.stage_changed_at)).days
-        by_stage.setdefault(household.pathway_stage, []).append(household)
+        _card_facts(household, today)
+        household.just_moved = household.pk == moved
+        if household.just_moved:
+            moved_card = household
+        else:
+            by_stage.setdefault(household.pathway_stage, []).append(household)
+    if moved_card is not None:
+        by_stage.setdefault(moved_card.pathway_stage, []).insert(0, moved_card)
     list_url = reverse("tenants:household-list")
     columns = []
     for stage in PathwayStage:
@@ -181,15 +206,29 @@ def _board_context(request: HttpRequest, caseworker: str, **extra: Any) -> dict[
         "board_url": board_url,
         "total": sum(counts.values()),
         "cards_per_column": CARDS_PER_COLUMN,
+        "moved_card": moved_card,
     }
     context.update(extra)
     return context
 
 
+def _moved_param(request: HttpRequest) -> int | None:
+    try:
+        return int(request.GET.get("moved", ""))
+    except ValueError:
+        return None
+
+
 @login_required
 @permission_required("tenants.view_household", raise_exception=True)
 def pathway_board(request: HttpRequest) -> HttpResponse:
-    context = _board_context(request, request.GET.get("caseworker", ""))
+    moved = _moved_param(request)
+    context = _board_context(request, request.GET.get("caseworker", ""), moved=moved)
+    if moved is not None and context["moved_card"] is None:
+        # Not on this board (another caseworker's, or gone): say where it is.
+        household = Household.objects.filter(pk=moved).first()
+        if household is not None:
+            context["moved_elsewhere"] = household
     return render(request, "tenants/pathway_board.html", context)
 
 
@@ -217,17 +256,22 @@ def pathway_board_move(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 status = _("%(ref)s er flyttet til «%(stage)s».")
             status = status % {"ref": household.reference, "stage": household.get_pathway_stage_display()}
-            response = render(
-                request, "tenants/_board.html", _board_context(request, caseworker, board_status=status)
-            )
+            context = _board_context(request, caseworker, moved=household.pk, board_status=status)
+            context["moved_elsewhere"] = household if context["moved_card"] is None else None
+            response = render(request, "tenants/_board.html", context)
             return reswap(retarget(response, "#board"), "outerHTML")
         _stage_message(request, household, change)
-        target = local_url(request, form.cleaned_data.get("next"))
-        return HttpResponseRedirect(target or reverse("tenants:pathway-board"))
+        target = local_url(request, form.cleaned_data.get("next")) or reverse("tenants:pathway-board")
+        parts = urlsplit(target)
+        if parts.path == reverse("tenants:pathway-board"):
+            # Back on the board, the household just moved is shown and marked.
+            query = [(k, v) for k, v in parse_qsl(parts.query) if k != "moved"] + [("moved", household.pk)]
+            target = urlunsplit(parts._replace(query=urlencode(query), fragment=f"card-{household.pk}"))
+        return HttpResponseRedirect(target)
     if request.htmx:
         # Only the card comes back, with the errors next to its fields.
         household.main_name = _main_name_of(household)
-        household.days_in_stage = (timezone.localdate() - timezone.localdate(household.stage_changed_at)).days
+        _card_facts(household, timezone.localdate())
         context = {
             "household": household,
             "form": form,
