@@ -5,7 +5,7 @@ Usage:
     .venv/bin/python bench/national_register.py --out /tmp/register [--dwellings 115000] [--seed 1]
 
 Writes `boliger.csv`, `husstander.csv` and `leieforhold.csv` in the format of
-DESIGN §5.2 as a Norwegian spreadsheet exports it: UTF-8 with BOM, `;` as
+the README's import contract as a Norwegian spreadsheet exports it: UTF-8 with BOM, `;` as
 separator, decimal comma, dates as DD.MM.YYYY. About 115,000 dwellings (SSB
 counted 115,583 in 2023, 46 % wheelchair-accessible) with ten years of
 tenancies (2015–2024, plus the ones running then): roughly 300,000 tenancies

@@ -10,11 +10,6 @@ from typing import Any
 from celery import shared_task
 from django.utils.translation import gettext as _
 
-# The register import's tasks live in register_import.tasks but keep their
-# names here ("reports.tasks.preview_import", "reports.tasks.run_import"), as
-# stored on Job rows; housing_office.jobs.task_named imports this module to
-# find a task by name, so this import registers them.
-import register_import.tasks  # noqa: F401
 from housing_office.jobs import JOB_TASK_OPTIONS, job_result, job_run, set_progress, store_result_file
 
 

@@ -1,4 +1,5 @@
-"""The national identity number validator (DOMAIN.md §4)."""
+"""The national identity number validator: Skatteetaten's rules as
+python-stdnum implements them, and the numbers issued from 2032."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Yearly throughput figures (DESIGN §5.3) against registers counted by hand."""
+"""Yearly throughput figures (the README's contract) against registers
+counted by hand."""
 
 from __future__ import annotations
 
