@@ -44,6 +44,11 @@ class LetterKindSpec:
     sample_context: SampleContext
     # The start of the archived PDF's file name, e.g. "innkalling".
     file_stem: str = "brev"
+    # Letters of this kind hold personal data covered by the duty of
+    # confidentiality, so the letterhead carries «Unntatt offentlighet,
+    # offl. § 13 jf. fvl. § 13». Off only for a kind that names nobody's
+    # personal circumstances.
+    exempt_from_public_access: bool = True
 
     @property
     def languages(self) -> tuple[str, ...]:

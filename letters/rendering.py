@@ -45,6 +45,8 @@ LAYOUT_LABELS: dict[str, dict[str, str]] = {
         "email": "E-post",
         "organisation_number": "Org.nr.",
         "recipient": "Mottaker",
+        "exempt": "Unntatt offentlighet,",
+        "exempt_basis": "offl.\u00a0§\u00a013 jf. fvl.\u00a0§\u00a013",
     },
     WrittenLanguage.NYNORSK: {
         "our_date": "Vår dato",
@@ -59,6 +61,8 @@ LAYOUT_LABELS: dict[str, dict[str, str]] = {
         "email": "E-post",
         "organisation_number": "Org.nr.",
         "recipient": "Mottakar",
+        "exempt": "Unnateke offentlegheit,",
+        "exempt_basis": "offl.\u00a0§\u00a013 jf. fvl.\u00a0§\u00a013",
     },
 }
 
@@ -77,6 +81,9 @@ class LetterPage:
     # letters already made from the same template (`template_key`).
     expected_pages: int | None = None
     template_key: Any = None
+    # The marking «Unntatt offentlighet, offl. § 13 jf. fvl. § 13» in the
+    # reference block: the kind's `exempt_from_public_access`.
+    exempt_from_public_access: bool = True
 
     @property
     def labels(self) -> dict[str, str]:
@@ -224,6 +231,11 @@ def preview_pdf(
     draft = LetterTemplate(subject=subject, body=body, language=language)
     rendered_subject, rendered_body = render_text(draft, context)
     page = LetterPage(
-        key="preview", language=language, subject=rendered_subject, body=rendered_body, context=context
+        key="preview",
+        language=language,
+        subject=rendered_subject,
+        body=rendered_body,
+        context=context,
+        exempt_from_public_access=get_kind(kind).exempt_from_public_access,
     )
     return render_pdfs([page])[0]

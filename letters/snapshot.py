@@ -38,6 +38,31 @@ COMMON_VARIABLES: dict[str, str] = {
     "letter_date": "Brevets dato, for eksempel «6. januar 2031»",
     "archive_reference": "Brevets arkivreferanse",
     "interpreter_language": "Språket husstanden trenger tolk på (tom hvis ingen)",
+    "several_recipients": "Sant når brevet går til flere (hovedperson og medsøker)",
+    "du": "«du», eller «dere» når brevet går til flere (nynorsk: «de»)",
+    "deg": "«deg», eller «dere» når brevet går til flere (nynorsk: «dykk»)",
+    "din": "«din», eller «deres» når brevet går til flere (nynorsk: «dykkar»)",
+    "ditt": "«ditt», eller «deres» når brevet går til flere (nynorsk: «dykkar»)",
+    "dine": "«dine», eller «deres» når brevet går til flere (nynorsk: «dykkar»)",
+}
+
+# How the letter addresses its reader: one person, or several (the main
+# person and a co-applicant). Nynorsk's plural is «de/dykk/dykkar».
+ADDRESS_FORMS: dict[str, dict[str, tuple[str, str]]] = {
+    WrittenLanguage.BOKMAL: {
+        "du": ("du", "dere"),
+        "deg": ("deg", "dere"),
+        "din": ("din", "deres"),
+        "ditt": ("ditt", "deres"),
+        "dine": ("dine", "deres"),
+    },
+    WrittenLanguage.NYNORSK: {
+        "du": ("du", "de"),
+        "deg": ("deg", "dykk"),
+        "din": ("din", "dykkar"),
+        "ditt": ("ditt", "dykkar"),
+        "dine": ("dine", "dykkar"),
+    },
 }
 
 # Snapshot values a sparse sample leaves empty, so a template check renders
@@ -60,8 +85,9 @@ def letter_language(household: Household, municipality: Municipality) -> str:
     return household.letter_language or municipality.written_language or WrittenLanguage.BOKMAL
 
 
-def recipient_name(household: Household) -> str:
+def recipient_names(household: Household) -> list[str]:
     """The main person (and a co-applicant) by name; never an identity number.
+    Empty when nobody in the household has a name.
 
     Reads `household.members.all()`, so prefetch the members for many."""
     members = list(household.members.all())
@@ -70,11 +96,22 @@ def recipient_name(household: Household) -> str:
         key=lambda m: (_NAMED_ROLES[m.role], m.pk or 0),
     )
     if not named:
-        return _("Husstanden")
+        return []
     names = [named[0].full_name]
     if len(named) > 1 and named[1].role == PersonRole.CO_APPLICANT:
         names.append(named[1].full_name)
-    return " og ".join(names)
+    return names
+
+
+def recipient_name(household: Household) -> str:
+    return " og ".join(recipient_names(household)) or _("Husstanden")
+
+
+def address_context(language: str, *, several: bool) -> dict[str, Any]:
+    """`several_recipients` and the forms of «du» the letter uses: «du/deg/din»
+    to one reader, «dere/dere/deres» (nynorsk «de/dykk/dykkar») to several."""
+    forms = ADDRESS_FORMS.get(language, ADDRESS_FORMS[WrittenLanguage.BOKMAL])
+    return {"several_recipients": several, **{key: pair[several] for key, pair in forms.items()}}
 
 
 def format_date(day: datetime.date, language: str, *, weekday: bool = False) -> str:
@@ -113,11 +150,13 @@ def common_context(
 ) -> dict[str, Any]:
     """The letterhead, recipient and letter values of a real household's
     letter; a kind's `build_context` adds its own."""
+    names = recipient_names(household)
     return {
         **office_context(municipality),
+        **address_context(language, several=len(names) > 1),
         "language": language,
         "subject": subject,
-        "recipient_name": recipient_name(household),
+        "recipient_name": " og ".join(names) or _("Husstanden"),
         "recipient_address": household.address.strip(),
         "recipient_postal": f"{household.postal_code} {household.postal_place.strip()}".strip(),
         "household_reference": household.reference,
@@ -131,12 +170,14 @@ def sample_common_context(
     municipality: Municipality, language: str, *, sparse: bool = False
 ) -> dict[str, Any]:
     """The same values for a made-up household: no real person's data ever
-    goes into a preview or a template check."""
+    goes into a preview or a template check. The full sample has two
+    recipients («dere»), the sparse one a single one («du»)."""
     context = {
         **office_context(municipality),
+        **address_context(language, several=not sparse),
         "language": language,
         "subject": "",
-        "recipient_name": "Kari Nordmann og Åsmund Ødegård",
+        "recipient_name": "Kari Nordmann" if sparse else "Kari Nordmann og Åsmund Ødegård",
         "recipient_address": "Eksempelveien 12 B",
         "recipient_postal": "3715 SKIEN",
         "household_reference": "H-00042",

@@ -149,6 +149,7 @@ def render_and_store(letters: list[Letter]) -> None:
                 body=body,
                 context=letter.context,
                 template_key=letter.template_id,
+                exempt_from_public_access=get_kind(letter.kind).exempt_from_public_access,
             )
         )
     try:

@@ -108,7 +108,7 @@ def test_default_templates_are_made_once_in_both_languages(municipality):
     assert LetterTemplate.all_objects.filter(municipality=municipality).count() == 2
     nynorsk = LetterTemplate.all_objects.get(municipality=municipality, language="nn")
     assert "bustaden" in nynorsk.subject
-    assert "Treng du tolk?" in nynorsk.body
+    assert "Treng {{ du }} tolk?" in nynorsk.body
 
 
 @pytest.mark.parametrize("language", ["nb", "nn"])
@@ -315,6 +315,9 @@ def test_the_letter_says_what_the_household_needs_and_never_the_national_id(rend
     assert NATIONAL_ID not in text.replace(" ", "")
     assert NATIONAL_ID[:6] not in text.replace(" ", "")
     assert "Side 1 av 2" in text and "Side 2 av 2" in text
+    # One recipient: «du»; the summons holds personal data, so it is marked.
+    assert "Trenger du tolk?" in text
+    assert "Unntatt offentlighet," in text and "offl. § 13 jf. fvl. § 13" in text.replace("\xa0", " ")
 
 
 def test_the_pdf_is_a4_tagged_with_embedded_fonts_and_a_title(rendered, tmp_path):
