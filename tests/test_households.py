@@ -4,8 +4,10 @@ journal notes and the logged national identity number."""
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -71,6 +73,71 @@ def test_search_is_accent_and_case_insensitive(caseworker_client, municipality):
     assert "Ødegård" in response.content.decode()
     assert listed(caseworker_client.get(LIST, {"q": "ÅSE ØDEGÅRD"})) == ["H-1"]
     assert listed(caseworker_client.get(LIST, {"q": "aase"})) == ["H-1"]
+
+
+# Names as stored, and the ways people type them. Each spelling of a name
+# must find it; "Michael" and "Rafael" must still find themselves.
+SPELLINGS = [
+    ("Sæther", ["Sæther", "Saether", "Sather", "sæth"]),
+    ("Saether", ["Sæther", "Saether", "Sather"]),
+    ("Fløgstad", ["Fløgstad", "Floegstad", "Flogstad"]),
+    ("Aasen", ["Aasen", "Åsen", "Asen"]),
+    ("Åsen", ["Aasen", "Åsen", "Asen"]),
+    ("Haaland", ["Haaland", "Håland", "Haland"]),
+    ("Håland", ["Haaland", "Håland"]),
+    ("Michael", ["Michael", "michael", "Micha"]),
+    ("Mikael", ["Mikael"]),
+    ("Rafael", ["Rafael", "Rafa"]),
+    ("Ødegård", ["odegard", "Oedegaard", "Ødegård"]),
+]
+
+
+@pytest.mark.parametrize(("stored", "typed"), SPELLINGS, ids=[s for s, _t in SPELLINGS])
+def test_search_finds_norwegian_letters_however_they_are_typed(
+    caseworker_client, municipality, stored, typed
+):
+    make_household(municipality, reference="H-1", first="Kari", last=stored)
+    make_household(municipality, reference="H-2", first="Per", last="Berg")
+    for query in typed:
+        assert listed(caseworker_client.get(LIST, {"q": query})) == ["H-1"], query
+
+
+def test_search_keeps_different_names_apart(caseworker_client, municipality):
+    make_household(municipality, reference="H-MICHAEL", first="Michael", last="Berg")
+    make_household(municipality, reference="H-MIKAEL", first="Mikael", last="Berg")
+    assert listed(caseworker_client.get(LIST, {"q": "Michael"})) == ["H-MICHAEL"]
+    assert listed(caseworker_client.get(LIST, {"q": "Mikael"})) == ["H-MIKAEL"]
+
+
+def test_a_hit_on_a_member_says_so(caseworker_client, municipality):
+    household = make_household(municipality, reference="H-1", first="Kari", last="Nordmann")
+    factories.PersonFactory(
+        household=household, first_name="Bjørn", last_name="Sæther", role=PersonRole.ADULT
+    )
+    refresh_search_text(household)
+    make_household(municipality, reference="H-2", first="Anne", last="Sæther")
+    response = caseworker_client.get(LIST, {"q": "sather"})
+    assert listed(response) == ["H-1", "H-2"]
+    body = response.content.decode()
+    assert body.count("Treff på husstandsmedlem:") == 1
+    assert "Treff på husstandsmedlem: Bjørn Sæther" in body
+    # A hit on the main person or the reference says nothing extra.
+    assert "Treff på husstandsmedlem" not in caseworker_client.get(LIST, {"q": "H-1"}).content.decode()
+
+
+def test_refresh_search_text_command_recomputes_stored_texts(municipality):
+    household = make_household(municipality, reference="H-1", first="Kari", last="Sæther")
+    current = Household.objects.get(pk=household.pk).search_text
+    assert "kari sather" in current
+    # As stored before "ae" folded like "æ".
+    Household.objects.filter(pk=household.pk).update(search_text=current.replace("sather", "saether"))
+    out = io.StringIO()
+    call_command("refresh_search_text", stdout=out)
+    household.refresh_from_db()
+    assert household.search_text == current
+    assert "1 av 1" in out.getvalue()
+    call_command("refresh_search_text", stdout=out)
+    assert "for 0 av 1" in out.getvalue()
 
 
 def test_search_by_reference_and_address(caseworker_client, municipality):

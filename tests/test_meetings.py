@@ -62,6 +62,9 @@ def test_meeting_list_groups_today_this_week_and_later(
     body = response.content.decode()
     assert "Åse Ødegård" in body
     assert "Venter på registrering" in body
+    # Month abbreviations are lower-case, as Norwegian writes them.
+    assert "9. jan 13:00" in body
+    assert "Jan" not in body
 
     everyone = caseworker_client.get(LIST, {"caseworker": "all"})
     assert group(everyone, "today") == [theirs, today]

@@ -1,0 +1,35 @@
+"""The one folding function of the search: both spellings of a Norwegian
+letter fold alike, and folding is stable."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from housing_office.text import fold
+
+
+@pytest.mark.parametrize(
+    ("spellings", "folded"),
+    [
+        (["Sæther", "Saether", "Sather", "SÆTHER"], "sather"),
+        (["Fløgstad", "Floegstad", "Flogstad"], "flogstad"),
+        (["Aasen", "Åsen", "Asen"], "asen"),
+        (["Haaland", "Håland", "Haland"], "haland"),
+        (["Ødegård", "Oedegaard", "odegard"], "odegard"),
+        (["Michael"], "michal"),
+        (["Mikael"], "mikal"),
+        (["Rafael"], "rafal"),
+        (["Müller", "Muller"], "muller"),
+        (["  Kari   Nordmann "], "kari nordmann"),
+        (["Naae"], "na"),
+    ],
+)
+def test_spellings_fold_alike(spellings, folded):
+    assert {fold(s) for s in spellings} == {folded}
+
+
+@given(st.text())
+def test_folding_twice_changes_nothing(text):
+    assert fold(fold(text)) == fold(text)
