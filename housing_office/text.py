@@ -28,7 +28,8 @@ def fold(value: str) -> str:
     """Lower-case, Norwegian letters and their spelled-out forms folded to
     the plain letter, accents removed, spaces collapsed. Folding twice
     changes nothing."""
-    text = (value or "").lower().translate(_SPECIAL)
+    # Compatibility forms first ("𝓐" is "A"), then case, then the letters.
+    text = unicodedata.normalize("NFKD", value or "").casefold().translate(_SPECIAL)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     # Repeat until stable: folding "aae" leaves "ae", which folds again.
