@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tenants.services import refresh_search_text
@@ -129,4 +130,29 @@ def test_forms_with_errors_have_no_serious_violations(name, obj, button, page, l
     page.goto(reverse(name, args=[office[obj].pk] if obj else []))
     page.get_by_role("button", name=button, exact=True).click()
     expect(page.get_by_role("alert").first).to_contain_text("Skjemaet ble ikke lagret")
+    assert serious_violations(page) == []
+
+
+def test_new_meeting_pages_have_no_serious_violations(page, live_server, office):
+    """Finding the household, the form with its plan/held choice, and the
+    record page with a refused save."""
+    household = office["household"]
+    logged_in(page, live_server, office["user"])
+    create = reverse("tenants:meeting-create")
+    for url in (
+        f"{create}?kind=held&q={household.reference}",
+        f"{create}?household={household.pk}&kind=held",
+    ):
+        assert page.goto(url).status == 200, url
+        expect(page.get_by_role("heading", level=1)).to_have_count(1)
+        assert serious_violations(page) == [], url
+    meeting = factories.OutreachMeetingFactory(
+        household=household,
+        caseworker=office["user"],
+        starts_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    page.goto(reverse("tenants:meeting-record", args=[meeting.pk]))
+    page.get_by_label("Gjennomført").check()
+    page.get_by_role("button", name="Lagre").click()
+    expect(page.get_by_text("er ikke holdt ennå").first).to_be_visible()
     assert serious_violations(page) == []
