@@ -9,8 +9,13 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Rapporter")
 
     def ready(self) -> None:
+        from housing_office.audit import audit
         from housing_office.jobs import register_job_kind
         from housing_office.permissions import LEAD_OFFICE
 
+        from .models import YearlyReportText
+
         # The yearly report is the leader's, like the page that orders it.
         register_job_kind(YEARLY_REPORT_JOB, permission=LEAD_OFFICE)
+        # Who wrote what in a report's introduction and comments.
+        audit(YearlyReportText)

@@ -1,6 +1,15 @@
 """The leader's dashboard: what the work achieved this year and how the
 office stands today.
 
+Which period is compared: for the current year, "hittil i år" (1 January to
+today) against "samme periode i fjor" (1 January to the same calendar day
+last year; 29 February against the end of February); for a closed year, the
+whole year against the whole year before. The heading says which.
+
+Vacancies: the median number of days the vacant dwellings have stood empty
+(a mean is dragged by one dwelling empty for years), and every dwelling
+vacant more than VACANCY_OUTLIER_DAYS days listed by name.
+
 `dashboard_data` gathers every figure with a fixed number of aggregate
 queries (about twenty on PostgreSQL) whatever the size of the register; the
 view renders it and the export writes it as CSV or XLSX.
@@ -13,10 +22,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
     DateField,
+    DurationField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     Max,
@@ -25,12 +37,13 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dwellings.models import EXIT_REASONS, Dwelling, EndReason, RentArrears, Tenancy
+from dwellings.models import EXIT_REASONS, Dwelling, EndReason, RentArrears, StockChange, Tenancy
 from housing_office.models import Municipality, User
 from housing_office.roles import CASEWORKER
 from letters.models import Letter, LetterKind, LetterStatus
@@ -44,12 +57,61 @@ from tenants.models import (
 )
 
 from .kostra import dwelling_stock, held_on
-from .throughput import FIGURE_LABELS, KEY_FIGURES, exit_trends, figure_decimals, throughput_series
+from .throughput import (
+    FIGURE_LABELS,
+    KEY_FIGURES,
+    Median,
+    exit_trends,
+    figure_decimals,
+    throughput_series,
+)
 
 # How many years the trend charts show, ending with the chosen year.
 TREND_YEARS = 10
-# The longest-vacant dwellings listed by name.
-LONGEST_VACANT = 10
+# A dwelling vacant longer than this is listed by name (the same limit as
+# the "vacant more than 90 days" figure).
+VACANCY_OUTLIER_DAYS = 90
+# At most this many are listed on the dashboard; the vacancy list has all.
+VACANCY_OUTLIERS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Period:
+    """What the dashboard compares: `first`–`last` against `previous_first`–
+    `previous_last`. `partial` when the year is still running."""
+
+    year: int
+    last: datetime.date
+    previous_last: datetime.date
+    partial: bool
+
+    @property
+    def first(self) -> datetime.date:
+        return datetime.date(self.year, 1, 1)
+
+    @property
+    def previous_first(self) -> datetime.date:
+        return datetime.date(self.year - 1, 1, 1)
+
+    @property
+    def through(self) -> tuple[int, int] | None:
+        return (self.last.month, self.last.day) if self.partial else None
+
+
+def same_day_last_year(day: datetime.date) -> datetime.date:
+    """The same calendar day a year before; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return datetime.date(day.year - 1, 2, 28)
+
+
+def comparison_period(year: int, today: datetime.date) -> Period:
+    """The current year so far against the same days last year; a closed
+    year whole against the whole year before."""
+    if year >= today.year:
+        return Period(year, today, same_day_last_year(today), partial=True)
+    return Period(year, datetime.date(year, 12, 31), datetime.date(year - 1, 12, 31), partial=False)
 
 
 @dataclass(frozen=True)
@@ -80,6 +142,8 @@ class StageCount:
 
 @dataclass(frozen=True)
 class VacantDwelling:
+    """A dwelling standing empty, for the list of long vacancies."""
+
     pk: int
     reference: str
     address: str
@@ -101,7 +165,10 @@ class Dashboard:
     municipality: Municipality
     year: int
     today: datetime.date
-    # The full figures of the year and the year before.
+    # What is compared: the year so far against the same days last year, or
+    # two whole years.
+    period: Period
+    # The figures of the period in the year and in the year before.
     series: dict[int, dict[str, Any]]
     # The tenancy-end figures of the trend years, ending with the year.
     trends: dict[int, dict[str, Any]]
@@ -109,7 +176,8 @@ class Dashboard:
     stock: dict[str, Any]
     funnel: list[StageCount]
     vacancies: dict[str, Any]
-    longest_vacant: list[VacantDwelling]
+    # Dwellings vacant more than VACANCY_OUTLIER_DAYS days, longest first.
+    long_vacant: list[VacantDwelling]
     arrears: dict[str, Any]
     loans_in_progress: dict[str, Any]
     caseworkers: list[CaseworkerRow]
@@ -128,14 +196,44 @@ class Dashboard:
         return sorted(self.trends)
 
 
+def _earliest(queryset, field: str) -> Subquery:
+    sub = (
+        queryset.filter(municipality_id=OuterRef("pk"))
+        .order_by()
+        .values("municipality_id")
+        .annotate(first=Min(field))
+        .values("first")
+    )
+    return Subquery(sub)
+
+
 def available_years(municipality: Municipality, today: datetime.date) -> list[int]:
-    """The years the register has tenancies for, newest first; at least the
-    last ten. One query."""
-    first = Tenancy.all_objects.filter(municipality_id=municipality.pk).aggregate(first=Min("start_date"))[
-        "first"
-    ]
-    first_year = min(first.year if first else today.year, today.year - TREND_YEARS + 1)
-    return list(range(today.year, first_year - 1, -1))
+    """The years with data, newest first: from the earliest year with a
+    tenancy start or end, a meeting, a letter, a start-loan application or a
+    stock change in the municipality, through the current year. One query.
+
+    (A tenancy's end is never before its start, so its start is the earlier.)
+    """
+    row = (
+        Municipality.objects.filter(pk=municipality.pk)
+        .annotate(
+            tenancy=_earliest(Tenancy.all_objects, "start_date"),
+            meeting=_earliest(OutreachMeeting.all_objects, "starts_at"),
+            letter=_earliest(Letter.all_objects, "created_at"),
+            loan=_earliest(StartLoanApplication.all_objects, "received_on"),
+            stock=_earliest(StockChange.all_objects, "date"),
+        )
+        .values("tenancy", "meeting", "letter", "loan", "stock")
+        .first()
+        or {}
+    )
+    years = [today.year]
+    for value in row.values():
+        if isinstance(value, datetime.datetime):
+            value = timezone.localtime(value) if timezone.is_aware(value) else value
+        if value is not None:
+            years.append(value.year)
+    return list(range(today.year, min(years) - 1, -1))
 
 
 def funnel(municipality: Municipality) -> list[StageCount]:
@@ -169,33 +267,70 @@ def _vacant_dwellings(municipality: Municipality, today: datetime.date):
     )
 
 
+def _days(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds() / 86400
+    return float(value)
+
+
 def vacancies(
     municipality: Municipality, today: datetime.date
 ) -> tuple[dict[str, Any], list[VacantDwelling]]:
-    """How many dwellings stand empty today, and for how long.
+    """How many dwellings stand empty today, the median days they have stood
+    empty, and those vacant more than VACANCY_OUTLIER_DAYS days by name.
 
-    One query reads the vacant dwellings' reference and vacancy date (a few
-    per cent of the stock); the figures and the longest-vacant list are made
-    from that one result.
+    Counted in the database: one aggregate query (PostgreSQL's
+    PERCENTILE_CONT for the median; elsewhere one more query reads the
+    middle rows) and one for the list. A dwelling with no known vacancy
+    date (never let, no acquisition date) counts as vacant but has no days.
     """
-    rows = list(
-        _vacant_dwellings(municipality, today)
-        .order_by(F("vacant_since").asc(nulls_last=True), "reference")
-        .values_list("pk", "reference", "address", "vacant_since")
-    )
-    days = [(today - since).days for _pk, _ref, _address, since in rows if since is not None]
-    summary = {
-        "count": len(rows),
-        "average_days": round(sum(days) / len(days)) if days else None,
-        "longest_days": max(days) if days else None,
-        "over_90_days": sum(1 for d in days if d > 90),
+    vacant = _vacant_dwellings(municipality, today)
+    cutoff = today - datetime.timedelta(days=VACANCY_OUTLIER_DAYS)
+    length = ExpressionWrapper(Value(today) - F("vacant_since"), output_field=DurationField())
+    aggregates: dict[str, Any] = {
+        "count": Count("pk"),
+        "dated": Count("vacant_since"),
+        "since": Min("vacant_since"),
+        "over": Count("pk", filter=Q(vacant_since__lt=cutoff)),
     }
-    longest = [
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        aggregates["median"] = Median(length, output_field=DurationField())
+    row = vacant.aggregate(**aggregates)
+    if postgres:
+        median = _days(row["median"])
+    elif row["dated"]:
+        n = row["dated"]
+        middle = (
+            vacant.filter(vacant_since__isnull=False)
+            .order_by("-vacant_since")
+            .values_list("vacant_since", flat=True)[(n - 1) // 2 : n // 2 + 1]
+        )
+        days = [(today - since).days for since in middle]
+        median = sum(days) / len(days)
+    else:
+        median = None
+    summary = {
+        "count": row["count"],
+        "median_days": None
+        if median is None
+        else int(Decimal(str(median)).to_integral_value("ROUND_HALF_UP")),
+        "longest_days": (today - row["since"]).days if row["since"] else None,
+        "over_90_days": row["over"],
+        "outlier_days": VACANCY_OUTLIER_DAYS,
+    }
+    listed = (
+        vacant.filter(vacant_since__lt=cutoff)
+        .order_by("vacant_since", "reference")
+        .values_list("pk", "reference", "address", "vacant_since")[:VACANCY_OUTLIERS_SHOWN]
+    )
+    long_vacant = [
         VacantDwelling(pk, reference, address, since, (today - since).days)
-        for pk, reference, address, since in rows[:LONGEST_VACANT]
-        if since is not None
+        for pk, reference, address, since in listed
     ]
-    return summary, longest
+    return summary, long_vacant
 
 
 def arrears(municipality: Municipality) -> dict[str, Any]:
@@ -235,7 +370,7 @@ def _count(queryset, outer: str) -> Coalesce:
 
 def caseworker_table(municipality: Municipality, year: int) -> list[CaseworkerRow]:
     """Per caseworker: active households, meetings held, summons letters and
-    exits in the year. One query."""
+    exits in the year (so far). One query."""
     tz = timezone.get_default_timezone()
     start = timezone.make_aware(datetime.datetime(year, 1, 1), tz)
     end = timezone.make_aware(datetime.datetime(year + 1, 1, 1), tz)
@@ -288,25 +423,27 @@ def dashboard_data(
     years_available: list[int] | None = None,
 ) -> Dashboard:
     today = today or timezone.localdate()
-    series = throughput_series(municipality, year - 1, year)
+    period = comparison_period(year, today)
+    series = throughput_series(municipality, year - 1, year, through=period.through)
     trends = exit_trends(municipality, year - TREND_YEARS + 1, year)
     key_figures = [
         KeyFigure(key, str(FIGURE_LABELS[key]), series[year][key], series[year - 1][key])
         for key in KEY_FIGURES
     ]
     stock_day = min(today, datetime.date(year, 12, 31))
-    vacancy_summary, longest = vacancies(municipality, today)
+    vacancy_summary, long_vacant = vacancies(municipality, today)
     return Dashboard(
         municipality=municipality,
         year=year,
         today=today,
+        period=period,
         series=series,
         trends=trends,
         key_figures=key_figures,
         stock=dwelling_stock(municipality, stock_day),
         funnel=funnel(municipality),
         vacancies=vacancy_summary,
-        longest_vacant=longest,
+        long_vacant=long_vacant,
         arrears=arrears(municipality),
         loans_in_progress=loans_in_progress(municipality),
         caseworkers=caseworker_table(municipality, year),
@@ -321,8 +458,10 @@ def dashboard_data(
 
 def export_rows(data: Dashboard) -> dict[str, list[list[Any]]]:
     """The dashboard's figures as sheets of rows: header first."""
-    year, last = data.year, data.year - 1
-    key_rows: list[list[Any]] = [[str(_("Nøkkeltall")), str(_("Nøkkel")), str(year), str(last)]]
+    year = data.year
+    key_rows: list[list[Any]] = [
+        [str(_("Nøkkeltall")), str(_("Nøkkel")), *period_labels(data.period, short=True)]
+    ]
     key_rows += [[f.label, f.key, f.this_year, f.last_year] for f in data.key_figures]
     for reason in EndReason:
         key_rows.append(
@@ -351,7 +490,7 @@ def export_rows(data: Dashboard) -> dict[str, list[list[Any]]]:
         [str(_("Utleid")), stock["let"]],
         [str(_("Utleiegrad (%)")), stock["occupancy_rate"]],
         [str(_("Ledige boliger i dag")), data.vacancies["count"]],
-        [str(_("Gjennomsnittlig antall dager ledig")), data.vacancies["average_days"]],
+        [str(_("Median antall dager ledig")), data.vacancies["median_days"]],
         [str(_("Ledige i mer enn 90 dager")), data.vacancies["over_90_days"]],
         [str(_("Åpne husleierestanser")), data.arrears["count"]],
         [str(_("Sum åpne restanser (kr)")), data.arrears["amount"]],
@@ -372,9 +511,30 @@ def export_rows(data: Dashboard) -> dict[str, list[list[Any]]]:
     caseworker_rows += [
         [c.name, c.active_households, c.meetings_held, c.summons_letters, c.exits] for c in data.caseworkers
     ]
+    long_rows: list[list[Any]] = [
+        [str(_("Bolig")), str(_("Adresse")), str(_("Ledig siden")), str(_("Dager"))]
+    ]
+    long_rows += [[d.reference, d.address, d.vacant_since, d.days] for d in data.long_vacant]
     return {
         str(_("Nøkkeltall")): key_rows,
         str(_("Utvikling")): trend_rows,
         str(_("Status")): status_rows,
         str(_("Saksbehandlere")): caseworker_rows,
+        str(_("Lenge ledige")): long_rows,
     }
+
+
+def period_labels(period: Period, *, short: bool = False) -> tuple[str, str]:
+    """The two compared columns' names: "2026 (1.1.–30.11.)" and "2025
+    (1.1.–30.11.)" for part of a year, "2025" and "2024" for whole years."""
+    if not period.partial:
+        return str(period.year), str(period.year - 1)
+    if short:
+        return (
+            f"{period.year} (1.1.–{period.last:%d.%m}.)",
+            f"{period.year - 1} (1.1.–{period.previous_last:%d.%m}.)",
+        )
+    return (
+        str(_("Hittil i år")),
+        str(_("Samme periode i fjor")),
+    )

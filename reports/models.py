@@ -1,1 +1,73 @@
-"""Reports keep their files on the shared Job row (housing_office.Job)."""
+"""Reports keep their files on the shared Job row (housing_office.Job); the
+leader's own words for a yearly report live here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from housing_office.models import MunicipalityOwned
+
+# The report's sections a comment can follow, in the report's order.
+REPORT_SECTIONS: dict[str, Any] = {
+    "key_figures": _("Hovedtall"),
+    "trends": _("Utvikling"),
+    "stock": _("Boligmassen"),
+    "follow_up": _("Oppfølging og startlån"),
+}
+# The most a text may hold: a page of plain paragraphs.
+TEXT_MAX_LENGTH = 4000
+
+
+class YearlyReportText(MunicipalityOwned):
+    """The office leader's introduction and per-section comments for one
+    year's report: plain paragraphs (blank line between them), never HTML.
+
+    The draft is edited here; ordering a report copies the text into the
+    job's params, so a published PDF keeps the words it was made with.
+    """
+
+    year = models.PositiveSmallIntegerField(_("år"))
+    intro = models.TextField(_("innledning"), blank=True, max_length=TEXT_MAX_LENGTH)
+    comment_key_figures = models.TextField(
+        _("kommentar til hovedtallene"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
+    comment_trends = models.TextField(_("kommentar til utviklingen"), blank=True, max_length=TEXT_MAX_LENGTH)
+    comment_stock = models.TextField(_("kommentar til boligmassen"), blank=True, max_length=TEXT_MAX_LENGTH)
+    comment_follow_up = models.TextField(
+        _("kommentar til oppfølging og startlån"), blank=True, max_length=TEXT_MAX_LENGTH
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sist endret av"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    TEXT_FIELDS = ("intro", *(f"comment_{key}" for key in REPORT_SECTIONS))
+
+    class Meta:
+        verbose_name = _("tekst til årsrapport")
+        verbose_name_plural = _("tekster til årsrapporter")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "year"],
+                name="yearly_report_text_one_per_year",
+                violation_error_message=_("Det finnes allerede en tekst til årsrapporten for dette året."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Tekst til årsrapport %(year)s") % {"year": self.year})
+
+    def snapshot(self) -> dict[str, str]:
+        """The text as the job keeps it: {"intro": …, "key_figures": …, …}."""
+        return {
+            "intro": self.intro,
+            **{key: getattr(self, f"comment_{key}") for key in REPORT_SECTIONS},
+        }

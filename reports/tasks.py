@@ -21,7 +21,8 @@ def build_yearly_report(self: Any, job_id: int) -> None:
     with job_run(self, job_id) as job:
         year = int(job.params["year"])
         set_progress(job_id, 0, 2, message=_("Regner ut tallene og lager PDF"))
-        pdf = render_yearly_report(job.municipality, year)
+        # The text frozen when the report was ordered; an older job has none.
+        pdf = render_yearly_report(job.municipality, year, text=job.params.get("text") or {})
         set_progress(job_id, 1, 2, message=_("Lagrer rapporten"))
         store_result_file(job, f"arsrapport-{job.municipality.number}-{year}.pdf", pdf)
         job_result(job_id, year=year, bytes=len(pdf))

@@ -29,6 +29,12 @@ Counting rules, beyond what the contract says in words:
 * Stock changes: a dwelling acquired (disposed of) in the year by its
   StockChange row of that kind, or, where there is no such row, by
   `Dwelling.acquired_on` (`disposed_on`).
+
+Part of a year (the dashboard's "hittil i år" against "samme periode i
+fjor"): `throughput_series(..., through=(month, day))` counts every year
+from 1 January up to and including that calendar day, with the same rules.
+29 February in a year without it means the end of February. The contract's
+`throughput_figures` always counts whole years.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    Sum,
 )
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
@@ -57,6 +64,7 @@ from housing_office.dates import DAYS_PER_YEAR
 from housing_office.models import Municipality
 from letters.models import Letter, LetterKind, LetterStatus
 from startloan.figures import loan_figures
+from startloan.models import ApplicationStatus, StartLoanApplication
 from tenants.models import MeetingStatus, OutreachMeeting, PersonRole
 
 # The keys of the JSON object, in the order the README's contract lists them.
@@ -121,6 +129,20 @@ class Median(Aggregate):
     allow_distinct = False
 
 
+# A day of the year, (month, day): the last day of a part-year period.
+Through = tuple[int, int] | None
+
+
+def in_period(field: str, through: Through) -> Q:
+    """`field` falls between 1 January and the day `through` of its own year
+    (an empty Q, all of it, for whole years). Date parts of a datetime field
+    are taken in local time."""
+    if through is None:
+        return Q()
+    month, day = through
+    return Q(**{f"{field}__month__lt": month}) | Q(**{f"{field}__month": month, f"{field}__day__lte": day})
+
+
 def _municipality(municipality: Municipality | int) -> Municipality:
     if isinstance(municipality, Municipality):
         return municipality
@@ -162,9 +184,10 @@ def _local_year_bounds(first_year: int, last_year: int) -> tuple[datetime.dateti
 
 
 def throughput_series(
-    municipality: Municipality | int, first_year: int, last_year: int
+    municipality: Municipality | int, first_year: int, last_year: int, *, through: Through = None
 ) -> dict[int, dict[str, Any]]:
-    """The contract's figures for every year from `first_year` to `last_year`.
+    """The contract's figures for every year from `first_year` to `last_year`;
+    with `through=(month, day)` each year counts only 1 January to that day.
 
     Returns {year: figures}. A fixed number of queries on PostgreSQL (about
     ten); on SQLite the median costs one more small query per year with exits.
@@ -179,7 +202,7 @@ def throughput_series(
 
     # 1. Started, by year of the start date.
     started = (
-        tenancies.filter(start_date__range=(first_day, last_day))
+        tenancies.filter(in_period("start_date", through), start_date__range=(first_day, last_day))
         .annotate(y=ExtractYear("start_date"))
         .values("y")
         .annotate(n=Count("pk"))
@@ -189,11 +212,13 @@ def throughput_series(
         out[row["y"]]["tenancies_started"] = row["n"]
 
     # 2. Ended, by reason, dwellings freed and the median.
-    _ended(mid, first_day, last_day, out)
+    _ended(mid, first_day, last_day, out, through=through)
 
     # 3. Persons and children of the exiting households.
     persons = (
-        tenancies.filter(end_date__range=(first_day, last_day), end_reason__in=EXIT_VALUES)
+        tenancies.filter(
+            in_period("end_date", through), end_date__range=(first_day, last_day), end_reason__in=EXIT_VALUES
+        )
         .annotate(y=ExtractYear("end_date"))
         .values("y")
         .annotate(
@@ -214,7 +239,11 @@ def throughput_series(
     start_at, end_at = _local_year_bounds(first_year, last_year)
     meetings = (
         OutreachMeeting.all_objects.filter(
-            municipality_id=mid, status=MeetingStatus.HELD, starts_at__gte=start_at, starts_at__lt=end_at
+            in_period("starts_at", through),
+            municipality_id=mid,
+            status=MeetingStatus.HELD,
+            starts_at__gte=start_at,
+            starts_at__lt=end_at,
         )
         .annotate(y=ExtractYear("starts_at"))
         .values("y")
@@ -225,7 +254,11 @@ def throughput_series(
         out[row["y"]]["meetings_held"] = row["n"]
     letters = (
         Letter.all_objects.filter(
-            municipality_id=mid, kind=LetterKind.SUMMONS, created_at__gte=start_at, created_at__lt=end_at
+            in_period("created_at", through),
+            municipality_id=mid,
+            kind=LetterKind.SUMMONS,
+            created_at__gte=start_at,
+            created_at__lt=end_at,
         )
         .exclude(status=LetterStatus.FAILED)
         .annotate(y=ExtractYear("created_at"))
@@ -238,11 +271,34 @@ def throughput_series(
 
     # 5. Start loans: one query a year.
     for year, figures in out.items():
-        figures.update(loan_figures(mid, year))
+        if through is None:
+            figures.update(loan_figures(mid, year))
+        else:
+            figures.update(_loan_figures_in_period(mid, year, through))
 
     # 6. Changes to the stock.
-    _stock_changes(mid, first_day, last_day, out)
+    _stock_changes(mid, first_day, last_day, out, through=through)
     return out
+
+
+def _loan_figures_in_period(municipality_id: int, year: int, through: tuple[int, int]) -> dict[str, int]:
+    """`startloan.figures.loan_figures`' rule (received in the period;
+    granted = decided in it and now granted or disbursed) for 1 January to
+    `through` of the year. One aggregate query."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    granted = Q(
+        decided_on__range=(start, end), status__in=[ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED]
+    ) & in_period("decided_on", through)
+    totals = StartLoanApplication.all_objects.filter(municipality_id=municipality_id).aggregate(
+        received=Count("pk", filter=Q(received_on__range=(start, end)) & in_period("received_on", through)),
+        granted=Count("pk", filter=granted),
+        loan_sum=Sum("loan_granted", filter=granted),
+    )
+    return {
+        "loan_applications": totals["received"],
+        "loans_granted": totals["granted"],
+        "loan_amount_granted": int(totals["loan_sum"] or 0),
+    }
 
 
 def _ended(
@@ -252,6 +308,7 @@ def _ended(
     out: dict,
     *,
     exits_only: bool = False,
+    through: Through = None,
 ) -> None:
     """Tenancies ended by reason, dwellings freed and the median length of
     the exits, by year of the end date: one query on PostgreSQL, where the
@@ -272,7 +329,7 @@ def _ended(
             output_field=DurationField(),
         )
     tenancies = Tenancy.all_objects.filter(
-        municipality_id=municipality_id, end_date__range=(first_day, last_day)
+        in_period("end_date", through), municipality_id=municipality_id, end_date__range=(first_day, last_day)
     )
     if exits_only:
         # A third of the rows to group and sort when only the exits are wanted.
@@ -291,7 +348,7 @@ def _ended(
         for year, figures in out.items():
             exits = figures["moved_to_ownership"] + figures["moved_to_private_rental"]
             figures["median_tenancy_years_at_exit"] = _years_rounded(
-                _median_days_fallback(municipality_id, year, exits)
+                _median_days_fallback(municipality_id, year, exits, through)
             )
 
 
@@ -310,7 +367,9 @@ def exit_trends(
     return {year: {key: figures[key] for key in keys} for year, figures in out.items()}
 
 
-def _median_days_fallback(municipality_id: int, year: int, exits: int) -> float | None:
+def _median_days_fallback(
+    municipality_id: int, year: int, exits: int, through: Through = None
+) -> float | None:
     """The median exit length on a database without PERCENTILE_CONT: one
     query reading at most the two middle rows."""
     if not exits:
@@ -318,6 +377,7 @@ def _median_days_fallback(municipality_id: int, year: int, exits: int) -> float 
     length = ExpressionWrapper(F("end_date") - F("start_date"), output_field=DurationField())
     middle = list(
         Tenancy.all_objects.filter(
+            in_period("end_date", through),
             municipality_id=municipality_id,
             end_date__year=year,
             end_reason__in=EXIT_VALUES,
@@ -331,14 +391,21 @@ def _median_days_fallback(municipality_id: int, year: int, exits: int) -> float 
 
 
 def _stock_changes(
-    municipality_id: int, first_day: datetime.date, last_day: datetime.date, out: dict
+    municipality_id: int,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    out: dict,
+    *,
+    through: Through = None,
 ) -> None:
     kinds = {
         StockChange.Kind.ACQUIRED.value: "dwellings_acquired",
         StockChange.Kind.DISPOSED.value: "dwellings_disposed",
     }
     logged = (
-        StockChange.all_objects.filter(municipality_id=municipality_id, date__range=(first_day, last_day))
+        StockChange.all_objects.filter(
+            in_period("date", through), municipality_id=municipality_id, date__range=(first_day, last_day)
+        )
         .annotate(y=ExtractYear("date"))
         .values("y", "kind")
         .annotate(n=Count("dwelling", distinct=True))
@@ -353,7 +420,7 @@ def _stock_changes(
     ):
         has_log = StockChange.all_objects.filter(dwelling=OuterRef("pk"), kind=kind)
         by_date = (
-            dwellings.filter(**{f"{field}__range": (first_day, last_day)})
+            dwellings.filter(in_period(field, through), **{f"{field}__range": (first_day, last_day)})
             .filter(~Exists(has_log))
             .annotate(y=ExtractYear(field))
             .values("y")

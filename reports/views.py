@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -20,8 +21,9 @@ from housing_office.spreadsheets import to_csv, to_xlsx
 from . import tasks
 from .apps import YEARLY_REPORT_JOB
 from .charts import Series, bar_chart, hbar_chart, line_chart
-from .dashboard import available_years, dashboard_data, export_rows
-from .forms import ReportYearForm
+from .dashboard import available_years, dashboard_data, export_rows, period_labels
+from .forms import ReportYearForm, YearlyReportTextForm
+from .models import YearlyReportText
 
 
 def _year(request: HttpRequest, years: list[int]) -> int:
@@ -44,7 +46,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     years = available_years(municipality, today)
     data = dashboard_data(municipality, _year(request, years), today, years)
     trend = data.trend_years
-    categories = [str(y) for y in trend]
+    # The running year is only part of one: its bar says so.
+    categories = [
+        _("%(y)s (hittil)") % {"y": y} if data.period.partial and y == data.year else str(y) for y in trend
+    ]
     charts = {
         "exits": bar_chart(
             "chart-exits",
@@ -75,7 +80,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             [s.count for s in data.funnel],
         ),
     }
-    return render(request, "reports/dashboard.html", {"data": data, "charts": charts, "years": years})
+    this_label, last_label = period_labels(data.period)
+    context = {
+        "data": data,
+        "charts": charts,
+        "years": years,
+        "this_label": this_label,
+        "last_label": last_label,
+    }
+    return render(request, "reports/dashboard.html", context)
 
 
 @leader_required
@@ -101,36 +114,85 @@ def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
 # -- yearly reports -----------------------------------------------------------------
 
 
-@leader_required
-@require_GET
-def report_list(request: HttpRequest) -> HttpResponse:
-    municipality = user_municipality(request)
+def _report_page(
+    request: HttpRequest,
+    year_form: ReportYearForm,
+    text_form: YearlyReportTextForm,
+    year: int,
+    status: int = 200,
+) -> HttpResponse:
     reports = (
         Job.objects.filter(kind=YEARLY_REPORT_JOB).select_related("created_by").order_by("-created_at")[:100]
     )
-    form = ReportYearForm(years=available_years(municipality, timezone.localdate()))
-    return render(request, "reports/report_list.html", {"reports": reports, "form": form})
+    context = {"reports": reports, "form": year_form, "text_form": text_form, "year": year}
+    return render(request, "reports/report_list.html", context, status=status)
+
+
+def _chosen_year(request: HttpRequest, years: list[int]) -> int:
+    """The year asked for (?year=), else last year: the one a report is
+    normally written for."""
+    default = timezone.localdate().year - 1
+    default = default if default in years else years[0]
+    try:
+        year = int(request.GET.get("year", default))
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return year if year in years else default
+
+
+@leader_required
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    """The yearly reports made, and the chosen year's introduction and
+    comments, to write before the report is made."""
+    municipality = user_municipality(request)
+    years = available_years(municipality, timezone.localdate())
+    year = _chosen_year(request, years)
+    year_form = ReportYearForm(years=years, initial={"year": year})
+    text = YearlyReportText.objects.filter(year=year).first()
+    return _report_page(request, year_form, YearlyReportTextForm(instance=text), year)
 
 
 @leader_required
 @require_POST
 def report_create(request: HttpRequest) -> HttpResponse:
+    """Save the year's text; with "publish", also order the report, which
+    keeps a copy of the text as it is now."""
     municipality = user_municipality(request)
-    form = ReportYearForm(request.POST, years=available_years(municipality, timezone.localdate()))
-    if not form.is_valid():
-        reports = Job.objects.filter(kind=YEARLY_REPORT_JOB).select_related("created_by")[:100]
-        return render(request, "reports/report_list.html", {"reports": reports, "form": form}, status=400)
-    year = form.cleaned_data["year"]
+    years = available_years(municipality, timezone.localdate())
+    year_form = ReportYearForm(request.POST, years=years)
+    if not year_form.is_valid():
+        return _report_page(request, year_form, YearlyReportTextForm(request.POST), years[0], status=400)
+    year = year_form.cleaned_data["year"]
+    text = YearlyReportText.objects.filter(year=year).first() or YearlyReportText(
+        municipality=municipality, year=year
+    )
+    text_form = YearlyReportTextForm(request.POST, instance=text)
+    if not text_form.is_valid():
+        return _report_page(request, year_form, text_form, year, status=400)
+    text = text_form.save(commit=False)
+    text.updated_by = request.user
+    text.save()
+    if request.POST.get("action") != "publish":
+        messages.success(
+            request,
+            _("Teksten til årsrapporten for %(year)s er lagret. Rapporten er ikke laget ennå.")
+            % {"year": year},
+        )
+        return redirect(f"{reverse('reports:report-list')}?year={year}")
     job = create_job(
         municipality=municipality,
         kind=YEARLY_REPORT_JOB,
         title=_("Årsrapport %(year)s") % {"year": year},
         created_by=request.user,
-        params={"year": year},
+        # The text as it is now: the published PDF keeps it, whatever is
+        # written in the draft afterwards.
+        params={"year": year, "text": text.snapshot()},
         total=2,
     )
     enqueue(tasks.build_yearly_report, job)
-    messages.info(request, _("Rapporten lages nå. Siden viser når den er ferdig."))
+    # No "being made" message here: the page below says what the job's state
+    # really is (in the demo the report is already finished).
     return redirect("reports:report-detail", pk=job.pk)
 
 

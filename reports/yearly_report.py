@@ -1,6 +1,12 @@
 """The yearly report (årsrapport) as a tagged PDF: the year's throughput
 figures with the four years before beside them, charts, and the KOSTRA
-form 13 figures the register can answer."""
+form 13 figures the register can answer, with the office leader's
+introduction and a comment after each section.
+
+Each figure appears once: the five-year table of each section holds that
+section's figures (exits and tenancies; follow-up and start loans; changes
+to the stock beside the KOSTRA stock), so no table repeats another's rows.
+"""
 
 from __future__ import annotations
 
@@ -16,26 +22,79 @@ from housing_office.pdf import render_pdf
 
 from .charts import Series, bar_chart, line_chart
 from .kostra import kostra_figures
-from .throughput import FIGURE_LABELS, KEY_FIGURES, figure_decimals, throughput_series
+from .models import REPORT_SECTIONS, YearlyReportText
+from .throughput import FIGURE_LABELS, figure_decimals, throughput_series
 
 YEARS_BESIDE = 4
 
+# The five-year rows of each section, in the order they are shown; every key
+# figure is in exactly one.
+SECTION_FIGURES: dict[str, tuple[str, ...]] = {
+    "key_figures": (
+        "moved_to_ownership",
+        "moved_to_private_rental",
+        "dwellings_freed",
+        "persons_moved_out",
+        "children_moved_out",
+        "median_tenancy_years_at_exit",
+        "tenancies_started",
+        "tenancies_ended",
+    ),
+    "follow_up": (
+        "summons_letters",
+        "meetings_held",
+        "loan_applications",
+        "loans_granted",
+        "loan_amount_granted",
+    ),
+    "stock": ("dwellings_acquired", "dwellings_disposed"),
+}
 
-def report_context(municipality: Municipality, year: int) -> dict[str, Any]:
-    """Everything the report template shows, computed with aggregate queries."""
-    first = year - YEARS_BESIDE
-    series = throughput_series(municipality, first, year)
-    years = list(range(first, year + 1))
-    categories = [str(y) for y in years]
-    rows = [
+
+def paragraphs(text: str | None) -> list[str]:
+    """Plain text as paragraphs: split at blank lines, lines joined with a
+    space. The template escapes each; no markup is ever made of it."""
+    if not text:
+        return []
+    blocks = "\n".join(line.strip() for line in str(text).replace("\r\n", "\n").split("\n")).split("\n\n")
+    return [" ".join(block.split()) for block in blocks if block.strip()]
+
+
+def report_text(text: dict[str, Any] | None) -> dict[str, list[str]]:
+    """{"intro": [paragraph, …], "key_figures": […], …} from a job's frozen
+    text (or a draft's snapshot)."""
+    text = text or {}
+    return {key: paragraphs(text.get(key)) for key in ("intro", *REPORT_SECTIONS)}
+
+
+def current_text(municipality: Municipality, year: int) -> dict[str, str]:
+    """The draft as it stands, for a report made outside a job (the command)."""
+    draft = YearlyReportText.all_objects.filter(municipality=municipality, year=year).first()
+    return draft.snapshot() if draft else {}
+
+
+def _rows(series: dict[int, dict[str, Any]], years: list[int], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
         {
             "label": FIGURE_LABELS[key],
             "key": key,
             "values": [series[y][key] for y in years],
             "decimals": figure_decimals(key),
         }
-        for key in KEY_FIGURES
+        for key in keys
     ]
+
+
+def report_context(
+    municipality: Municipality, year: int, text: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Everything the report template shows, computed with aggregate queries.
+    `text` is the leader's introduction and comments (see `report_text`)."""
+    first = year - YEARS_BESIDE
+    series = throughput_series(municipality, first, year)
+    years = list(range(first, year + 1))
+    categories = [str(y) for y in years]
+    sections = {name: _rows(series, years, keys) for name, keys in SECTION_FIGURES.items()}
     reason_rows = [
         {
             "label": reason.label,
@@ -78,7 +137,10 @@ def report_context(municipality: Municipality, year: int) -> dict[str, Any]:
         "year": year,
         "years": years,
         "figures": series[year],
-        "rows": rows,
+        # Every key figure's row, once, for whoever wants them all.
+        "rows": [row for rows in sections.values() for row in rows],
+        "sections": sections,
+        "text": report_text(text),
         "reason_rows": reason_rows,
         "charts": charts,
         "kostra": kostra_figures(municipality, year),
@@ -87,5 +149,11 @@ def report_context(municipality: Municipality, year: int) -> dict[str, Any]:
     }
 
 
-def render_yearly_report(municipality: Municipality, year: int) -> bytes:
-    return render_pdf("reports/yearly_report_pdf.html", report_context(municipality, year))
+def render_yearly_report(
+    municipality: Municipality, year: int, *, text: dict[str, Any] | None = None
+) -> bytes:
+    """The report PDF. `text` is the leader's text as frozen in the job;
+    None takes the draft as it stands now."""
+    if text is None:
+        text = current_text(municipality, year)
+    return render_pdf("reports/yearly_report_pdf.html", report_context(municipality, year, text))

@@ -8,12 +8,14 @@ import io
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from dwellings.models import DwellingCategory, EndReason
+from reports.dashboard import available_years, comparison_period, dashboard_data, vacancies
 from tenants.models import MeetingStatus, PathwayStage
 
 from . import factories
@@ -23,8 +25,17 @@ from .factories import tenancy_of as tenancy
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-THIS_YEAR = timezone.localdate().year
+OSLO = datetime.timezone(datetime.timedelta(hours=1))
+# The page's tests run on a fixed day: 30 November, a month before the year ends.
+THIS_YEAR = 2026
 LAST_YEAR = THIS_YEAR - 1
+TODAY = D(THIS_YEAR, 11, 30)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_today():
+    with time_machine.travel(datetime.datetime(THIS_YEAR, 11, 30, 12, 0, tzinfo=OSLO), tick=False):
+        yield
 
 
 @pytest.fixture
@@ -89,8 +100,9 @@ def test_dashboard_shows_this_year_against_last_year(leader_client, register):
     funnel = {s.stage: s.count for s in data.funnel}
     assert funnel[PathwayStage.BOUGHT_HOME] == 3 and funnel[PathwayStage.GUIDANCE] == 1
     assert data.vacancies["count"] == 1
-    assert data.longest_vacant[0].reference == "B-0"
-    assert data.longest_vacant[0].vacant_since == D(THIS_YEAR, 1, 31)
+    assert data.vacancies["median_days"] == (TODAY - D(THIS_YEAR, 1, 31)).days
+    assert data.long_vacant[0].reference == "B-0"
+    assert data.long_vacant[0].vacant_since == D(THIS_YEAR, 1, 31)
     assert data.arrears == {"count": 2, "amount": Decimal("5500.00"), "households": 1}
     [row] = data.caseworkers
     assert (row.active_households, row.meetings_held, row.exits) == (1, 1, 2)
@@ -98,6 +110,11 @@ def test_dashboard_shows_this_year_against_last_year(leader_client, register):
     assert html.count("<h1") == 1
     assert 'role="img"' in html and "<desc id=" in html
     assert "Husstander som kjøpte egen bolig" in html
+    # The heading says what is compared.
+    assert (
+        "Hittil i år (1. januar–30. november 2026) mot samme periode i fjor (1. januar–30. november 2025)"
+        in html
+    )
 
 
 def test_year_filter(leader_client, register):
@@ -153,7 +170,7 @@ def test_csv_export(leader_client, register):
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
-    assert ["Nøkkeltall", "Nøkkel", str(THIS_YEAR), str(LAST_YEAR)] in rows
+    assert ["Nøkkeltall", "Nøkkel", f"{THIS_YEAR} (1.1.–30.11.)", f"{LAST_YEAR} (1.1.–30.11.)"] in rows
     assert ["Husstander som kjøpte egen bolig", "moved_to_ownership", "2", "1"] in rows
     assert ["Boliger frigjort (uten omsorgsboliger)", "dwellings_freed", "2", "1"] in rows
     assert ["Avsluttet: Kjøpt egen bolig", "ended_by_reason.bought_own_home", "2", "1"] in rows
@@ -168,7 +185,7 @@ def test_xlsx_export(leader_client, register):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["Nøkkeltall", "Utvikling", "Status", "Saksbehandlere"]
+    assert workbook.sheetnames == ["Nøkkeltall", "Utvikling", "Status", "Saksbehandlere", "Lenge ledige"]
     rows = [tuple(r) for r in workbook["Nøkkeltall"].iter_rows(values_only=True)]
     assert rows[0] == ("Nøkkeltall", "Nøkkel", str(LAST_YEAR), str(LAST_YEAR - 1))
     assert ("Husstander som kjøpte egen bolig", "moved_to_ownership", 1, 0) in rows
@@ -220,3 +237,152 @@ def test_xlsx_export_neutralises_a_formula_in_a_name(leader_client, hostile_case
     assert name.data_type == "s" and name.value == "'" + FORMULA
     row = next(r for r in workbook["Saksbehandlere"].iter_rows() if r[0].value == name.value)
     assert all(isinstance(c.value, int) for c in row[1:])
+
+
+# -- the compared period -----------------------------------------------------------
+
+
+def _exit(municipality, end: datetime.date, reason=EndReason.BOUGHT_OWN_HOME):
+    h = household(municipality)
+    return tenancy(h, factories.DwellingFactory(municipality=municipality), D(2010, 1, 1), end, reason)
+
+
+def _owned(municipality, year: int, today: datetime.date) -> tuple[int, int]:
+    data = dashboard_data(municipality, year, today, [year])
+    figures = {f.key: (f.this_year, f.last_year) for f in data.key_figures}
+    return figures["moved_to_ownership"]
+
+
+def test_the_running_year_is_compared_with_the_same_days_last_year(municipality):
+    # Hand count, today 15 March 2026: this year 10 March (not 16 March, still
+    # to come); last year 1 January and 15 March (the last day counts), not
+    # 16 March or 31 December.
+    for day in (
+        D(2026, 3, 10),
+        D(2026, 3, 16),
+        D(2025, 1, 1),
+        D(2025, 3, 15),
+        D(2025, 3, 16),
+        D(2025, 12, 31),
+    ):
+        _exit(municipality, day)
+    assert _owned(municipality, 2026, D(2026, 3, 15)) == (1, 2)
+    # A closed year stays whole: all of 2025 against all of 2024.
+    assert _owned(municipality, 2025, D(2026, 3, 15)) == (4, 0)
+    period = comparison_period(2026, D(2026, 3, 15))
+    assert (period.partial, period.last, period.previous_last) == (True, D(2026, 3, 15), D(2025, 3, 15))
+    assert comparison_period(2025, D(2026, 3, 15)).partial is False
+
+
+def test_same_period_across_the_year_boundary(municipality, caseworker_user):
+    # 5 January 2026: five days of each year, New Year's Eve in neither.
+    for day in (D(2026, 1, 2), D(2025, 12, 31), D(2025, 1, 5), D(2025, 1, 6), D(2024, 12, 31)):
+        _exit(municipality, day)
+    h = household(municipality)
+    for when in (
+        datetime.datetime(2025, 1, 5, 23, 30, tzinfo=OSLO),  # the evening of the 5th, local time
+        datetime.datetime(2025, 1, 6, 0, 30, tzinfo=OSLO),
+        datetime.datetime(2024, 12, 31, 23, 30, tzinfo=OSLO),
+    ):
+        factories.OutreachMeetingFactory(
+            household=h, caseworker=caseworker_user, status=MeetingStatus.HELD, starts_at=when
+        )
+    data = dashboard_data(municipality, 2026, D(2026, 1, 5), [2026])
+    figures = {f.key: (f.this_year, f.last_year) for f in data.key_figures}
+    assert figures["moved_to_ownership"] == (1, 1)
+    assert figures["meetings_held"] == (0, 1)
+
+
+def test_same_period_in_a_leap_year(municipality):
+    for day in (D(2024, 2, 29), D(2024, 3, 1), D(2023, 2, 28), D(2023, 3, 1), D(2025, 3, 1)):
+        _exit(municipality, day)
+    # 29 February 2024 against 1 January–28 February 2023.
+    period = comparison_period(2024, D(2024, 2, 29))
+    assert period.previous_last == D(2023, 2, 28)
+    assert _owned(municipality, 2024, D(2024, 2, 29)) == (1, 1)
+    # 1 March 2025 against 1 January–1 March 2024, 29 February included.
+    assert _owned(municipality, 2025, D(2025, 3, 1)) == (1, 2)
+
+
+def test_the_heading_of_a_closed_year_says_whole_years(leader_client, register):
+    html = leader_client.get(reverse("reports:dashboard"), {"year": LAST_YEAR}).content.decode()
+    assert f"Hele {LAST_YEAR} mot hele {LAST_YEAR - 1}" in html
+    assert "Hittil i år" not in html
+
+
+# -- the years offered -----------------------------------------------------------
+
+
+def test_years_offered_are_those_with_data(municipality, other_municipality, caseworker_user):
+    assert available_years(municipality, TODAY) == [THIS_YEAR]
+    # Another municipality's old data does not widen the list.
+    _exit(other_municipality, D(2012, 5, 1))
+    assert available_years(municipality, TODAY) == [THIS_YEAR]
+    factories.StartLoanApplicationFactory(household=household(municipality), received_on=D(2021, 4, 1))
+    assert available_years(municipality, TODAY) == list(range(THIS_YEAR, 2020, -1))
+    factories.OutreachMeetingFactory(
+        household=household(municipality),
+        caseworker=caseworker_user,
+        starts_at=datetime.datetime(2019, 12, 31, 23, 30, tzinfo=OSLO),  # 2019 in Norway, 2019 in UTC too
+    )
+    assert available_years(municipality, TODAY)[-1] == 2019
+    factories.StockChangeFactory(
+        dwelling=factories.DwellingFactory(municipality=municipality), date=D(2018, 1, 1)
+    )
+    assert available_years(municipality, TODAY)[-1] == 2018
+    tenancy(household(municipality), factories.DwellingFactory(municipality=municipality), D(2016, 6, 1))
+    assert available_years(municipality, TODAY) == list(range(THIS_YEAR, 2015, -1))
+
+
+def test_the_year_list_on_the_page(leader_client, municipality):
+    tenancy(household(municipality), factories.DwellingFactory(municipality=municipality), D(2023, 6, 1))
+    html = leader_client.get(reverse("reports:dashboard")).content.decode()
+    assert '<option value="2023"' in html and '<option value="2022"' not in html
+    assert '<option value="1982"' not in html
+
+
+# -- vacancies ---------------------------------------------------------------------
+
+
+def _vacant(municipality, reference: str, days: int):
+    """A dwelling whose last tenancy ended `days` before TODAY."""
+    d = factories.DwellingFactory(municipality=municipality, reference=reference, address=f"Gata {reference}")
+    tenancy(household(municipality), d, D(2000, 1, 1), TODAY - datetime.timedelta(days=days), EndReason.OTHER)
+    return d
+
+
+def test_vacancies_median_and_the_long_vacant_by_name(municipality, django_assert_max_num_queries):
+    # Vacant 10, 20, 30, 91 and 7 635 days (empty since 2005): the mean would
+    # be 1 557, the median is 30.
+    for ref, days in (("L-10", 10), ("L-20", 20), ("L-30", 30), ("L-91", 91)):
+        _vacant(municipality, ref, days)
+    old = _vacant(municipality, "L-2005", (TODAY - D(2005, 6, 1)).days)
+    exactly_90 = _vacant(municipality, "L-90", 90)
+    # Let today, or for sale: not vacant.
+    let = _vacant(municipality, "L-LET", 400)
+    tenancy(household(municipality), let, TODAY - datetime.timedelta(days=5))
+    factories.DwellingFactory(municipality=municipality, for_sale=True, acquired_on=D(2001, 1, 1))
+    with django_assert_max_num_queries(2):
+        summary, listed = vacancies(municipality, TODAY)
+    assert summary["count"] == 6
+    # 10, 20, 30, 90, 91, 7 487: the median of six is the mean of 30 and 90.
+    assert summary["median_days"] == 60
+    assert summary["longest_days"] == (TODAY - D(2005, 6, 1)).days
+    assert summary["over_90_days"] == 2  # 90 days is not more than 90
+    assert [(d.reference, d.address, d.days) for d in listed] == [
+        ("L-2005", "Gata L-2005", (TODAY - D(2005, 6, 1)).days),
+        ("L-91", "Gata L-91", 91),
+    ]
+    assert listed[0].pk == old.pk and exactly_90.pk not in [d.pk for d in listed]
+    exactly_90.for_sale = True
+    exactly_90.save()
+    assert vacancies(municipality, TODAY)[0]["median_days"] == 30
+
+
+def test_the_page_links_the_long_vacant_dwellings(leader_client, municipality):
+    old = _vacant(municipality, "L-2005", (TODAY - D(2005, 6, 1)).days)
+    _vacant(municipality, "L-10", 10)
+    html = leader_client.get(reverse("reports:dashboard")).content.decode()
+    assert "Dager ledig, median" in html and "Dager ledig i snitt" not in html
+    assert f'href="{reverse("dwellings:dwelling-detail", args=[old.pk])}">L-2005</a>' in html
+    assert "Gata L-2005" in html and "Gata L-10" not in html

@@ -141,13 +141,14 @@ def test_leader_orders_watches_and_downloads(
     list_url = reverse("reports:report-list")
     assert leader_client.get(list_url).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        response = leader_client.post(reverse("reports:report-create"), {"year": "2014"})
+        response = leader_client.post(reverse("reports:report-create"), {"year": "2014", "action": "publish"})
     job = Job.objects.get(kind="yearly_report")
     assert response.status_code == 302 and response["Location"] == reverse(
         "reports:report-detail", args=[job.pk]
     )
     assert job.state == JobState.DONE, job.error
-    assert job.params == {"year": 2014} and job.created_by == leader_user
+    assert job.params["year"] == 2014 and job.created_by == leader_user
+    assert job.params["text"]["intro"] == ""
     assert job.result_file.name.endswith(".pdf")
 
     detail = leader_client.get(reverse("reports:report-detail", args=[job.pk]))
@@ -202,3 +203,157 @@ def test_bad_year_is_a_form_error(leader_client, municipality):
     response = leader_client.post(reverse("reports:report-create"), {"year": "1492"})
     assert response.status_code == 400
     assert not Job.objects.exists()
+
+
+# -- the leader's text -------------------------------------------------------------
+
+INTRO = "Vi hjalp 11 husstander til egen bolig.\n\nTakk til <b>NAV</b> & Husbanken."
+COMMENTS = {
+    "comment_key_figures": "Færre kjøpte enn i fjor.",
+    "comment_trends": "Botiden før kjøp går ned.",
+    "comment_stock": "Én bolig ble solgt.",
+    "comment_follow_up": "Innkallingene startet i mars.",
+}
+
+
+def test_the_text_is_kept_with_the_published_report(
+    leader_client, leader_user, skien, tmp_path, django_capture_on_commit_callbacks
+):
+    from reports.models import YearlyReportText
+    from reports.tasks import build_yearly_report
+
+    page = reverse("reports:report-list")
+    # Saving a draft makes no report.
+    response = leader_client.post(
+        reverse("reports:report-create"), {"year": "2014", "intro": INTRO, **COMMENTS, "action": "save"}
+    )
+    assert response.status_code == 302 and response["Location"] == f"{page}?year=2014"
+    assert not Job.objects.exists()
+    draft = YearlyReportText.objects.get(year=2014)
+    assert draft.intro == INTRO and draft.updated_by == leader_user
+    html = leader_client.get(page, {"year": 2014}).content.decode()
+    assert "Takk til &lt;b&gt;NAV&lt;/b&gt; &amp; Husbanken." in html
+    # Publishing keeps the text as it is now.
+    with django_capture_on_commit_callbacks(execute=True):
+        leader_client.post(
+            reverse("reports:report-create"),
+            {"year": "2014", "intro": INTRO, **COMMENTS, "action": "publish"},
+        )
+    job = Job.objects.get(kind="yearly_report")
+    assert job.state == JobState.DONE, job.error
+    assert job.params["text"]["follow_up"] == COMMENTS["comment_follow_up"]
+    # Later edits of the draft do not change the published report, even when its job runs again.
+    YearlyReportText.objects.filter(pk=draft.pk).update(intro="Et helt annet utkast.")
+    build_yearly_report.apply(args=(job.pk,))
+    job.refresh_from_db()
+    with job.result_file.open("rb") as published:
+        text = pdf_text(published.read(), tmp_path)
+    assert "Et helt annet utkast" not in text
+    assert "Vi hjalp 11 husstander til egen bolig." in text
+    # Plain text: the tags are printed as typed, never made into markup.
+    assert "Takk til <b>NAV</b> & Husbanken." in text
+    for comment in COMMENTS.values():
+        assert comment in text
+    # Each comment follows its own section.
+    order = [text.index(c) for c in COMMENTS.values()]
+    assert order == sorted(order)
+    assert text.index("Hovedtall 2014") < order[0] < text.index("Utvikling")
+
+
+def test_a_report_made_without_text_has_no_comment_boxes(skien, tmp_path):
+    text = pdf_text(render_yearly_report(skien, 2014, text={}), tmp_path)
+    assert "Innledning" not in text and "Kommentar fra boligkontoret" not in text
+
+
+def test_paragraphs_are_plain_text():
+    from reports.yearly_report import paragraphs
+
+    assert paragraphs("En\r\nlinje.\r\n\r\n\r\n  <p>To</p>  ") == ["En linje.", "<p>To</p>"]
+    assert paragraphs("") == [] and paragraphs(None) == []
+
+
+def test_no_row_is_printed_twice(skien, tmp_path):
+    """Every figure has one row in one table: the follow-up and stock-change
+    rows are no longer repeated after the key figures (the old last page)."""
+    from reports.throughput import FIGURE_LABELS, KEY_FIGURES
+    from reports.yearly_report import SECTION_FIGURES
+
+    placed = [key for keys in SECTION_FIGURES.values() for key in keys]
+    assert sorted(placed) == sorted(KEY_FIGURES)
+    text = pdf_text(render_yearly_report(skien, 2014, text={}), tmp_path)
+    lines = [line.strip() for line in text.splitlines()]
+    for label in [*FIGURE_LABELS.values(), "Innkallingsbrev sendt", "Startlån innvilget"]:
+        # A row is the label with figures after it (a chart's caption may share the words).
+        starts = [
+            line
+            for line in lines
+            if line.startswith(str(label)) and re.search(r"\d|–", line[len(str(label)) :])
+        ]
+        assert len(starts) == 1, (label, starts)
+    assert row(text, "Innvilget startlån (kr)")[-1] == "0"
+
+
+def test_the_four_cards_share_one_row(skien, tmp_path):
+    """The key-figure cards use the width: all four values on one line."""
+    text = pdf_text(render_yearly_report(skien, 2014, text={}), tmp_path)
+    [line] = [line for line in text.splitlines() if re.fullmatch(r"\s*11\s+2\s+11\s+18\s*", line)]
+    assert line
+
+
+# -- the status says what the job is doing ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "says", "polls"),
+    [
+        (JobState.WAITING, "Rapporten venter i køen", True),
+        (JobState.RUNNING, "Rapporten lages nå", True),
+        (JobState.DONE, "Rapporten er ferdig.", False),
+        (JobState.FAILED, "Rapporten kunne ikke lages.", False),
+    ],
+)
+def test_report_status_follows_the_job(leader_client, municipality, state, says, polls):
+    job = create_job(
+        municipality=municipality, kind="yearly_report", title="Årsrapport 2014", params={"year": 2014}
+    )
+    Job.objects.filter(pk=job.pk).update(state=state, message="Lagrer rapporten", error="")
+    url = reverse("reports:report-detail", args=[job.pk])
+    for response in (leader_client.get(url), leader_client.get(url, headers={"HX-Request": "true"})):
+        html = response.content.decode()
+        assert says in html
+        assert ("hx-trigger" in html) is polls
+        # A step's message only while the job is at it.
+        assert ("Lagrer rapporten" in html) is polls
+        if state != JobState.RUNNING:
+            assert "lages nå" not in html
+
+
+def test_a_finished_report_never_says_it_is_being_made(
+    leader_client, skien, django_capture_on_commit_callbacks
+):
+    # In the demo the job runs as the request commits: done before the page shows.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = leader_client.post(reverse("reports:report-create"), {"year": "2014", "action": "publish"})
+    html = leader_client.get(response["Location"]).content.decode()
+    assert "Rapporten er ferdig." in html and "lages nå" not in html
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "says"),
+    [
+        ("register_import_preview", JobState.WAITING, "Kontrollen av filene venter i køen"),
+        ("register_import_preview", JobState.RUNNING, "Filene kontrolleres nå"),
+        ("register_import_preview", JobState.DONE, "Kontrollen er ferdig."),
+        ("register_import", JobState.RUNNING, "Importen pågår nå"),
+        ("register_import", JobState.DONE, "Importen er ferdig."),
+        ("register_import", JobState.FAILED, "Importen kunne ikke fullføres."),
+    ],
+)
+def test_import_status_follows_the_job(leader_client, municipality, kind, state, says):
+    job = create_job(municipality=municipality, kind=kind, title="Import")
+    Job.objects.filter(pk=job.pk).update(state=state)
+    html = leader_client.get(
+        reverse("reports:import-detail", args=[job.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert says in html
+    assert ("hx-trigger" in html) is (state in (JobState.WAITING, JobState.RUNNING))
