@@ -6,35 +6,27 @@ https://www.husbanken.no/veiledere/startlan/) and, for the bank part,
 utlånsforskriften (forskrift om krav til finansforetakenes utlånspraksis for
 lån med pant i bolig). The loan maths is in `startloan.loan_maths`, the
 living-cost tables in `startloan.budget`; their names are re-exported here,
-so `affordability` stays the one module callers need.
+so `affordability` stays the one module callers need; the findings in
+words are made in `startloan.findings`.
 
-Conventions
------------
-* Money is `Decimal` in kroner; rates are annual fractions (0.05 = 5 %).
-* Monthly rate r = annual rate / 12; number of payments n = 12 × years.
-* **Rounding.** Every intermediate figure is carried at full precision
-  (a local decimal context of 34 significant digits). Rounding happens in one
-  place only, `_kr()`, when a figure is put on the returned `Assessment`:
-  to whole kroner, ROUND_HALF_UP. The sums and comparisons (the margin, the
-  largest loan, the grant need, whether the test holds) are made on the
-  unrounded values, so a displayed figure can differ by one krone from the
-  difference of two other displayed figures. The one exception is the
-  document duty, which is a real charge levied in whole kroner and is rounded
-  as soon as it is computed.
-* The payment a household must carry is the *highest* monthly payment over
-  the loan's life: the first one for a serial loan, and the annuity after the
-  interest-only phase when there is one.
+The conventions (money, rates, the one rounding) are set out in
+`startloan.loan_maths`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
+from types import MappingProxyType, SimpleNamespace
 
-from .budget import ChildRate, HouseholdComposition, RateTable
+from .budget import ChildRate, ElectricityBand, HouseholdComposition, RateTable, default_electricity
+from .findings import Finding, Level, findings
 from .loan_maths import (
     ZERO,
+    DebtKind,
+    DebtService,
+    ExistingDebt,
     Ownership,
     PaymentPlan,
     Purpose,
@@ -42,14 +34,21 @@ from .loan_maths import (
     _kr,
     _precise,
     annuity_payment,
+    debt_service,
     max_principal,
+    max_principal_stressed,
     payment_plan,
     serial_payment,
+    stressed_highest_payment,
 )
 
 __all__ = [
     "Assessment",
     "ChildRate",
+    "DebtKind",
+    "DebtService",
+    "ElectricityBand",
+    "ExistingDebt",
     "Finding",
     "HouseholdComposition",
     "Inputs",
@@ -70,18 +69,12 @@ __all__ = [
 ]
 
 
-class Level(StrEnum):
-    """How a finding reads: shown with a word and an icon, never colour alone."""
-
-    OK = "ok"
-    INFO = "info"
-    WARNING = "warning"
-    PROBLEM = "problem"
-
-
 # --------------------------------------------------------------------------
 # Inputs, parameters, result
 # --------------------------------------------------------------------------
+
+NORMAL_TERM = 30
+EXTENDED_TERM = 50
 
 
 @dataclass(frozen=True)
@@ -95,7 +88,12 @@ class Parameters:
     guideline: RateTable
     standard: RateTable
     stress_addition: Decimal = Decimal("0.025")
-    term_fee: Decimal = Decimal("30")
+    # Husbanken allows a fee only for documented costs beyond what the markup
+    # brings in, and then not on top of the markup ("Gebyr kommunen kan ta
+    # for et startlån", https://www.husbanken.no/kommune/startlaan/veileder/
+    # renter-og-avdragsvilkar/fast-eller-flytende-rente/gebyr/): none by default.
+    term_fee: Decimal = ZERO
+    fee_documented: bool = False
     document_duty_rate: Decimal = Decimal("0.025")
     cooperative_costs: Decimal = Decimal("5000")
     bank_rate: Decimal = Decimal("0.055")
@@ -104,11 +102,22 @@ class Parameters:
     bank_stress_floor: Decimal = Decimal("0.07")
     bank_max_debt_to_income: Decimal = Decimal("5")
     bank_max_loan_to_value: Decimal = Decimal("0.90")
+    # Husbanken's fixed rates by binding period in years (fractions).
+    fixed_rates: Mapping[int, Decimal] = field(default_factory=lambda: MappingProxyType({}))
+    electricity: tuple[ElectricityBand, ...] = ()
     reviewed: bool = True
 
     @property
     def loan_rate(self) -> Decimal:
         return self.husbanken_rate + self.municipal_markup
+
+    def rate_for(self, fixed_years: int | None) -> Decimal | None:
+        """The start loan's rate with a fixed rate for `fixed_years` (the
+        municipal markup added), None when that fixed rate is not known."""
+        if not fixed_years:
+            return self.loan_rate
+        fixed = self.fixed_rates.get(fixed_years)
+        return None if fixed is None else fixed + self.municipal_markup
 
     @property
     def stress_rate(self) -> Decimal:
@@ -135,25 +144,38 @@ class Inputs:
     equity: Decimal = ZERO
     bank_loan: Decimal = ZERO
     grant_applied: Decimal = ZERO
+    # Debt the household keeps, one by one; `existing_debt` beyond their
+    # balances is debt not yet specified (older applications).
+    debts: tuple[ExistingDebt, ...] = ()
     existing_debt: Decimal = ZERO
+    # A housing cooperative's common debt (fellesgjeld) on the unit, and the
+    # monthly common costs (felleskostnader) including its interest and
+    # instalments.
+    common_debt: Decimal = ZERO
+    monthly_common_costs: Decimal = ZERO
+    # Tax-free income on lines of their own.
+    monthly_child_benefit: Decimal = ZERO
+    monthly_housing_allowance: Decimal = ZERO
+    monthly_child_support: Decimal = ZERO
     monthly_fixed_costs: Decimal = ZERO
-    # None: the standard (SIFO-based) budget is used.
+    # None: the standard budget (the parameters' basis) is used.
     monthly_living_costs: Decimal | None = None
     monthly_housing_costs: Decimal = ZERO
-    term_years: int = 30
+    # None: the leader's default for the dwelling's size.
+    monthly_electricity: Decimal | None = None
+    dwelling_area: int | None = None
+    term_years: int = NORMAL_TERM
     interest_only_years: int = 0
     repayment_type: str = Repayment.ANNUITY
-
-
-@dataclass(frozen=True)
-class Finding:
-    level: str
-    text: str
+    fixed_rate_years: int | None = None
+    long_term_conditions_documented: bool = False
 
 
 @dataclass(frozen=True)
 class Assessment:
-    """Every figure of the assessment, in whole kroner (rates as fractions)."""
+    """Every figure of the assessment, in whole kroner (rates as fractions).
+    Snapshots stored before a field existed lack its key; readers treat a
+    missing key as "not assessed"."""
 
     year: int
     # Household and living costs
@@ -165,13 +187,25 @@ class Assessment:
     living_costs_guideline: Decimal
     living_costs_used: Decimal
     guideline_floor_applied: bool
+    living_cost_basis: str
+    guideline_basis: str
     # Monthly budget
     monthly_net_income: Decimal
+    monthly_child_benefit: Decimal
+    monthly_housing_allowance: Decimal
+    monthly_child_support: Decimal
+    monthly_income_total: Decimal
     monthly_fixed_costs: Decimal
     monthly_housing_costs: Decimal
+    monthly_common_costs: Decimal
+    monthly_electricity: Decimal
+    electricity_standard: bool
+    debt_lines: tuple[dict, ...]
+    monthly_debt_payments: Decimal
     disposable: Decimal
     # Rates
     loan_rate: Decimal
+    fixed_rate_years: int | None
     stress_rate: Decimal
     bank_rate: Decimal
     bank_stress_rate: Decimal
@@ -184,6 +218,10 @@ class Assessment:
     payment_after_interest_only: Decimal | None
     total_interest: Decimal
     payment_stress: Decimal
+    # Existing debt and the common debt in the stress test
+    debt_payments_stress: Decimal
+    common_debt: Decimal
+    common_debt_stress: Decimal
     # The bank loan, at the stress rate and at the bank's own stress rate
     bank_loan: Decimal
     has_bank_loan: bool
@@ -191,8 +229,15 @@ class Assessment:
     bank_payment_bank_stress: Decimal
     margin_stress: Decimal
     passes_stress_test: bool
-    # Capacity and financing
+    # Capacity and financing: the largest loan as applied for, at 30 years,
+    # at up to 50 where allowed and with the best fixed rate; the grant need
+    # after those have been tried.
     max_loan: Decimal
+    max_loan_normal_term: Decimal
+    max_loan_extended_term: Decimal | None
+    max_loan_fixed: Decimal | None
+    max_loan_fixed_years: int | None
+    max_loan_best: Decimal
     purchase_price: Decimal
     purchase_costs: Decimal
     purchase_costs_standard: bool
@@ -201,6 +246,7 @@ class Assessment:
     grant_applied: Decimal
     grant_need: Decimal
     financing_gap: Decimal
+    overfinancing: Decimal
     # The bank part's own limits (utlånsforskriften)
     total_debt: Decimal
     debt_to_income: Decimal | None
@@ -210,6 +256,11 @@ class Assessment:
     bank_stress_margin: Decimal
     bank_stress_ok: bool
     findings: tuple[Finding, ...] = field(default=())
+
+    @property
+    def usable_as_decision_basis(self) -> bool:
+        """An overfinanced case is no basis for a decision."""
+        return self.overfinancing <= 0
 
     def as_dict(self) -> dict:
         """A JSON-ready snapshot: Decimals as strings, findings as dicts."""
@@ -231,9 +282,21 @@ class Assessment:
 # --------------------------------------------------------------------------
 
 
-def standard_purchase_costs(price: Decimal, ownership_form: str, parameters: Parameters) -> Decimal:
-    """Document duty for a freehold (rounded to whole kroner, as it is
-    levied), the fixed sum for a housing-cooperative unit."""
+def standard_purchase_costs(
+    price: Decimal, ownership_form: str, parameters: Parameters, purpose: str = Purpose.PURCHASE
+) -> Decimal:
+    """The purchase costs when none are entered.
+
+    Document duty (dokumentavgift, 2.5 %) is levied on the registration of a
+    transfer of title to real property (dokumentavgiftsloven § 1): only the
+    purchase of a freehold (selveier) dwelling. A share in a housing
+    cooperative (borettslag) is no real property and pays none; it has the
+    fixed sum the leader keeps (change-of-owner fee, registration). On
+    refinancing and adaptation no title changes hands: no standard costs.
+    The duty is rounded to whole kroner, as it is levied.
+    """
+    if purpose != Purpose.PURCHASE:
+        return ZERO
     if ownership_form == Ownership.COOPERATIVE:
         return parameters.cooperative_costs
     with _precise():
@@ -243,60 +306,111 @@ def standard_purchase_costs(price: Decimal, ownership_form: str, parameters: Par
 _NO_PAYMENTS = PaymentPlan(ZERO, ZERO, None, None, ZERO)
 
 
-def _plan_or_nothing(has_loan: bool, *args, **kwargs) -> PaymentPlan:
-    """No loan, no payments: not even the term fee."""
-    return payment_plan(*args, **kwargs) if has_loan else _NO_PAYMENTS
+def _unspecified_debt(inputs: Inputs) -> Decimal:
+    return max(ZERO, inputs.existing_debt - sum((d.balance for d in inputs.debts), ZERO))
 
 
-def _nok(amount: Decimal) -> str:
-    """'1 234 567 kr' with non-breaking spaces, for the findings' text."""
-    whole = f"{_kr(amount):,.0f}".replace(",", "\u00a0").replace("-", "−")
-    return f"{whole}\u00a0kr"
+def _debt_services(inputs: Inputs, p: Parameters) -> list[DebtService]:
+    """Every existing debt serviced; debt entered only as a sum (older
+    applications) as an 'other' debt at the start loan's rate over 5 years."""
+    debts = list(inputs.debts)
+    unspecified = _unspecified_debt(inputs)
+    if unspecified > 0:
+        debts.append(ExistingDebt(DebtKind.OTHER, unspecified, p.loan_rate))
+    return [debt_service(d, p.stress_rate) for d in debts]
 
 
-def _pct(rate: Decimal) -> str:
-    text = f"{(rate * 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}".replace(".", ",")
-    return f"{text}\u00a0%"
+def _largest_loan(
+    available: Decimal, inputs: Inputs, p: Parameters, years: int, fixed: int | None
+) -> Decimal:
+    rate = p.rate_for(fixed)
+    assert rate is not None
+    return max_principal_stressed(
+        available,
+        rate,
+        p.stress_rate,
+        years,
+        repayment=inputs.repayment_type,
+        interest_only_years=inputs.interest_only_years if inputs.interest_only_years < years else 0,
+        fixed_years=min(fixed or 0, years),
+        fee=p.term_fee,
+    )
 
 
 def assess(inputs: Inputs, parameters: Parameters) -> Assessment:
     """Assess whether the household can carry the start loan (and the bank
-    loan) at the stress rate, and what it can carry at most."""
+    loan and the debt it keeps) at the stress rate, and what it can carry at
+    most."""
     p = parameters
     h = inputs.household
     with _precise():
-        # Living costs: actual (or the standard SIFO-based budget), never
-        # below the social-assistance guideline rate for the household.
+        # Living costs: actual (or the standard budget), never below the
+        # social-assistance guideline rate for the household (Husbanken,
+        # https://www.husbanken.no/kommune/startlaan/veileder/beregne-betjeningsevnen/).
         standard = p.standard.monthly_total(h)
         guideline = p.guideline.monthly_total(h)
         base = inputs.monthly_living_costs if inputs.monthly_living_costs is not None else standard
         living = max(base, guideline)
         floor_applied = guideline > base
 
+        electricity_standard = inputs.monthly_electricity is None
+        electricity = (
+            default_electricity(p.electricity, inputs.dwelling_area)
+            if electricity_standard
+            else inputs.monthly_electricity
+        )
+        income = (
+            inputs.monthly_net_income
+            + inputs.monthly_child_benefit
+            + inputs.monthly_housing_allowance
+            + inputs.monthly_child_support
+        )
+        services = _debt_services(inputs, p)
+        debt_now = sum((s.payment for s in services), ZERO)
+        debt_stress = sum((s.payment_stress for s in services), ZERO)
+        # The cooperative's common debt floats with the market like the start
+        # loan: its interest rises by as much as the stress raises the start
+        # loan's floating rate.
+        common_stress = inputs.common_debt * max(ZERO, p.stress_rate - p.loan_rate) / 12
         disposable = (
-            inputs.monthly_net_income - living - inputs.monthly_fixed_costs - inputs.monthly_housing_costs
+            income
+            - living
+            - inputs.monthly_fixed_costs
+            - inputs.monthly_housing_costs
+            - inputs.monthly_common_costs
+            - electricity
+            - debt_now
         )
+        # What the loans can use in the stress test.
+        stressed_room = disposable - (debt_stress - debt_now) - common_stress
 
+        fixed = inputs.fixed_rate_years or None
+        fixed_known = p.rate_for(fixed) is not None
+        rate = p.rate_for(fixed) if fixed_known else p.loan_rate
+        fixed_used = fixed if fixed_known else None
         has_loan = inputs.amount_applied > 0
-        loan_plan = _plan_or_nothing(
-            has_loan,
-            inputs.amount_applied,
-            p.loan_rate,
-            inputs.term_years,
-            repayment=inputs.repayment_type,
-            interest_only_years=inputs.interest_only_years,
-            fee=p.term_fee,
+        plan_args = {
+            "repayment": inputs.repayment_type,
+            "interest_only_years": inputs.interest_only_years,
+            "fee": p.term_fee,
+        }
+        loan_plan = (
+            payment_plan(inputs.amount_applied, rate, inputs.term_years, **plan_args)
+            if has_loan
+            else _NO_PAYMENTS
         )
-        stress_plan = _plan_or_nothing(
-            has_loan,
-            inputs.amount_applied,
-            p.stress_rate,
-            inputs.term_years,
-            repayment=inputs.repayment_type,
-            interest_only_years=inputs.interest_only_years,
-            fee=p.term_fee,
+        payment_stress = (
+            stressed_highest_payment(
+                inputs.amount_applied,
+                rate,
+                p.stress_rate,
+                inputs.term_years,
+                fixed_years=fixed_used or 0,
+                **plan_args,
+            )
+            if has_loan
+            else ZERO
         )
-        payment_stress = stress_plan.highest
 
         # The bank loan is carried too; Husbanken's stress rate applies to
         # every loan in the household's budget.
@@ -311,62 +425,89 @@ def assess(inputs: Inputs, parameters: Parameters) -> Assessment:
             if has_bank_loan
             else ZERO
         )
-        margin = disposable - payment_stress - bank_stress
+        margin = stressed_room - payment_stress - bank_stress
         passes = margin >= 0
 
-        # What is left after the bank loan is what the start loan can use.
-        max_loan = max_principal(
-            disposable - bank_stress,
-            p.stress_rate,
-            inputs.term_years,
-            repayment=inputs.repayment_type,
-            interest_only_years=inputs.interest_only_years,
-            fee=p.term_fee,
+        # What is left after the bank loan is what the start loan can use:
+        # as applied for; at 30 years; at up to 50 where the four conditions
+        # are documented; with the longest fixed rate known. Husbanken: a
+        # longer term (and a fixed rate) before a grant
+        # (https://husbanken.no/tilskudd/etablering-i-egen-bolig/).
+        room = stressed_room - bank_stress
+        max_loan = _largest_loan(room, inputs, p, inputs.term_years, fixed_used)
+        normal = _largest_loan(room, inputs, p, NORMAL_TERM, None)
+        longest = EXTENDED_TERM if inputs.long_term_conditions_documented else NORMAL_TERM
+        extended = (
+            _largest_loan(room, inputs, p, EXTENDED_TERM, None)
+            if inputs.long_term_conditions_documented
+            else None
         )
+        fixed_options = sorted(y for y in p.fixed_rates if y <= longest)
+        best_fixed_years = None
+        best_fixed = None
+        for years in fixed_options:
+            candidate = _largest_loan(room, inputs, p, longest, years)
+            if best_fixed is None or candidate > best_fixed:
+                best_fixed, best_fixed_years = candidate, years
+        best = max(v for v in (max_loan, normal, extended, best_fixed) if v is not None)
 
         costs_standard = inputs.purchase_costs is None
         costs = (
-            standard_purchase_costs(inputs.purchase_price, inputs.ownership_form, p)
+            standard_purchase_costs(inputs.purchase_price, inputs.ownership_form, p, inputs.purpose)
             if costs_standard
             else inputs.purchase_costs
         )
+        financing = inputs.equity + inputs.bank_loan + inputs.amount_applied + inputs.grant_applied
         if inputs.purpose == Purpose.PURCHASE:
             total_cost = inputs.purchase_price + costs
-            grant_need = max(ZERO, total_cost - inputs.equity - inputs.bank_loan - max_loan)
-            financing_gap = max(
-                ZERO,
-                total_cost - inputs.equity - inputs.bank_loan - inputs.amount_applied - inputs.grant_applied,
-            )
+            grant_need = max(ZERO, total_cost - inputs.equity - inputs.bank_loan - best)
+            financing_gap = max(ZERO, total_cost - financing)
+            overfinancing = max(ZERO, financing - total_cost)
         else:
             # Refinancing or adaptation: the need is the amount applied for.
             total_cost = inputs.amount_applied + costs
-            grant_need = max(ZERO, inputs.amount_applied - max_loan)
+            grant_need = max(ZERO, inputs.amount_applied - best)
             financing_gap = ZERO
+            overfinancing = ZERO
 
-        total_debt = inputs.bank_loan + inputs.amount_applied + inputs.existing_debt
+        specified = sum((d.balance for d in inputs.debts), ZERO)
+        kept_debt = max(specified, inputs.existing_debt)
+        total_debt = inputs.bank_loan + inputs.amount_applied + kept_debt + inputs.common_debt
         debt_to_income = total_debt / inputs.annual_gross_income if inputs.annual_gross_income > 0 else None
         debt_limit_ok = not has_bank_loan or (
             debt_to_income is not None and debt_to_income <= p.bank_max_debt_to_income
         )
-        ltv = inputs.bank_loan / inputs.purchase_price if inputs.purchase_price > 0 else None
+        # A cooperative unit's value includes its share of the common debt,
+        # and that debt is secured on it like the bank loan.
+        value = inputs.purchase_price + inputs.common_debt
+        ltv = (inputs.bank_loan + inputs.common_debt) / value if value > 0 else None
         ltv_ok = not has_bank_loan or (ltv is not None and ltv <= p.bank_max_loan_to_value)
-        bank_margin = disposable - bank_own_stress - payment_stress
+        bank_margin = stressed_room - bank_own_stress - payment_stress
         bank_stress_ok = not has_bank_loan or bank_margin >= 0
 
-    findings = _findings(
-        inputs,
-        p,
+    facts = SimpleNamespace(
         passes=passes,
         margin=margin,
         floor_applied=floor_applied,
         max_loan=max_loan,
         grant_need=grant_need,
         financing_gap=financing_gap,
+        overfinancing=overfinancing,
         has_bank_loan=has_bank_loan,
         debt_limit_ok=debt_limit_ok,
         ltv_ok=ltv_ok,
         bank_stress_ok=bank_stress_ok,
         total_cost=total_cost,
+        financing=financing,
+        fixed_unknown=bool(fixed) and not fixed_known,
+        unspecified_debt=_unspecified_debt(inputs),
+        assumed_terms=sum(1 for s in services[: len(inputs.debts)] if s.assumed_term),
+        electricity_standard=electricity_standard and bool(p.electricity),
+        normal=normal,
+        extended=extended,
+        best_fixed=best_fixed,
+        best_fixed_years=best_fixed_years,
+        living_basis=p.standard.name,
     )
 
     def optional(value: Decimal | None) -> Decimal | None:
@@ -385,11 +526,34 @@ def assess(inputs: Inputs, parameters: Parameters) -> Assessment:
         living_costs_guideline=_kr(guideline),
         living_costs_used=_kr(living),
         guideline_floor_applied=floor_applied,
+        living_cost_basis=p.standard.name,
+        guideline_basis=p.guideline.name,
         monthly_net_income=_kr(inputs.monthly_net_income),
+        monthly_child_benefit=_kr(inputs.monthly_child_benefit),
+        monthly_housing_allowance=_kr(inputs.monthly_housing_allowance),
+        monthly_child_support=_kr(inputs.monthly_child_support),
+        monthly_income_total=_kr(income),
         monthly_fixed_costs=_kr(inputs.monthly_fixed_costs),
         monthly_housing_costs=_kr(inputs.monthly_housing_costs),
+        monthly_common_costs=_kr(inputs.monthly_common_costs),
+        monthly_electricity=_kr(electricity),
+        electricity_standard=electricity_standard,
+        debt_lines=tuple(
+            {
+                "kind": s.kind,
+                "balance": _kr(s.balance),
+                "rate": s.rate,
+                "stress_rate": s.stress_rate,
+                "payment": _kr(s.payment),
+                "payment_stress": _kr(s.payment_stress),
+                "assumed_term": s.assumed_term,
+            }
+            for s in services
+        ),
+        monthly_debt_payments=_kr(debt_now),
         disposable=_kr(disposable),
-        loan_rate=p.loan_rate,
+        loan_rate=rate,
+        fixed_rate_years=fixed_used,
         stress_rate=p.stress_rate,
         bank_rate=p.bank_rate,
         bank_stress_rate=p.bank_stress_rate,
@@ -401,6 +565,9 @@ def assess(inputs: Inputs, parameters: Parameters) -> Assessment:
         payment_after_interest_only=optional(loan_plan.after_interest_only),
         total_interest=_kr(loan_plan.total_interest),
         payment_stress=_kr(payment_stress),
+        debt_payments_stress=_kr(debt_stress),
+        common_debt=_kr(inputs.common_debt),
+        common_debt_stress=_kr(common_stress),
         bank_loan=_kr(inputs.bank_loan),
         has_bank_loan=has_bank_loan,
         bank_payment_stress=_kr(bank_stress),
@@ -408,6 +575,11 @@ def assess(inputs: Inputs, parameters: Parameters) -> Assessment:
         margin_stress=_kr(margin),
         passes_stress_test=passes,
         max_loan=_kr(max_loan),
+        max_loan_normal_term=_kr(normal),
+        max_loan_extended_term=optional(extended),
+        max_loan_fixed=optional(best_fixed),
+        max_loan_fixed_years=best_fixed_years,
+        max_loan_best=_kr(best),
         purchase_price=_kr(inputs.purchase_price),
         purchase_costs=_kr(costs),
         purchase_costs_standard=costs_standard,
@@ -416,6 +588,7 @@ def assess(inputs: Inputs, parameters: Parameters) -> Assessment:
         grant_applied=_kr(inputs.grant_applied),
         grant_need=_kr(grant_need),
         financing_gap=_kr(financing_gap),
+        overfinancing=_kr(overfinancing),
         total_debt=_kr(total_debt),
         debt_to_income=ratio(debt_to_income),
         debt_limit_ok=debt_limit_ok,
@@ -423,132 +596,5 @@ def assess(inputs: Inputs, parameters: Parameters) -> Assessment:
         loan_to_value_ok=ltv_ok,
         bank_stress_margin=_kr(bank_margin),
         bank_stress_ok=bank_stress_ok,
-        findings=tuple(findings),
+        findings=tuple(findings(inputs, p, facts)),
     )
-
-
-def _findings(
-    inputs: Inputs,
-    p: Parameters,
-    *,
-    passes: bool,
-    margin: Decimal,
-    floor_applied: bool,
-    max_loan: Decimal,
-    grant_need: Decimal,
-    financing_gap: Decimal,
-    has_bank_loan: bool,
-    debt_limit_ok: bool,
-    ltv_ok: bool,
-    bank_stress_ok: bool,
-    total_cost: Decimal,
-) -> list[Finding]:
-    """The assessment in words, in Norwegian, most important first."""
-    out: list[Finding] = []
-    stress = _pct(p.stress_rate)
-    if passes:
-        out.append(
-            Finding(
-                Level.OK,
-                f"Betjeningsevnen holder ved stresstest ({stress}): {_nok(margin)} igjen per måned.",
-            )
-        )
-    else:
-        out.append(
-            Finding(
-                Level.PROBLEM,
-                f"Betjeningsevnen holder ikke ved stresstest ({stress}): "
-                f"det mangler {_nok(-margin)} per måned.",
-            )
-        )
-    if inputs.amount_applied > _kr(max_loan):
-        out.append(
-            Finding(
-                Level.WARNING,
-                f"Søkt startlån ({_nok(inputs.amount_applied)}) er høyere enn det husstanden kan "
-                f"betjene ved stresstest ({_nok(max_loan)}).",
-            )
-        )
-    if floor_applied:
-        source = "faktiske levekostnader" if inputs.monthly_living_costs is not None else "standardbudsjettet"
-        out.append(
-            Finding(
-                Level.INFO,
-                f"Levekostnadene er satt til sosialhjelpssatsen fordi {source} var lavere.",
-            )
-        )
-    missing = inputs.household.children_without_age
-    if missing:
-        out.append(
-            Finding(
-                Level.WARNING,
-                f"Fødselsdato mangler for {missing} barn; den høyeste barnesatsen er brukt.",
-            )
-        )
-    if inputs.household.adults < 1:
-        out.append(Finding(Level.WARNING, "Husstanden har ingen registrerte voksne."))
-    if _kr(grant_need) > 0:
-        out.append(Finding(Level.INFO, f"Beregnet behov for etableringstilskudd: {_nok(grant_need)}."))
-    if inputs.grant_applied > _kr(grant_need):
-        out.append(
-            Finding(
-                Level.WARNING,
-                f"Søkt tilskudd ({_nok(inputs.grant_applied)}) er høyere enn beregnet behov "
-                f"({_nok(grant_need)}).",
-            )
-        )
-    if _kr(financing_gap) > 0:
-        out.append(
-            Finding(
-                Level.WARNING,
-                f"Finansieringen dekker ikke kjøpesum og omkostninger ({_nok(total_cost)}): "
-                f"det mangler {_nok(financing_gap)}.",
-            )
-        )
-    if has_bank_loan:
-        if not debt_limit_ok:
-            out.append(
-                Finding(
-                    Level.WARNING,
-                    f"Banklånet overstiger {p.bank_max_debt_to_income.normalize()} × inntekt: samlet gjeld "
-                    f"(banklån, startlån og annen gjeld) er over "
-                    f"{p.bank_max_debt_to_income.normalize()} ganger brutto årsinntekt.",
-                )
-            )
-        if not ltv_ok:
-            out.append(
-                Finding(
-                    Level.WARNING,
-                    f"Banklånet overstiger {_pct(p.bank_max_loan_to_value)} av boligens verdi.",
-                )
-            )
-        if bank_stress_ok:
-            out.append(
-                Finding(
-                    Level.OK,
-                    f"Banklånet tåler bankens stresstest ({_pct(p.bank_stress_rate)}).",
-                )
-            )
-        else:
-            out.append(
-                Finding(
-                    Level.WARNING,
-                    f"Banklånet tåler ikke bankens stresstest ({_pct(p.bank_stress_rate)}).",
-                )
-            )
-    if inputs.interest_only_years:
-        out.append(
-            Finding(
-                Level.INFO,
-                f"Betjeningsevnen er vurdert mot terminbeløpet etter den avdragsfrie perioden "
-                f"({inputs.interest_only_years} år).",
-            )
-        )
-    if not p.reviewed:
-        out.append(
-            Finding(
-                Level.WARNING,
-                "Satsene er standardverdier som leder ennå ikke har kontrollert for året.",
-            )
-        )
-    return out

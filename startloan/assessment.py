@@ -33,11 +33,19 @@ APPLICATION_FIELDS = (
     "amount_applied",
     "grant_applied",
     "existing_debt",
+    "debts",
+    "common_debt",
     "monthly_net_income",
+    "monthly_child_benefit",
+    "monthly_housing_allowance",
+    "monthly_child_support",
     "annual_gross_income",
     "monthly_fixed_costs",
     "monthly_living_costs",
     "monthly_housing_costs",
+    "monthly_common_costs",
+    "monthly_electricity",
+    "dwelling_area",
     "term_years",
     "long_term_conditions_documented",
     "interest_only_years",
@@ -80,6 +88,31 @@ def _money(values: Mapping[str, Any], name: str, default: Decimal | None = Decim
     return default if value in (None, "") else Decimal(value)
 
 
+def _optional_int(value: Any) -> int | None:
+    return None if value in (None, "") else int(value)
+
+
+def debts_from(rows: Any) -> tuple[aff.ExistingDebt, ...]:
+    """The stored debt list (rates in percent, as entered) in the pure
+    module's terms. Rows without a balance are skipped."""
+    debts = []
+    for row in rows or ():
+        balance = _money(row, "balance")
+        if not balance:
+            continue
+        debts.append(
+            aff.ExistingDebt(
+                kind=row.get("kind") or aff.DebtKind.OTHER,
+                balance=balance,
+                rate=_money(row, "rate") / 100,
+                term_years=_optional_int(row.get("term_years")),
+                monthly_payment=_money(row, "monthly_payment", None),
+                fixed_rate=bool(row.get("fixed_rate")),
+            )
+        )
+    return tuple(debts)
+
+
 def inputs_from(values: Mapping[str, Any], composition: aff.HouseholdComposition) -> aff.Inputs:
     """Build the pure module's inputs from cleaned form data or a model's fields."""
     return aff.Inputs(
@@ -93,7 +126,15 @@ def inputs_from(values: Mapping[str, Any], composition: aff.HouseholdComposition
         amount_applied=_money(values, "amount_applied"),
         grant_applied=_money(values, "grant_applied"),
         existing_debt=_money(values, "existing_debt"),
+        debts=debts_from(values.get("debts")),
+        common_debt=_money(values, "common_debt"),
+        monthly_common_costs=_money(values, "monthly_common_costs"),
         monthly_net_income=_money(values, "monthly_net_income"),
+        monthly_child_benefit=_money(values, "monthly_child_benefit"),
+        monthly_housing_allowance=_money(values, "monthly_housing_allowance"),
+        monthly_child_support=_money(values, "monthly_child_support"),
+        monthly_electricity=_money(values, "monthly_electricity", None),
+        dwelling_area=_optional_int(values.get("dwelling_area")),
         annual_gross_income=_money(values, "annual_gross_income"),
         monthly_fixed_costs=_money(values, "monthly_fixed_costs"),
         monthly_living_costs=_money(values, "monthly_living_costs", None),
@@ -101,6 +142,8 @@ def inputs_from(values: Mapping[str, Any], composition: aff.HouseholdComposition
         term_years=int(values.get("term_years") or NORMAL_MAX_TERM),
         interest_only_years=int(values.get("interest_only_years") or 0),
         repayment_type=values.get("repayment_type") or aff.Repayment.ANNUITY,
+        fixed_rate_years=_optional_int(values.get("fixed_rate_years")),
+        long_term_conditions_documented=bool(values.get("long_term_conditions_documented")),
     )
 
 
@@ -116,5 +159,8 @@ def snapshot(assessment: aff.Assessment, parameters: LoanParameters) -> dict[str
         "municipal_markup": str(parameters.municipal_markup),
         "policy_rate": str(parameters.policy_rate),
         "stress_addition": str(parameters.stress_addition),
+        "term_fee": str(parameters.term_fee),
+        "living_cost_basis": parameters.living_cost_basis_name,
+        "guideline": parameters.guideline_name,
     }
     return data

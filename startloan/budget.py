@@ -47,6 +47,9 @@ class RateTable:
     children: tuple[ChildRate, ...]
     reduce_from_member: int | None = None
     reduction: Decimal = ZERO
+    # What the amounts are, named and dated, e.g. "Namsmannens
+    # livsoppholdssatser (1.7.2023)"; shown beside the figure.
+    name: str = ""
 
     def child_amount(self, age: int | None) -> Decimal:
         """The amount for a child of `age`; unknown or uncovered ages get the
@@ -92,3 +95,31 @@ class HouseholdComposition:
     @property
     def children_without_age(self) -> int:
         return sum(1 for age in self.children_ages if age is None)
+
+
+# --------------------------------------------------------------------------
+# Electricity and heating
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ElectricityBand:
+    """The leader's default monthly electricity and heating cost for a
+    dwelling up to `up_to_m2` square metres (None: any larger dwelling).
+    Neither SIFO's reference budget nor the social-assistance guideline rates
+    include electricity, so the budget needs its own line for it."""
+
+    up_to_m2: int | None
+    amount: Decimal
+
+
+def default_electricity(bands: tuple[ElectricityBand, ...], area: int | None) -> Decimal:
+    """The band's amount for a dwelling of `area` m²; an unknown area gets the
+    highest amount, never a lower one."""
+    if not bands:
+        return ZERO
+    if area is not None:
+        for band in sorted(bands, key=lambda b: (b.up_to_m2 is None, b.up_to_m2 or 0)):
+            if band.up_to_m2 is None or area <= band.up_to_m2:
+                return band.amount
+    return max(band.amount for band in bands)

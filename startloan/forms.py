@@ -6,14 +6,14 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.forms import BaseFormSet, BaseInlineFormSet, formset_factory, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Household
 
 from . import services
-from .affordability import standard_purchase_costs
+from .affordability import DebtKind, standard_purchase_costs
 from .models import (
     ApplicationStatus,
     LivingCostRate,
@@ -120,8 +120,83 @@ FIXED_RATE_CHOICES = [("", _("Flytende rente"))] + [
 ]
 
 
+DEBT_KINDS = [
+    (DebtKind.STUDENT, _("Studielån")),
+    (DebtKind.CAR, _("Billån")),
+    (DebtKind.CREDIT, _("Forbrukslån / kredittkort (ramme)")),
+    (DebtKind.OTHER, _("Annen gjeld")),
+]
+
+
+class DebtForm(forms.Form):
+    """One debt the household keeps. A credit line is entered with its limit
+    and serviced over at most 5 years; other debt needs its remaining term or
+    its monthly payment."""
+
+    kind = forms.ChoiceField(label=_("Type gjeld"), choices=DEBT_KINDS)
+    balance = MoneyField(label=_("Restgjeld / kredittramme (kr)"))
+    rate = PercentField(
+        label=_("Rente (%)"), min_value=Decimal("0"), max_value=Decimal("100"), max_digits=6, decimal_places=3
+    )
+    term_years = forms.IntegerField(
+        label=_("Gjenværende løpetid (år)"), min_value=1, max_value=50, required=False
+    )
+    monthly_payment = MoneyField(label=_("Terminbeløp per måned (kr)"), required=False)
+    fixed_rate = forms.BooleanField(label=_("Fast rente"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            data.get("kind") != DebtKind.CREDIT
+            and data.get("balance")
+            and data.get("term_years") is None
+            and data.get("monthly_payment") is None
+        ):
+            self.add_error("term_years", _("Oppgi gjenværende løpetid eller terminbeløp."))
+        return data
+
+    def stored(self) -> dict[str, Any]:
+        """The row as kept in `StartLoanApplication.debts` (JSON)."""
+        data = self.cleaned_data
+        payment = data.get("monthly_payment")
+        return {
+            "kind": data["kind"],
+            "balance": str(data["balance"]),
+            "rate": str(data["rate"]),
+            "term_years": data.get("term_years"),
+            "monthly_payment": None if payment is None else str(payment),
+            "fixed_rate": bool(data.get("fixed_rate")),
+        }
+
+
+class BaseDebtFormSet(BaseFormSet):
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            form.stored()
+            for form in self.forms
+            if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+DebtFormSet = formset_factory(
+    DebtForm, formset=BaseDebtFormSet, extra=1, can_delete=True, max_num=20, validate_max=True
+)
+
+
+# Amounts a blank means none of.
+ZERO_WHEN_BLANK = (
+    "common_debt",
+    "monthly_common_costs",
+    "monthly_child_benefit",
+    "monthly_housing_allowance",
+    "monthly_child_support",
+)
+
+
 class ApplicationForm(forms.ModelForm):
-    """The application's figures, before a decision."""
+    """The application's figures, before a decision. The debts the household
+    keeps come in `debt_formset` (prefix "debts"); `existing_debt` is their
+    sum."""
 
     household = forms.ModelChoiceField(queryset=Household.objects.none(), widget=forms.HiddenInput)
     fixed_rate_years = forms.TypedChoiceField(
@@ -135,7 +210,10 @@ class ApplicationForm(forms.ModelForm):
 
     class Meta:
         model = StartLoanApplication
-        fields = ["household", *services.APPLICATION_FIELDS]
+        fields = [
+            "household",
+            *(name for name in services.APPLICATION_FIELDS if name not in ("debts", "existing_debt")),
+        ]
         widgets = {"received_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -149,6 +227,9 @@ class ApplicationForm(forms.ModelForm):
             "Tom: dokumentavgift 2,5 % for selveier eller fast sum for borettslag beregnes."
         )
         self.fields["term_years"].widget.attrs.update({"min": 1, "max": 50})
+        for name in ZERO_WHEN_BLANK:
+            self.fields[name].required = False
+        self.debt_formset = self._debt_formset()
         self.fields["interest_only_years"].widget.attrs.update({"min": 0, "max": 8})
         instance = self.instance
         if instance.pk and not self.is_bound and instance.purchase_price is not None:
@@ -158,12 +239,62 @@ class ApplicationForm(forms.ModelForm):
                 services.parameters_for(instance.municipality_id, instance.received_on.year)
             )
             if instance.purchase_costs == standard_purchase_costs(
-                instance.purchase_price, instance.ownership_form, params
+                instance.purchase_price, instance.ownership_form, params, instance.purpose
             ):
                 self.initial["purchase_costs"] = None
 
+    def _debt_formset(self) -> BaseDebtFormSet:
+        """Bound to the posted rows; a post without the formset (an older
+        client) keeps the application's debts. Unbound: the stored rows, and
+        an older application's lump sum as one row to complete."""
+        instance = self.instance
+        stored = list(instance.debts or []) if instance.pk else []
+        if not stored and instance.pk and instance.existing_debt:
+            stored = [{"kind": DebtKind.OTHER, "balance": instance.existing_debt, "rate": None}]
+        initial = [
+            {
+                **row,
+                "balance": Decimal(str(row["balance"])),
+                "rate": None if row.get("rate") in (None, "") else Decimal(str(row["rate"])),
+            }
+            for row in stored
+            if row.get("balance") not in (None, "")
+        ]
+        if self.is_bound and "debts-TOTAL_FORMS" in self.data:
+            return DebtFormSet(self.data, prefix="debts")
+        self._kept_debts = list(instance.debts or []) if instance.pk else []
+        return DebtFormSet(prefix="debts", initial=initial)
+
+    def _clean_debts(self, data: dict[str, Any]) -> None:
+        formset = self.debt_formset
+        if not formset.is_bound:
+            if not self.is_bound or not self._kept_debts:
+                return  # nothing posted: the stored figures stand
+            rows = self._kept_debts
+        elif formset.is_valid():
+            rows = formset.rows()
+        else:
+            for number, errors in enumerate(formset.errors, start=1):
+                for field, messages in errors.items():
+                    label = formset.forms[0].fields[field].label if field in formset.forms[0].fields else ""
+                    for message in messages:
+                        self.add_error(
+                            None,
+                            _("Gjeld %(n)s: %(label)s: %(message)s")
+                            % {"n": number, "label": label, "message": message},
+                        )
+            for message in formset.non_form_errors():
+                self.add_error(None, message)
+            return
+        data["debts"] = rows
+        data["existing_debt"] = sum((Decimal(row["balance"]) for row in rows), Decimal("0"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        for name in ZERO_WHEN_BLANK:
+            if name in data and data[name] is None:
+                data[name] = Decimal("0")
+        self._clean_debts(data)
         household = data.get("household")
         if household is None or self.errors:
             return data
@@ -172,7 +303,10 @@ class ApplicationForm(forms.ModelForm):
             on = values.get("received_on") or timezone.localdate()
             params = services.to_affordability(services.parameters_for(household.municipality_id, on.year))
             values["standard_costs"] = standard_purchase_costs(
-                values["purchase_price"], values.get("ownership_form") or "freehold", params
+                values["purchase_price"],
+                values.get("ownership_form") or "freehold",
+                params,
+                values.get("purpose") or "purchase",
             )
         for field, messages in services.loan_rule_errors(values).items():
             for message in messages:
@@ -253,6 +387,11 @@ class ParametersForm(forms.ModelForm):
             "policy_rate",
             "stress_addition",
             "term_fee",
+            "fee_documented",
+            "fixed_rate_3",
+            "fixed_rate_5",
+            "fixed_rate_10",
+            "fixed_rate_20",
             "document_duty",
             "cooperative_costs",
             "bank_rate",
@@ -263,7 +402,17 @@ class ParametersForm(forms.ModelForm):
             "bank_max_loan_to_value",
             "reduce_from_member",
             "reduction_percent",
+            "living_cost_basis",
+            "living_cost_basis_date",
+            "guideline_date",
+            "electricity_up_to_50",
+            "electricity_up_to_90",
+            "electricity_over_90",
         ]
+        widgets = {
+            "living_cost_basis_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "guideline_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -276,6 +425,25 @@ class ParametersForm(forms.ModelForm):
         if not 2000 <= year <= 2100:
             raise ValidationError(_("Året må være mellom 2000 og 2100."))
         return year
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # Husbanken: a fee only for documented costs beyond what the markup
+        # brings in ("Gebyr kommunen kan ta for et startlån",
+        # https://www.husbanken.no/kommune/startlaan/veileder/renter-og-avdragsvilkar/fast-eller-flytende-rente/gebyr/).
+        if (
+            (data.get("term_fee") or 0) > 0
+            and (data.get("municipal_markup") or 0) > 0
+            and not data.get("fee_documented")
+        ):
+            self.add_error(
+                "term_fee",
+                _(
+                    "Termingebyr i tillegg til rentepåslaget krever at kommunens kostnader ut over det "
+                    "påslaget dekker, er dokumentert. Sett gebyret til 0 eller kryss av for dokumentasjon."
+                ),
+            )
+        return data
 
     def clean_reduction_percent(self) -> Decimal:
         value = self.cleaned_data["reduction_percent"]

@@ -1,8 +1,24 @@
 """Loan maths for the start-loan assessment: monthly payments of annuity,
 serial and interest-only loans, the highest payment over a loan's life, and
-the largest loan a monthly amount can carry. Pure arithmetic, no database;
-the conventions (money in Decimal kroner, rates as annual fractions, one
-rounding at the end) are those set out in `startloan.affordability`.
+the largest loan a monthly amount can carry, the service of existing debt.
+Pure arithmetic, no database.
+
+Conventions
+-----------
+* Money is `Decimal` in kroner; rates are annual fractions (0.05 = 5 %).
+* Monthly rate r = annual rate / 12; number of payments n = 12 × years.
+* **Rounding.** Every intermediate figure is carried at full precision
+  (a local decimal context of 34 significant digits). Rounding happens in one
+  place only, `_kr()`, when a figure is put on the returned `Assessment`:
+  to whole kroner, ROUND_HALF_UP. The sums and comparisons (the margin, the
+  largest loan, the grant need, whether the test holds) are made on the
+  unrounded values, so a displayed figure can differ by one krone from the
+  difference of two other displayed figures. The one exception is the
+  document duty, which is a real charge levied in whole kroner and is rounded
+  as soon as it is computed.
+* The payment a household must carry is the *highest* monthly payment over
+  the loan's life: the first one for a serial loan, and the annuity after the
+  interest-only phase when there is one.
 """
 
 from __future__ import annotations
@@ -173,3 +189,195 @@ def max_principal(
             annual_rate, years, repayment=repayment, interest_only_years=interest_only_years
         )
         return room / factor
+
+
+def stressed_highest_payment(
+    principal: Decimal,
+    loan_rate: Decimal,
+    stress_rate: Decimal,
+    years: int,
+    *,
+    repayment: str = Repayment.ANNUITY,
+    interest_only_years: int = 0,
+    fixed_years: int = 0,
+    fee: Decimal = ZERO,
+) -> Decimal:
+    """The highest monthly payment the stress test counts for a loan.
+
+    A floating rate (`fixed_years=0`) is stressed over the whole term. A
+    fixed rate is paid at the agreed rate for the binding period; the stress
+    applies to the balance left when it ends, repaid over the remaining
+    months. Husbanken's guide ("Fast eller flytende rente på startlån",
+    https://www.husbanken.no/kommune/startlaan/veileder/renter-og-avdragsvilkar/fast-eller-flytende-rente/)
+    takes the rate the loan will have as the basis and asks that a floating
+    rate be carried also at a higher rate level; utlånsforskriften applies the
+    rise of a fixed-rate loan to the balance left when the binding period
+    ends (https://regjeringen.no/no/tema/okonomi-og-budsjett/finansmarkedene/utlansforskriften2/id3077676).
+    The highest of the two phases counts. Unrounded.
+    """
+    months = 12 * years
+    fixed = min(12 * fixed_years, months)
+    if fixed <= 0:
+        return payment_plan(
+            principal,
+            stress_rate,
+            years,
+            repayment=repayment,
+            interest_only_years=interest_only_years,
+            fee=fee,
+        ).highest
+    fixed_plan = payment_plan(
+        principal, loan_rate, years, repayment=repayment, interest_only_years=interest_only_years, fee=fee
+    )
+    if fixed >= months:
+        return fixed_plan.highest
+    io_months = 12 * interest_only_years
+    with _precise():
+        principal = Decimal(principal)
+        in_fixed = fixed_plan.first if fixed <= io_months else fixed_plan.highest
+        left = months - fixed
+        if fixed < io_months:
+            # Still interest-only when the binding ends: the rest of the
+            # phase at the stress rate, then the repaying phase.
+            after = payment_plan(
+                principal,
+                stress_rate,
+                years,
+                repayment=repayment,
+                interest_only_years=interest_only_years,
+                fee=fee,
+            ).highest
+            return max(in_fixed, after)
+        repaid_months = fixed - io_months
+        repaying = months - io_months
+        r = Decimal(loan_rate) / TWELVE
+        if repayment == Repayment.SERIAL:
+            instalment = principal / repaying
+            balance = principal - repaid_months * instalment
+            after = instalment + balance * Decimal(stress_rate) / TWELVE + fee
+        else:
+            balance = remaining_annuity_balance(principal, r, repaying, repaid_months)
+            after = annuity_payment(balance, stress_rate, left, fee)
+        return max(in_fixed, after)
+
+
+def remaining_annuity_balance(principal: Decimal, monthly_rate: Decimal, months: int, paid: int) -> Decimal:
+    """Balance of an annuity loan over `months` after `paid` payments:
+    `P·(1+r)^k − A·((1+r)^k − 1)/r` (P·(1 − k/n) when r = 0). Unrounded."""
+    with _precise():
+        principal = Decimal(principal)
+        if monthly_rate == 0:
+            return principal * (ONE - Decimal(paid) / months)
+        growth = (ONE + monthly_rate) ** paid
+        payment = principal * monthly_rate / (ONE - (ONE + monthly_rate) ** -months)
+        return principal * growth - payment * (growth - ONE) / monthly_rate
+
+
+def max_principal_stressed(
+    available: Decimal,
+    loan_rate: Decimal,
+    stress_rate: Decimal,
+    years: int,
+    *,
+    repayment: str = Repayment.ANNUITY,
+    interest_only_years: int = 0,
+    fixed_years: int = 0,
+    fee: Decimal = ZERO,
+) -> Decimal:
+    """Largest principal whose stressed highest payment (fee included) is
+    `available` (every payment is linear in the principal). Never negative."""
+    with _precise():
+        room = Decimal(available) - fee
+        if room <= 0:
+            return ZERO
+        factor = stressed_highest_payment(
+            ONE,
+            loan_rate,
+            stress_rate,
+            years,
+            repayment=repayment,
+            interest_only_years=interest_only_years,
+            fixed_years=fixed_years,
+        )
+        return room / factor
+
+
+# --------------------------------------------------------------------------
+# Existing debt: serviced in the budget and stressed where the rate floats
+# --------------------------------------------------------------------------
+
+
+class DebtKind(StrEnum):
+    STUDENT = "student"
+    CAR = "car"
+    CREDIT = "credit"
+    OTHER = "other"
+
+
+# Consumer credit and credit-card limits: the whole limit is taken as drawn and
+# repaid as an annuity over at most five years (utlånsforskriften, chapter 4
+# on unsecured loans: full use of a credit line is assumed, and unsecured
+# credit is repaid monthly over at most five years,
+# https://regjeringen.no/no/tema/okonomi-og-budsjett/finansmarkedene/utlansforskriften2/id3077676).
+CREDIT_TERM_YEARS = 5
+
+
+@dataclass(frozen=True)
+class ExistingDebt:
+    """A debt the household keeps: its balance (for a credit line, the limit),
+    annual rate, and either the remaining term or the monthly payment."""
+
+    kind: str
+    balance: Decimal
+    rate: Decimal
+    term_years: int | None = None
+    monthly_payment: Decimal | None = None
+    fixed_rate: bool = False
+
+
+@dataclass(frozen=True)
+class DebtService:
+    """What one existing debt costs a month now and in the stress test."""
+
+    kind: str
+    balance: Decimal
+    rate: Decimal
+    stress_rate: Decimal
+    payment: Decimal
+    payment_stress: Decimal
+    assumed_term: bool
+
+
+def debt_service(debt: ExistingDebt, stress_rate: Decimal) -> DebtService:
+    """The monthly payment on an existing debt, and at the stress rate.
+
+    * A term given: an annuity over it (credit lines over at most 5 years).
+    * Only a payment given: that payment; in the stress test the interest
+      on the balance rises by the stress (`balance·Δr/12`), which is a little
+      more than an annuity recomputed at the higher rate, so prudent.
+    * Neither: an annuity over 5 years, and the assessment says so.
+    A floating rate is stressed like the start loan: at Husbanken's stress
+    rate (policy rate + 2.5 pp), never below the debt's own rate. A fixed
+    rate is carried at that rate.
+    """
+    with _precise():
+        balance = Decimal(debt.balance)
+        rate = Decimal(debt.rate)
+        stressed = rate if debt.fixed_rate else max(rate, Decimal(stress_rate))
+        if balance <= 0:
+            return DebtService(debt.kind, balance, rate, stressed, ZERO, ZERO, False)
+        term = debt.term_years
+        assumed = False
+        if debt.kind == DebtKind.CREDIT:
+            term = min(term or CREDIT_TERM_YEARS, CREDIT_TERM_YEARS)
+        elif term is None and debt.monthly_payment is None:
+            term, assumed = CREDIT_TERM_YEARS, True
+        if term:
+            payment = annuity_payment(balance, rate, 12 * term)
+            if debt.monthly_payment is not None:
+                payment = max(payment, Decimal(debt.monthly_payment))
+            stress = max(annuity_payment(balance, stressed, 12 * term), payment)
+        else:
+            payment = Decimal(debt.monthly_payment)
+            stress = payment + balance * (stressed - rate) / TWELVE
+        return DebtService(debt.kind, balance, rate, stressed, payment, stress, assumed)

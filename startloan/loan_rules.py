@@ -96,15 +96,44 @@ def loan_rule_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
                     )
                     % {"total": format_nok(total), "value": format_nok(price)},
                 )
-        elif amount > price + costs:
-            add(
-                "amount_applied",
-                _("Startlånet kan dekke høyst 100 %% av kjøpesum og omkostninger (%(max)s kr).")
-                % {"max": format_nok(price + costs)},
-            )
+        else:
+            if amount > price + costs:
+                add(
+                    "amount_applied",
+                    _("Startlånet kan dekke høyst 100 %% av kjøpesum og omkostninger (%(max)s kr).")
+                    % {"max": format_nok(price + costs)},
+                )
+            surplus = overfinancing(values, amount, price + costs)
+            if surplus > 0:
+                add("amount_applied", overfinancing_message(surplus, price + costs))
     if purpose == LoanPurpose.REFINANCE and not values.get("owns_home"):
         add("owns_home", _("Refinansiering forutsetter at søkeren eier boligen."))
     return errors
+
+
+def overfinancing(values: Mapping[str, Any], amount: Decimal, total_cost: Decimal) -> Decimal:
+    """How much start loan, grant, bank loan and equity exceed the price and
+    costs of a purchase (0 when they do not)."""
+    zero = Decimal("0")
+    financing = (
+        amount
+        + (values.get("grant_applied") or zero)
+        + (values.get("bank_loan") or zero)
+        + (values.get("equity") or zero)
+    )
+    return max(zero, financing - total_cost)
+
+
+def overfinancing_message(surplus: Decimal, total_cost: Decimal) -> str:
+    """Overfinancing is not allowed: the start loan (and grant) top up what the
+    household lacks, up to 100 % of price and costs (Husbanken, "Beregning av
+    betjeningsevne og låneutmåling", https://husbanken.no/startlaan/kommune/
+    veileder-for-saksbehandling-av-startlaan/beregning-av-betjeningsevne-laaneutmaaling/)."""
+    return _(
+        "Overfinansiering: startlån, tilskudd, banklån og egenkapital er til sammen %(surplus)s kr mer enn "
+        "kjøpesum og omkostninger (%(total)s kr). Reduser startlånet eller tilskuddet; søknaden kan ikke "
+        "vurderes eller vedtas slik."
+    ) % {"surplus": format_nok(surplus), "total": format_nok(total_cost)}
 
 
 def raise_if_invalid(values: Mapping[str, Any]) -> None:

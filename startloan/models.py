@@ -84,25 +84,63 @@ class StartLoanApplication(MunicipalityOwned):
     amount_applied = models.DecimalField(_("søkt startlån (kr)"), **NOK)
     grant_applied = models.DecimalField(_("søkt etableringstilskudd (kr)"), **NOK, default=Decimal("0"))
     existing_debt = models.DecimalField(
-        _("annen gjeld (kr)"), **NOK, default=Decimal("0"), help_text=_("Gjeld som ikke refinansieres.")
+        _("annen gjeld (kr)"),
+        **NOK,
+        default=Decimal("0"),
+        help_text=_("Gjeld som ikke refinansieres: summen av gjeldspostene."),
     )
-    monthly_net_income = models.DecimalField(_("inntekt etter skatt per måned (kr)"), **NOK)
+    # Each debt the household keeps: [{"kind", "balance", "rate" (percent),
+    # "term_years" | None, "monthly_payment" | None, "fixed_rate"}], checked
+    # by `forms.DebtFormSet`; `existing_debt` is their sum.
+    debts = models.JSONField(_("gjeldsposter"), default=list, blank=True)
+    common_debt = models.DecimalField(
+        _("andel fellesgjeld (kr)"),
+        **NOK,
+        default=Decimal("0"),
+        help_text=_("Borettslag: boligens andel av fellesgjelden."),
+    )
+    monthly_common_costs = models.DecimalField(
+        _("felleskostnader per måned (kr)"),
+        **NOK,
+        default=Decimal("0"),
+        help_text=_("Borettslag og sameie: med renter og avdrag på fellesgjelden."),
+    )
+    monthly_child_benefit = models.DecimalField(_("barnetrygd per måned (kr)"), **NOK, default=Decimal("0"))
+    monthly_housing_allowance = models.DecimalField(_("bostøtte per måned (kr)"), **NOK, default=Decimal("0"))
+    monthly_child_support = models.DecimalField(
+        _("mottatt barnebidrag per måned (kr)"), **NOK, default=Decimal("0")
+    )
+    monthly_electricity = models.DecimalField(
+        _("strøm og oppvarming per måned (kr)"),
+        **NOK,
+        null=True,
+        blank=True,
+        help_text=_("Tom: standardbeløpet for boligens størrelse i årets satser."),
+    )
+    dwelling_area = models.PositiveSmallIntegerField(
+        _("boligens areal (m²)"), null=True, blank=True, validators=[MaxValueValidator(2000)]
+    )
+    monthly_net_income = models.DecimalField(
+        _("inntekt etter skatt per måned (kr)"),
+        **NOK,
+        help_text=_("Lønn, trygd og pensjon etter skatt; barnetrygd, bostøtte og bidrag føres for seg."),
+    )
     annual_gross_income = models.DecimalField(_("brutto årsinntekt (kr)"), **NOK)
     monthly_fixed_costs = models.DecimalField(
         _("faste utgifter per måned (kr)"),
         **NOK,
         default=Decimal("0"),
-        help_text=_("Forbruksgjeld, studielån, barnehage/SFO, bidrag."),
+        help_text=_("Barnehage/SFO/AKS, bidrag som betales o.l. Gjeld føres som gjeldsposter."),
     )
     monthly_living_costs = models.DecimalField(
         _("faktiske levekostnader per måned (kr)"),
         **NOK,
         null=True,
         blank=True,
-        help_text=_("Tom: SIFO-basert sats brukes."),
+        help_text=_("Tom: standardbudsjettet i årets satser brukes."),
     )
     monthly_housing_costs = models.DecimalField(
-        _("felleskostnader, kommunale avgifter, forsikring og vedlikehold per måned (kr)"),
+        _("kommunale avgifter, forsikring og vedlikehold per måned (kr)"),
         **NOK,
         default=Decimal("0"),
     )
@@ -186,6 +224,16 @@ class StartLoanApplication(MunicipalityOwned):
                 & Q(monthly_fixed_costs__gte=0)
                 & Q(monthly_housing_costs__gte=0),
                 name="loan_money_not_negative",
+                violation_error_message=_("Beløp kan ikke være negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(common_debt__gte=0)
+                & Q(monthly_common_costs__gte=0)
+                & Q(monthly_child_benefit__gte=0)
+                & Q(monthly_housing_allowance__gte=0)
+                & Q(monthly_child_support__gte=0)
+                & (Q(monthly_electricity__isnull=True) | Q(monthly_electricity__gte=0)),
+                name="loan_budget_money_not_negative",
                 violation_error_message=_("Beløp kan ikke være negative."),
             ),
             models.CheckConstraint(
@@ -281,212 +329,27 @@ class ApplicationStatusChange(models.Model):
         return f"{self.application}: {self.from_status} → {self.to_status}"
 
 
-PERCENT = {"max_digits": 6, "decimal_places": 3}
+from .parameter_models import (  # noqa: E402  (the models of the year's parameters)
+    PERCENT,
+    LivingCostBasis,
+    LivingCostRate,
+    LoanParameters,
+    MemberType,
+    RateTableKind,
+)
 
-
-class LoanParameters(MunicipalityOwned):
-    """A municipality's rates and living-cost tables for one year.
-
-    Rates change yearly (and more often); the office leader keeps them here so
-    that the assessment never relies on a constant in code. Rates are stored in
-    percent, as they are published.
-    """
-
-    year = models.PositiveSmallIntegerField(_("år"))
-    husbanken_rate = models.DecimalField(
-        _("Husbankens flytende rente (%)"),
-        **PERCENT,
-        validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("Se husbanken.no/rente."),
-    )
-    municipal_markup = models.DecimalField(
-        _("kommunalt påslag (prosentpoeng)"),
-        **PERCENT,
-        default=Decimal("0.25"),
-        validators=[
-            MinValueValidator(Decimal("0")),
-            MaxValueValidator(
-                Decimal("0.25"), message=_("Det kommunale påslaget kan være høyst 0,25 prosentpoeng.")
-            ),
-        ],
-        help_text=_("Høyst 0,25 prosentpoeng over Husbankens rente."),
-    )
-    policy_rate = models.DecimalField(
-        _("Norges Banks styringsrente (%)"), **PERCENT, validators=[MinValueValidator(Decimal("0"))]
-    )
-    stress_addition = models.DecimalField(
-        _("påslag i stresstesten (prosentpoeng)"),
-        **PERCENT,
-        default=Decimal("2.5"),
-        validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("Kalkulasjonsrenten er styringsrenten pluss dette påslaget."),
-    )
-    term_fee = models.DecimalField(_("termingebyr per måned (kr)"), **NOK, default=Decimal("30"))
-    document_duty = models.DecimalField(
-        _("dokumentavgift for selveier (%)"),
-        **PERCENT,
-        default=Decimal("2.5"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    cooperative_costs = models.DecimalField(
-        _("omkostninger ved kjøp i borettslag (kr)"), **NOK, default=Decimal("5000")
-    )
-    bank_rate = models.DecimalField(
-        _("typisk bankrente (%)"),
-        **PERCENT,
-        default=Decimal("5.5"),
-        validators=[MinValueValidator(Decimal("0"))],
-        help_text=_("Brukes for banklånet i samfinansiering."),
-    )
-    bank_term_years = models.PositiveSmallIntegerField(
-        _("nedbetalingstid for banklånet (år)"), default=30, validators=[MinValueValidator(1)]
-    )
-    bank_stress_addition = models.DecimalField(
-        _("bankens stresstest: påslag (prosentpoeng)"),
-        **PERCENT,
-        default=Decimal("3"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    bank_stress_floor = models.DecimalField(
-        _("bankens stresstest: minst (%)"),
-        **PERCENT,
-        default=Decimal("7"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    bank_max_debt_to_income = models.DecimalField(
-        _("høyeste gjeld i forhold til brutto inntekt (ganger)"),
-        max_digits=4,
-        decimal_places=2,
-        default=Decimal("5"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    bank_max_loan_to_value = models.DecimalField(
-        _("høyeste belåningsgrad for banklånet (%)"),
-        **PERCENT,
-        default=Decimal("90"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    reduce_from_member = models.PositiveSmallIntegerField(
-        _("standardbudsjett: reduksjon fra husstandsmedlem nr."),
-        null=True,
-        blank=True,
-        default=4,
-        validators=[MinValueValidator(2)],
-        help_text=_("Tom: ingen reduksjon for store husstander."),
-    )
-    reduction_percent = models.DecimalField(
-        _("standardbudsjett: reduksjon (%)"),
-        **PERCENT,
-        default=Decimal("20"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("sist endret av"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("Tom: standardverdiene er ikke kontrollert av leder."),
-    )
-
-    class Meta:
-        verbose_name = _("satser for startlån")
-        verbose_name_plural = _("satser for startlån")
-        ordering = ["-year"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["municipality", "year"],
-                name="loan_parameters_one_per_year",
-                violation_error_message=_("Det finnes allerede satser for dette året."),
-            ),
-            models.CheckConstraint(
-                condition=Q(municipal_markup__gte=0, municipal_markup__lte=Decimal("0.25")),
-                name="loan_parameters_markup_at_most_quarter_point",
-                violation_error_message=_("Det kommunale påslaget kan være høyst 0,25 prosentpoeng."),
-            ),
-            models.CheckConstraint(
-                condition=Q(year__gte=2000, year__lte=2100),
-                name="loan_parameters_year_plausible",
-                violation_error_message=_("Året må være mellom 2000 og 2100."),
-            ),
-            models.CheckConstraint(
-                condition=Q(reduction_percent__gte=0, reduction_percent__lte=100),
-                name="loan_parameters_reduction_0_to_100",
-                violation_error_message=_("Reduksjonen må være mellom 0 og 100 %."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.municipality} {self.year}"
-
-
-class RateTableKind(models.TextChoices):
-    GUIDELINE = "guideline", _("Sosialhjelpssats (gulv)")
-    STANDARD = "standard", _("Standardbudsjett (SIFO-basert)")
-
-
-class MemberType(models.TextChoices):
-    SINGLE_ADULT = "single_adult", _("Enslig voksen")
-    COUPLE = "couple", _("Par (begge til sammen)")
-    OTHER_ADULT = "other_adult", _("Annen voksen i husstanden")
-    CHILD = "child", _("Barn")
-
-
-class LivingCostRate(models.Model):
-    """One line of a living-cost table: a monthly amount for a household
-    member type, and for children an age band."""
-
-    parameters = models.ForeignKey(
-        LoanParameters, verbose_name=_("satser"), on_delete=models.CASCADE, related_name="rates"
-    )
-    table = models.CharField(_("tabell"), max_length=10, choices=RateTableKind.choices)
-    member = models.CharField(_("husstandsmedlem"), max_length=12, choices=MemberType.choices)
-    from_age = models.PositiveSmallIntegerField(_("fra alder"), null=True, blank=True)
-    to_age = models.PositiveSmallIntegerField(
-        _("til og med alder"), null=True, blank=True, help_text=_("Tom: og eldre.")
-    )
-    amount = models.DecimalField(_("kr per måned"), **NOK)
-
-    municipality_path = "parameters__municipality"
-    objects = ScopedManager()
-    all_objects = models.Manager()
-
-    class Meta:
-        verbose_name = _("sats for livsopphold")
-        verbose_name_plural = _("satser for livsopphold")
-        # Adults before children, as the defaults are created.
-        ordering = ["table", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(member="child") & Q(from_age__isnull=False))
-                | (~Q(member="child") & Q(from_age__isnull=True) & Q(to_age__isnull=True)),
-                name="living_cost_rate_age_only_for_children",
-                violation_error_message=_("Aldersgrenser gjelder bare barn, og barn må ha en fra-alder."),
-            ),
-            models.CheckConstraint(
-                condition=Q(to_age__isnull=True) | Q(to_age__gte=F("from_age")),
-                name="living_cost_rate_age_band_ordered",
-                violation_error_message=_("Til-alderen kan ikke være lavere enn fra-alderen."),
-            ),
-            models.CheckConstraint(
-                condition=Q(amount__gte=0),
-                name="living_cost_rate_amount_not_negative",
-                violation_error_message=_("Beløp kan ikke være negative."),
-            ),
-            models.UniqueConstraint(
-                fields=["parameters", "table", "member"],
-                condition=~Q(member="child"),
-                name="living_cost_rate_one_per_adult_type",
-                violation_error_message=_("Hver type voksen kan bare stå én gang i hver tabell."),
-            ),
-            models.UniqueConstraint(
-                fields=["parameters", "table", "from_age"],
-                condition=Q(member="child"),
-                name="living_cost_rate_one_child_band_per_age",
-                violation_error_message=_("To aldersgrupper for barn kan ikke starte på samme alder."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_table_display()}: {self.get_member_display()} {self.amount}"
+__all__ = [
+    "OPEN_STATUSES",
+    "PERCENT",
+    "ApplicationStatus",
+    "ApplicationStatusChange",
+    "LivingCostBasis",
+    "LivingCostRate",
+    "LoanParameters",
+    "LoanPurpose",
+    "MemberType",
+    "OwnershipForm",
+    "RateTableKind",
+    "RepaymentType",
+    "StartLoanApplication",
+]

@@ -6,6 +6,7 @@ make a year's row.)"""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -16,16 +17,21 @@ from django.utils.translation import gettext as _
 from housing_office.errors import DomainError
 
 from . import affordability as aff
-from .models import LivingCostRate, LoanParameters, MemberType, RateTableKind
+from .models import LivingCostBasis, LivingCostRate, LoanParameters, MemberType, RateTableKind
 
 PERCENT = Decimal("100")
 
-# The Directorate of Labour and Welfare's guideline rates for financial
-# social assistance from 1 Jan 2024 (rundskriv A-3/2023, "Statlige
-# veiledende retningslinjer for økonomisk stønad", nav.no) and the collection
-# agencies' living-cost rates from 1 Jul 2023 (the standard budget,
-# "livsoppholdssatser" under inkassoforskriften). A couple in the latter is
-# 2 × 8,817.
+# The guideline rates for financial social assistance from 1 Jan 2024
+# ("Statlege rettleiande retningslinjer for økonomisk stønad for 2024",
+# rundskriv A-3/2023, https://www.regjeringen.no/no/dokumenter/rundskriv-a-32023-
+# statlege-rettleiande-retningslinjer-for-okonomisk-stonad-for-2024/id3020040/),
+# the floor Husbanken requires, and as the standard budget the bailiff's
+# living-cost rates (namsmannens livsoppholdssatser) from 1 Jul 2023, used
+# for debt settlement and wage deductions, with 20 % less from the 4th member
+# (https://www.regjeringen.no/no/tema/forbruker/gjeldsordning/livsoppholdssatser/id691824/).
+# These are not SIFO's reference budget; the leader names the basis and its
+# date (`LoanParameters.living_cost_basis`) and replaces the figures each year.
+# A couple in the bailiff's rates is 2 × 8,817.
 DEFAULT_RATES: dict[str, list[tuple[str, int | None, int | None, int]]] = {
     RateTableKind.GUIDELINE: [
         (MemberType.SINGLE_ADULT, None, None, 7850),
@@ -54,7 +60,8 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "municipal_markup": Decimal("0.25"),
     "policy_rate": Decimal("4.50"),
     "stress_addition": Decimal("2.5"),
-    "term_fee": Decimal("30"),
+    "term_fee": Decimal("0"),
+    "fee_documented": False,
     "document_duty": Decimal("2.5"),
     "cooperative_costs": Decimal("5000"),
     "bank_rate": Decimal("5.5"),
@@ -65,7 +72,24 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "bank_max_loan_to_value": Decimal("90"),
     "reduce_from_member": 4,
     "reduction_percent": Decimal("20"),
+    # Husbanken's fixed rates are published monthly; none until the leader
+    # enters them (a fixed rate then falls back to the floating one, and says so).
+    "fixed_rate_3": None,
+    "fixed_rate_5": None,
+    "fixed_rate_10": None,
+    "fixed_rate_20": None,
+    "living_cost_basis": LivingCostBasis.BAILIFF,
+    "living_cost_basis_date": datetime.date(2023, 7, 1),
+    "guideline_date": datetime.date(2024, 1, 1),
+    # Electricity and heating by dwelling size: rough monthly estimates for
+    # the leader to replace with local prices (neither SIFO's budget nor the
+    # guideline rates include electricity).
+    "electricity_up_to_50": Decimal("1200"),
+    "electricity_up_to_90": Decimal("1700"),
+    "electricity_over_90": Decimal("2300"),
 }
+
+FIXED_RATE_FIELDS = {3: "fixed_rate_3", 5: "fixed_rate_5", 10: "fixed_rate_10", 20: "fixed_rate_20"}
 
 
 def create_default_rates(parameters: LoanParameters) -> None:
@@ -100,7 +124,9 @@ def copy_parameters(source: LoanParameters, year: int) -> LoanParameters:
     return new
 
 
-def _table(rows: Iterable[LivingCostRate], kind: str, *, reduce_from: int | None, reduction: Decimal):
+def _table(
+    rows: Iterable[LivingCostRate], kind: str, *, reduce_from: int | None, reduction: Decimal, name: str
+):
     rows = [r for r in rows if r.table == kind]
     by_member = {r.member: r.amount for r in rows if r.member != MemberType.CHILD}
     children = tuple(
@@ -115,6 +141,7 @@ def _table(rows: Iterable[LivingCostRate], kind: str, *, reduce_from: int | None
         children=children,
         reduce_from_member=reduce_from,
         reduction=reduction,
+        name=name,
     )
 
 
@@ -129,6 +156,7 @@ def to_affordability(parameters: LoanParameters) -> aff.Parameters:
         policy_rate=p.policy_rate / PERCENT,
         stress_addition=p.stress_addition / PERCENT,
         term_fee=p.term_fee,
+        fee_documented=p.fee_documented,
         document_duty_rate=p.document_duty / PERCENT,
         cooperative_costs=p.cooperative_costs,
         bank_rate=p.bank_rate / PERCENT,
@@ -137,12 +165,25 @@ def to_affordability(parameters: LoanParameters) -> aff.Parameters:
         bank_stress_floor=p.bank_stress_floor / PERCENT,
         bank_max_debt_to_income=p.bank_max_debt_to_income,
         bank_max_loan_to_value=p.bank_max_loan_to_value / PERCENT,
-        guideline=_table(rows, RateTableKind.GUIDELINE, reduce_from=None, reduction=Decimal("0")),
+        guideline=_table(
+            rows, RateTableKind.GUIDELINE, reduce_from=None, reduction=Decimal("0"), name=p.guideline_name
+        ),
         standard=_table(
             rows,
             RateTableKind.STANDARD,
             reduce_from=p.reduce_from_member,
             reduction=p.reduction_percent / PERCENT,
+            name=p.living_cost_basis_name,
+        ),
+        fixed_rates={
+            years: getattr(p, name) / PERCENT
+            for years, name in FIXED_RATE_FIELDS.items()
+            if getattr(p, name) is not None
+        },
+        electricity=(
+            aff.ElectricityBand(50, p.electricity_up_to_50),
+            aff.ElectricityBand(90, p.electricity_up_to_90),
+            aff.ElectricityBand(None, p.electricity_over_90),
         ),
         reviewed=p.updated_by_id is not None,
     )

@@ -25,7 +25,14 @@ from tenants.services import change_stage
 
 from . import affordability as aff
 from .assessment import APPLICATION_FIELDS, composition_for, inputs_from, snapshot
-from .loan_rules import FIXED_RATE_PERIODS, format_nok, loan_rule_errors, raise_if_invalid
+from .loan_rules import (
+    FIXED_RATE_PERIODS,
+    format_nok,
+    loan_rule_errors,
+    overfinancing,
+    overfinancing_message,
+    raise_if_invalid,
+)
 from .models import (
     ApplicationStatus,
     ApplicationStatusChange,
@@ -316,6 +323,10 @@ def decide(
                 _("Startlånet kan dekke høyst 100 %% av kjøpesum og omkostninger (%(max)s kr).")
                 % {"max": format_nok(ceiling)}
             )
+        values = {"grant_applied": grant_granted, "bank_loan": locked.bank_loan, "equity": locked.equity}
+        surplus = overfinancing(values, loan_granted, ceiling)
+        if locked.purpose == LoanPurpose.PURCHASE and surplus > 0:
+            raise DomainError(overfinancing_message(surplus, ceiling))
         partial = loan_granted < locked.amount_applied or grant_granted < locked.grant_applied
         if partial and not reasons:
             raise DomainError(_("Skriv en begrunnelse: søknaden innvilges ikke fullt ut."))

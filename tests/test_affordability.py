@@ -202,7 +202,7 @@ def test_worked_example_grant_need():
     assert not a.passes_stress_test
     assert a.findings[0].level == aff.Level.PROBLEM
     texts = " ".join(f.text for f in a.findings)
-    assert "Beregnet behov for etableringstilskudd: 774\u00a0896\u00a0kr" in texts
+    assert "Beregnet behov for etableringstilskudd etter dette: 774\u00a0896\u00a0kr" in texts
 
 
 def test_cooperative_costs_are_the_fixed_sum():

@@ -580,6 +580,14 @@ def _parameters_post(parameters, **overrides):
         "bank_max_loan_to_value": "90",
         "reduce_from_member": "4",
         "reduction_percent": "20",
+        # A fee on top of the markup only for documented costs (Husbanken).
+        "fee_documented": "on",
+        "living_cost_basis": "bailiff",
+        "living_cost_basis_date": "2023-07-01",
+        "guideline_date": "2024-01-01",
+        "electricity_up_to_50": "1200",
+        "electricity_up_to_90": "1700",
+        "electricity_over_90": "2300",
     }
     rates = list(LivingCostRate.all_objects.filter(parameters=parameters).order_by("pk"))
     data.update(
