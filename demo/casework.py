@@ -5,6 +5,11 @@ The pathway fits how the tenancy ended: bought -> `bought_home`, private
 rental -> `private_rental`. Meetings take fixed slots in office hours, so a
 caseworker is never booked twice at once; the demo caseworker gets a few
 meetings in the coming weeks so that the calendar has something in it.
+
+Every household that was summoned got a summons letter two to three weeks
+before the meeting it called to (`SummonsPlan`, written as letters by
+`demo.summons`): the mapping meeting held, or a missed one followed by a
+new letter for the meeting held, or the meeting planned in the coming weeks.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from tenants.models import JournalNote, MeetingStatus, OutreachMeeting, PathwayS
 
 from . import loans
 from .helpers import DAY, add_months, at, between, weekday_after, weekday_before, weighted, workday_near
-from .plan import CARE, EMERGENCY, GENERAL, Context, HouseholdPlan, R, S, TenancyPlan
+from .plan import CARE, EMERGENCY, GENERAL, Context, HouseholdPlan, R, S, SummonsPlan, TenancyPlan
 
 # ---------------------------------------------------------------------------
 # Norwegian texts for the history.
@@ -116,6 +121,9 @@ HELD_AT_HOME_SHARE = 0.1
 # A meeting takes one of these slots (local time), so a caseworker's day
 # never holds two meetings at once.
 MEETING_SLOTS = ((8, 30), (9, 30), (10, 30), (12, 30), (13, 30), (14, 30))
+# Days from the summons letter to the meeting it calls to.
+SUMMONS_NOTICE_DAYS = (14, 24)
+MISSED_SHARE = 0.25
 
 
 def _stage_path(ctx: Context, rng: random.Random, h: HouseholdPlan) -> list[str]:
@@ -214,7 +222,7 @@ def _meeting(
     status: str,
     notes: tuple[str, str] = ("", ""),
     forward: bool = False,
-) -> datetime.datetime:
+) -> OutreachMeeting:
     day, hour, minute = _free_slot(ctx, user, day, forward)
     starts = at(day, hour, minute)
     current = h.current
@@ -222,21 +230,113 @@ def _meeting(
     if status == MeetingStatus.HELD and current is not None and rng.random() < HELD_AT_HOME_SHARE:
         place = f"Hjemmebesøk, {current.dwelling.address}"
     assert h.row is not None
-    ctx.meetings.append(
-        OutreachMeeting(
-            municipality=ctx.office,
-            household=h.row,
+    meeting = OutreachMeeting(
+        municipality=ctx.office,
+        household=h.row,
+        caseworker=user,
+        starts_at=starts,
+        duration_minutes=rng.choice((45, 45, 60)),
+        place=place,
+        status=status,
+        outcome_notes=notes[0],
+        next_steps=notes[1],
+        created_at=min(starts - rng.randint(7, 21) * DAY, timezone.now()),
+    )
+    ctx.meetings.append(meeting)
+    return meeting
+
+
+def _send_summons(
+    ctx: Context,
+    rng: random.Random,
+    h: HouseholdPlan,
+    user: User,
+    meeting: OutreachMeeting | None,
+    sent_on: datetime.date,
+    starts_at: datetime.datetime | None = None,
+) -> datetime.datetime:
+    """Record a summons letter sent on (about) `sent_on` for `meeting`."""
+    sent_at = at(workday_near(rng, sent_on, ctx.today), rng.randint(8, 14), rng.choice((0, 15, 30, 45)))
+    if meeting is not None:
+        starts_at = meeting.starts_at
+        # Meetings are made some days before they are held; this one was
+        # made with its letter.
+        meeting.created_at = sent_at
+    assert starts_at is not None and sent_at < starts_at
+    ctx.summonses.append(
+        SummonsPlan(
+            household=h,
             caseworker=user,
-            starts_at=starts,
-            duration_minutes=rng.choice((45, 45, 60)),
-            place=place,
-            status=status,
-            outcome_notes=notes[0],
-            next_steps=notes[1],
-            created_at=min(starts - rng.randint(7, 21) * DAY, timezone.now()),
+            sent_at=sent_at,
+            starts_at=starts_at,
+            duration_minutes=meeting.duration_minutes if meeting is not None else 45,
+            place=meeting.place if meeting is not None else f"Boligkontoret, {ctx.visiting}",
+            meeting=meeting,
         )
     )
-    return starts
+    return sent_at
+
+
+def _local_day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment).date()
+
+
+def _summon(
+    ctx: Context,
+    rng: random.Random,
+    h: HouseholdPlan,
+    user: User,
+    path: list[str],
+    days: list[datetime.date],
+    index: int,
+    kind: str,
+) -> tuple[datetime.datetime, OutreachMeeting | None]:
+    """The summons at `path[index]` and the meetings it called to: when the
+    first letter went out, and the mapping meeting held (if one follows)."""
+    following = path[index + 1] if index + 1 < len(path) else None
+    begin = h.tenancies[0].start + 7 * DAY if h.tenancies else h.registered
+    if following == S.MAPPED:
+        held = _meeting(ctx, rng, h, user, days[index + 1], MeetingStatus.HELD, rng.choice(HELD_NOTES[kind]))
+        held_day = _local_day(held.starts_at)
+        if rng.random() < MISSED_SHARE and (held_day - begin).days > 75:
+            status, note = (
+                (MeetingStatus.NO_SHOW, NO_SHOW_NOTE)
+                if rng.random() < 0.7
+                else (MeetingStatus.CANCELLED, CANCELLED_NOTE)
+            )
+            missed = _meeting(ctx, rng, h, user, held_day - rng.randint(20, 30) * DAY, status, note)
+            missed_day = _local_day(missed.starts_at)
+            first = _send_summons(
+                ctx, rng, h, user, missed, missed_day - rng.randint(*SUMMONS_NOTICE_DAYS) * DAY
+            )
+            if status == MeetingStatus.NO_SHOW:
+                # "Sender ny innkalling": a second letter for the meeting held.
+                _send_summons(ctx, rng, h, user, held, weekday_after(missed_day + DAY))
+            # A cancelled meeting gets its new time by telephone, no letter.
+            return first, held
+        sent_on = held_day - rng.randint(*SUMMONS_NOTICE_DAYS) * DAY
+        return _send_summons(ctx, rng, h, user, held, sent_on), held
+    if following is None and h.fate == "current":
+        # Summoned lately; the meeting is in the coming weeks.
+        planned = _meeting(
+            ctx, rng, h, user, ctx.today + rng.randint(1, 21) * DAY, MeetingStatus.PLANNED, forward=True
+        )
+        sent_on = min(days[index], _local_day(planned.starts_at) - SUMMONS_NOTICE_DAYS[0] * DAY)
+        return _send_summons(ctx, rng, h, user, planned, sent_on), None
+    # Summoned, then the case closed (the household moved, died, ...): the
+    # meeting was missed or cancelled when there was time for it.
+    sent_on = days[index]
+    meeting_day = sent_on + rng.randint(*SUMMONS_NOTICE_DAYS) * DAY
+    ends = days[index + 1] if following is not None else ctx.today
+    if meeting_day < ends and meeting_day < ctx.today:
+        status, note = rng.choice(
+            ((MeetingStatus.NO_SHOW, NO_SHOW_NOTE), (MeetingStatus.CANCELLED, CANCELLED_NOTE))
+        )
+        missed = _meeting(ctx, rng, h, user, meeting_day, status, note)
+        if _local_day(missed.starts_at) > sent_on:
+            return _send_summons(ctx, rng, h, user, missed, sent_on), None
+        ctx.meetings.remove(missed)
+    return _send_summons(ctx, rng, h, user, None, sent_on, at(weekday_after(meeting_day), 10, 30)), None
 
 
 def _note(ctx: Context, h: HouseholdPlan, user: User, when: datetime.datetime, text: str) -> None:
@@ -256,27 +356,21 @@ def plan_history(ctx: Context, households: list[HouseholdPlan]) -> None:
         days = _stage_days(ctx, rng, h, path)
         stage = S.NOT_ASSESSED.value
         stamp: datetime.datetime | None = None
-        summoned_at: datetime.datetime | None = None
         loan_days: dict[str, datetime.date] = {}
-        for to_stage, day in zip(path, days, strict=True):
-            if to_stage == S.MAPPED:
-                if summoned_at is not None and rng.random() < 0.25:
-                    status, note = (
-                        (MeetingStatus.NO_SHOW, NO_SHOW_NOTE)
-                        if rng.random() < 0.7
-                        else (MeetingStatus.CANCELLED, CANCELLED_NOTE)
-                    )
-                    missed = summoned_at.date() + rng.randint(7, 14) * DAY
-                    if missed < day:
-                        _meeting(ctx, rng, h, user, missed, status, note)
-                kind = {
-                    R.BOUGHT_OWN_HOME: "buy",
-                    R.PRIVATE_RENTAL: "private",
-                }.get(h.fate, "stay" if S.NOT_RELEVANT in path else "guidance")
-                if S.APPLYING_LOAN in path:
-                    kind = "buy"
-                starts = _meeting(ctx, rng, h, user, day, MeetingStatus.HELD, rng.choice(HELD_NOTES[kind]))
-                when = starts + 75 * datetime.timedelta(minutes=1)
+        kind = {
+            R.BOUGHT_OWN_HOME: "buy",
+            R.PRIVATE_RENTAL: "private",
+        }.get(h.fate, "stay" if S.NOT_RELEVANT in path else "guidance")
+        if S.APPLYING_LOAN in path:
+            kind = "buy"
+        held: OutreachMeeting | None = None
+        for index, (to_stage, day) in enumerate(zip(path, days, strict=True)):
+            if to_stage == S.SUMMONED:
+                when, held = _summon(ctx, rng, h, user, path, days, index, kind)
+            elif to_stage == S.MAPPED:
+                if held is None:
+                    held = _meeting(ctx, rng, h, user, day, MeetingStatus.HELD, rng.choice(HELD_NOTES[kind]))
+                when = held.starts_at + 75 * datetime.timedelta(minutes=1)
             else:
                 when = at(workday_near(rng, day, ctx.today), rng.randint(8, 15), rng.choice((0, 15, 30, 45)))
             if stamp is not None and when <= stamp:
@@ -305,7 +399,6 @@ def plan_history(ctx: Context, households: list[HouseholdPlan]) -> None:
                 )
             )
             if to_stage == S.SUMMONED:
-                summoned_at = when
                 _note(ctx, h, user, when, "Sendt skriftlig innkalling til kartleggingssamtale.")
             loan_days[to_stage] = when.date()
             stage, stamp = to_stage, when
@@ -321,7 +414,8 @@ def plan_history(ctx: Context, households: list[HouseholdPlan]) -> None:
 def _upcoming(ctx: Context, rng: random.Random, h: HouseholdPlan, user: User, stage: str) -> None:
     if h.fate != "current":
         return
-    if stage == S.SUMMONED or (stage in (S.GUIDANCE, S.APPLYING_LOAN) and rng.random() < 0.3):
+    # A household summoned lately has its meeting from the summons already.
+    if stage in (S.GUIDANCE, S.APPLYING_LOAN) and rng.random() < 0.3:
         _meeting(ctx, rng, h, user, ctx.today + rng.randint(1, 21) * DAY, MeetingStatus.PLANNED, forward=True)
 
 

@@ -90,16 +90,45 @@ def plan_people(ctx: Context, households: list[HouseholdPlan]) -> None:
                 )
             )
         oldest_child = max(0, min(17, main_age_then - 18))
-        for _k in range(children):
+        for born in _birth_days(rng, reference_day, children, oldest_child):
             male = rng.random() < 0.5
-            age = rng.randint(0, oldest_child)
             if origin is not NORWEGIAN and rng.random() < 0.25:
                 first = first_name(SHARED_CHILD_NAMES[0 if male else 1])
             else:
                 first = first_name(origin.male if male else origin.female)
-            born = min(reference_day, years_before(reference_day, age)) - rng.randint(0, 300) * DAY
             members.append(MemberPlan(first, surname[0] if male else surname[2], born, PersonRole.CHILD))
         h.members = members
+
+
+# Siblings are born at least this far apart, unless they are twins.
+SIBLING_GAP_DAYS = (300, 1500)
+TWIN_SHARE = 0.03
+
+
+def _birth_days(
+    rng: random.Random, reference_day: datetime.date, children: int, oldest_age: int
+) -> list[datetime.date]:
+    """Children's birthdays, youngest first: at least ~ten months apart, or
+    the same day (twins), and none of them 18 or older on `reference_day`
+    (a child that would be is left out)."""
+    if children <= 0:
+        return []
+    earliest = years_before(reference_day, oldest_age + 1) + DAY
+    # Leave room for the older siblings below the age limit.
+    room = max(0, (reference_day - earliest).days - (children - 1) * SIBLING_GAP_DAYS[0])
+    born = reference_day - rng.randint(0, min(room, 8 * 365)) * DAY
+    days = [born]
+    for _k in range(children - 1):
+        if rng.random() < TWIN_SHARE:
+            days.append(days[-1])
+            continue
+        older = days[-1] - rng.randint(*SIBLING_GAP_DAYS) * DAY
+        if older < earliest:
+            older = days[-1] - SIBLING_GAP_DAYS[0] * DAY
+        if older < earliest:
+            break
+        days.append(older)
+    return days
 
 
 def _composition(rng: random.Random, category: str | None, rooms: int) -> tuple[bool, int, int]:

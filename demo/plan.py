@@ -75,6 +75,22 @@ class TenancyPlan:
 
 
 @dataclass(eq=False)
+class SummonsPlan:
+    """A summons letter: sent on `sent_at` for a meeting at `starts_at`.
+    `meeting` is the meeting row it called to (None when the household left
+    before the day); the letter row is made once the household's members
+    are saved (the letter names them)."""
+
+    household: HouseholdPlan
+    caseworker: User
+    sent_at: datetime.datetime
+    starts_at: datetime.datetime
+    duration_minutes: int
+    place: str
+    meeting: OutreachMeeting | None
+
+
+@dataclass(eq=False)
 class MemberPlan:
     first_name: str
     last_name: str
@@ -138,6 +154,7 @@ class Context:
         self.notes: list[JournalNote] = []
         self.arrears: list[RentArrears] = []
         self.loans: list[tuple[StartLoanApplication, list[ApplicationStatusChange]]] = []
+        self.summonses: list[SummonsPlan] = []
 
     def rng(self, stream: str) -> random.Random:
         """One random stream per part, so that a change in one part does

@@ -3,8 +3,8 @@
 In the order they are planned:
 
 1. Dwellings of every category with addresses in the municipality's own
-   postcodes. The office sells dwellings that no longer fit (half of them to
-   the sitting tenant) and buys better ones: about a quarter of the
+   postcodes. The office sells dwellings that no longer fit (most of them to
+   the sitting tenant: "fra leie til eie") and buys better ones: over a third of the
    dwellings were sold and a third bought in the last ten years; two or
    three are for sale now.
 2. Per dwelling, a chain of tenancies walked backwards from today (or from
@@ -38,19 +38,29 @@ from .profiles import COMMON_STREETS, ELSEWHERE
 # Tenancy lengths: log-normal around these medians (years), before tuning.
 MEDIAN_YEARS = {GENERAL: 4.5, CARE: 5.0, EMERGENCY: 0.8}
 SIGMA = {GENERAL: 0.6, CARE: 0.7, EMERGENCY: 0.6}
-GAP_DAYS = {GENERAL: (10, 75), CARE: (7, 45), EMERGENCY: (3, 30)}
-LET_SHARE = {GENERAL: 0.85, CARE: 0.95, EMERGENCY: 0.7}
+# Days between one tenant moving out and the next moving in (cleaning,
+# small repairs, the allocation meeting): a real office re-lets within weeks.
+GAP_DAYS = {GENERAL: (10, 60), CARE: (7, 40), EMERGENCY: (3, 25)}
+LET_SHARE = {GENERAL: 0.95, CARE: 0.97, EMERGENCY: 0.85}
+# How long the dwellings that stand empty today have done so: most were
+# vacated in the last weeks, a few wait for repairs, and at most a handful
+# (those for sale among them) for more than 90 days.
+VACANT_DAYS = ((3, 45, 0.75), (45, 88, 0.2), (91, 150, 0.05))
+FOR_SALE_VACANT_DAYS = (40, 160)
 # Housing offices sell dwellings that no longer fit (often to the sitting
 # tenant) and buy better ones. Sales also spread the exits over the years:
 # a sold dwelling needs no new tenant, so its last tenant's exit costs no
 # vacancy today.
-SOLD_SHARE = 0.25
+SOLD_SHARE = 0.42
+# "Fra leie til eie": most sales are to the sitting tenant, who buys the
+# dwelling they rent; the rest are sold in the open market.
+SOLD_TO_TENANT_SHARE = 0.75
 ACQUIRED_SHARE = 0.3
 MAX_YEARS = 35
 REASON_WEIGHTS: dict[str, tuple[tuple[str, float], ...]] = {
     GENERAL: (
-        (R.BOUGHT_OWN_HOME, 62),
-        (R.PRIVATE_RENTAL, 21),
+        (R.BOUGHT_OWN_HOME, 66),
+        (R.PRIVATE_RENTAL, 17),
         (R.MOVED_AWAY, 6),
         (R.EVICTION, 3),
         (R.DECEASED, 2),
@@ -129,19 +139,26 @@ def plan_dwellings(ctx: Context) -> list[DwellingPlan]:
                 acquired_in_window=in_window,
             )
         )
-    # Sales: old, owned, general dwellings; half of them to the tenant.
+    # Sales: old, owned, general dwellings; most of them to the tenant.
     sellable = [
         d
         for d in dwellings
         if d.category == GENERAL and d.ownership == Ownership.OWNED and not d.acquired_in_window
     ]
-    n_sold = max(1, round(count * SOLD_SHARE))
     n_for_sale = max(1, round(count * 0.01))
+    # A small demo has few old dwellings: the ones for sale now come first.
+    n_sold = max(1, min(round(count * SOLD_SHARE), len(sellable) - n_for_sale))
     picked = rng.sample(sellable, min(len(sellable), n_sold + n_for_sale))
+    # Sale dates spread evenly over the years (each in its own slice of the
+    # window), so that no year's "bought their own home" stands out.
+    first_sale, last_sale = ctx.window_start + 120 * DAY, ctx.today - 45 * DAY
+    span = (last_sale - first_sale).days
+    slices = list(range(n_sold))
+    rng.shuffle(slices)
     for j, d in enumerate(picked):
         if j < n_sold:
-            d.disposed_on = between(rng, ctx.window_start + 120 * DAY, ctx.today - 45 * DAY)
-            d.sold_to_tenant = j % 2 == 0
+            d.disposed_on = first_sale + int(span * (slices[j] + rng.random()) / n_sold) * DAY
+            d.sold_to_tenant = rng.random() < SOLD_TO_TENANT_SHARE
         else:
             d.for_sale = True
     for d in dwellings:
@@ -173,10 +190,13 @@ def _chain(ctx: Context, d: DwellingPlan, scale: float) -> list[TenancyPlan]:
         out.append(TenancyPlan(d, start, None))
         end = start - rng.randint(*GAP_DAYS[d.category]) * DAY
     else:
-        # A vacancy that began recently forces a recent exit; spread them
-        # over the last year and a half (refurbishing, waiting for sale) so
-        # that the last year does not stand out in the yearly figures.
-        end = ctx.today - rng.randint(90 if d.for_sale else 30, 700 if d.for_sale else 540) * DAY
+        # Empty today: the last tenant left a few weeks ago, as a rule.
+        if d.for_sale:
+            days = rng.randint(*FOR_SALE_VACANT_DAYS)
+        else:
+            low, high = _vacant_range(rng.random())
+            days = rng.randint(low, high)
+        end = ctx.today - days * DAY
     while end >= ctx.window_start and (end - floor).days > 60:
         start = max(end - _duration(rng, d.category, scale) * DAY, floor + rng.randint(0, 30) * DAY)
         t = TenancyPlan(d, start, end)
@@ -186,6 +206,15 @@ def _chain(ctx: Context, d: DwellingPlan, scale: float) -> list[TenancyPlan]:
         end = start - rng.randint(*GAP_DAYS[d.category]) * DAY
     out.reverse()
     return out
+
+
+def _vacant_range(pick: float) -> tuple[int, int]:
+    """The range of days empty that `pick` (0 to 1) falls in (VACANT_DAYS)."""
+    for low, high, share in VACANT_DAYS:
+        if pick < share:
+            return low, high
+        pick -= share
+    return VACANT_DAYS[-1][0], VACANT_DAYS[-1][1]
 
 
 def _link_moves(ctx: Context, tenancies: list[TenancyPlan]) -> int:
@@ -255,18 +284,25 @@ def plan_tenancies(ctx: Context, dwellings: list[DwellingPlan]) -> list[TenancyP
 
 def _trim(ctx: Context, tenancies: list[TenancyPlan], excess: int) -> None:
     """Drop the first tenancy of some dwellings' histories when even the
-    longest tenancies make too many households."""
+    longest tenancies make too many households. Only a tenancy with a later
+    one in the same dwelling goes, so no dwelling stands empty for years."""
     rng = ctx.rng("trim")
     while excess > 0:
         first: dict[int, TenancyPlan] = {}
+        count: Counter[int] = Counter()
         for t in tenancies:
+            count[t.dwelling.index] += 1
             known = first.get(t.dwelling.index)
             if known is None or t.start < known.start:
                 first[t.dwelling.index] = t
         candidates = [
             t
             for t in first.values()
-            if t.end is not None and not t.forced and t.prev is None and t.next is None
+            if t.end is not None
+            and not t.forced
+            and t.prev is None
+            and t.next is None
+            and count[t.dwelling.index] > 1
         ]
         if not candidates:
             return

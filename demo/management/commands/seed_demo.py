@@ -18,6 +18,7 @@ from demo.seed import (
     DemoResult,
     seed_demo,
 )
+from demo.summons import RENDERED_DAYS
 from dwellings.models import EndReason
 
 
@@ -100,6 +101,10 @@ class Command(BaseCommand):
                     "planned": c["planned"],
                     "notes": c["notes"],
                 }
+            )
+            write(
+                _("  Innkallingsbrev: %(n)s, av dem %(rendered)s med PDF (de siste %(days)s dagene).")
+                % {"n": c["summons_letters"], "rendered": c["rendered_letters"], "days": RENDERED_DAYS}
             )
             write(
                 _("  Husleierestanser: %(n)s (%(open)s åpne). Søknader om startlån: %(loans)s.")
