@@ -23,7 +23,7 @@ from django.template.base import FilterExpression, Node, Variable
 from django.template.smartif import TokenBase
 from django.utils.translation import gettext as _
 
-from .template_library import INNER_TAG_WORDS
+from .template_library import INNER_TAG_WORDS, LoopLimitExceeded
 
 # The HTML a letter body may hold. Anything else is refused when a template
 # is saved: a letter is text, tables and lists, and the layout adds the
@@ -102,7 +102,9 @@ def compile_template(source: str, *, label: str | None = None) -> Any:
 
 
 def _syntax_error_text(exc: TemplateSyntaxError) -> str:
-    """Django's English message, in Norwegian for the messages a leader meets."""
+    """Django's English message, in Norwegian. Every message the letter
+    engine can raise is matched; anything else gets a general Norwegian
+    message naming the code it stumbled on. No English reaches a leader."""
     text = str(exc)
     if match := re.match(r"Invalid filter: '([^']*)'", text):
         return _("Filteret «%(name)s» kan ikke brukes i brevmaler.") % {"name": match[1]}
@@ -121,7 +123,39 @@ def _syntax_error_text(exc: TemplateSyntaxError) -> str:
         }
     if text.startswith("Empty block tag"):
         return _("En tom tagg {% %}.")
-    return text
+    if text.startswith("Empty variable tag"):
+        return _("En tom variabel {{ }}.")
+    if text.startswith("Unexpected end of expression in if tag"):
+        return _("Vilkåret i {% if %} slutter for tidlig; det mangler en variabel.")
+    if match := re.match(r"Unused '([^']*)' at end of if expression", text):
+        return _("«%(word)s» står til overs på slutten av vilkåret i {%% if %%}.") % {"word": match[1]}
+    if match := re.match(r"Not expecting '([^']*)'", text):
+        return _("«%(word)s» står på feil sted i vilkåret i {%% if %%}.") % {"word": match[1]}
+    if match := re.match(r"Could not parse the remainder: '([^']*)' from '([^']*)'", text):
+        return _("«%(all)s» kan ikke leses: «%(rest)s» passer ikke der.") % {
+            "all": match[2],
+            "rest": match[1],
+        }
+    if text.startswith("Could not parse some characters") or text.startswith("Could not find variable"):
+        return _("Noen tegn i en variabel kan ikke leses.")
+    if text.startswith("Variables and attributes may not begin with underscores"):
+        return _("Et variabelnavn kan ikke begynne med understrek (_).")
+    if match := re.match(r"(\w+) requires (\d+) arguments?, (\d+) provided", text):
+        return _("Filteret «%(name)s» må ha %(need)s verdi(er) etter kolon, men har %(got)s.") % {
+            "name": match[1],
+            "need": match[2],
+            "got": match[3],
+        }
+    if "'for'" in text:
+        return _("{% for %} skrives som {% for x in liste %} … {% endfor %}.")
+    if "'with'" in text:
+        return _("{% with %} skrives som {% with navn=variabel %} … {% endwith %}.")
+    if "'firstof'" in text:
+        return _("{% firstof %} trenger minst én variabel.")
+    during = str(getattr(exc, "template_debug", {}).get("during", "")).strip()
+    if during:
+        return _("Malkoden «%(code)s» kan ikke leses.") % {"code": during[:80]}
+    return _("Malkoden kan ikke leses.")
 
 
 def check_source(
@@ -152,8 +186,16 @@ def _render_checked(source: str, context: dict[str, Any], variables: frozenset[s
     recording = _RecordingContext(context)
     try:
         output = compile_template(source).render(recording)
+    except LoopLimitExceeded as exc:
+        raise TemplateRefused(str(exc)) from exc
     except Exception as exc:  # noqa: BLE001 - any failure means the template cannot make a letter
-        raise TemplateRefused(_("Malen kan ikke lages til et brev: %(error)s") % {"error": exc}) from exc
+        # Python's own message is English and for programmers: not shown.
+        raise TemplateRefused(
+            _(
+                "Malen kan ikke lages til et brev med eksempeldataene. Sjekk filtrene og verdiene "
+                "etter kolon (for eksempel |date: og |floatformat:)."
+            )
+        ) from exc
     unknown = sorted(recording.missing - variables)
     if unknown or INVALID_MARKER in output:
         names = ", ".join(f"«{name}»" for name in unknown) or _("en variabel med et ukjent felt")

@@ -18,21 +18,46 @@ from tenants.models import Household
 
 from .engine import TemplateRefused
 from .letter_templates import check_template
+from .models import TemplateFormat
 
 
 class LetterTemplateForm(forms.Form):
-    subject = forms.CharField(label=_("Overskrift"), max_length=200)
+    """The template editor. The leader writes brevtekst (`letters.markup`);
+    a version stored as HTML before brevtekst is edited as HTML
+    (`format`). A post without `format` is HTML, as before brevtekst."""
+
+    subject = forms.CharField(
+        label=_("Overskrift"),
+        max_length=200,
+        help_text=_("Står øverst i brevet. Du kan bruke felt, for eksempel [mottakers navn]."),
+    )
     body = forms.CharField(
         label=_("Brevtekst"),
-        widget=forms.Textarea(attrs={"rows": 28, "class": "font-monospace", "spellcheck": "true"}),
-        help_text=_("HTML med variabler i {{ … }}. Alle elementer må lukkes, for eksempel <p>…</p>."),
+        widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "true"}),
+    )
+    format = forms.ChoiceField(choices=TemplateFormat.choices, required=False, widget=forms.HiddenInput)
+    caseworker = forms.ModelChoiceField(
+        label=_("Saksbehandler i forhåndsvisningen"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Meg selv"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+        help_text=_("Navn, stilling, telefon og e-post i forhåndsvisningen er denne personens."),
     )
 
-    def __init__(self, *args: Any, municipality: Any, kind: str, language: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, municipality: Any, kind: str, language: str, user: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.municipality = municipality
         self.kind = kind
         self.language = language
+        if user is not None:
+            self.fields["caseworker"].queryset = caseworker_choices(user)
+            self.fields["caseworker"].label_from_instance = caseworker_label
+
+    def clean_format(self) -> str:
+        return self.cleaned_data.get("format") or TemplateFormat.HTML
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -44,6 +69,7 @@ class LetterTemplateForm(forms.Form):
                     municipality=self.municipality,
                     language=self.language,
                     kind=self.kind,
+                    text_format=data.get("format") or TemplateFormat.HTML,
                 )
             except TemplateRefused as exc:
                 self.add_error("body", exc.messages[0])
@@ -61,10 +87,14 @@ def caseworker_choices(user: Any):
     )
 
 
+def caseworker_label(obj: User) -> str:
+    name = obj.get_full_name() or obj.username
+    return f"{name} ({obj.title})" if obj.title else name
+
+
 class CaseworkerChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        name = obj.get_full_name() or obj.username
-        return f"{name} ({obj.title})" if obj.title else name
+        return caseworker_label(obj)
 
 
 class SummonsForm(forms.Form):

@@ -8,7 +8,7 @@ decision letter or an arrears notice is only what a `LetterKindSpec` holds:
 the default subject and body per målform, the variables a template may use,
 and the function that takes the snapshot. A new kind is a `LetterKind`
 member, a spec registered from its app's `AppConfig.ready()`, and the default
-bodies in `default_letters/<key>_<målform>.html`.
+bodies, in brevtekst (`letters.markup`), in `default_letters/<key>_<målform>.txt`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ class LetterKindSpec:
     # template editor shows the list; a template using anything else is
     # refused when saved.
     variables: Mapping[str, str]
+    # The name a leader writes each variable by in brevtekst: variable →
+    # «mottakers navn». Shown beside the editor with the descriptions.
+    field_names: Mapping[str, str]
     # Builds the snapshot a letter of this kind is rendered from; its keyword
     # arguments are the kind's own (a summons needs a meeting time, a
     # decision letter a decision).
@@ -54,8 +57,20 @@ class LetterKindSpec:
     def languages(self) -> tuple[str, ...]:
         return tuple(self.subjects)
 
+    @property
+    def fields(self) -> dict[str, str]:
+        """Brevtekst field name → template variable."""
+        return {name: variable for variable, name in self.field_names.items()}
+
+    def default_source(self, language: str) -> str:
+        """The shipped letter, in brevtekst (default_letters/<key>_<målform>.txt)."""
+        return (DEFAULT_LETTERS_DIR / f"{self.key}_{language}.txt").read_text(encoding="utf-8")
+
     def default_body(self, language: str) -> str:
-        return (DEFAULT_LETTERS_DIR / f"{self.key}_{language}.html").read_text(encoding="utf-8")
+        """The shipped letter as a template (converted from its brevtekst)."""
+        from .markup import to_template
+
+        return to_template(self.default_source(language), self.fields)
 
 
 KINDS: dict[str, LetterKindSpec] = {}

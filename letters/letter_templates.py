@@ -17,7 +17,8 @@ from housing_office.models import Municipality
 
 from .engine import check_source
 from .kinds import LetterKindSpec, get_kind, registered_kinds
-from .models import LetterKind, LetterTemplate
+from .markup import NotExpressible, subject_to_markup, subject_to_template, to_markup, to_template
+from .models import LetterKind, LetterTemplate, TemplateFormat
 
 
 def default_template_body(kind: str, language: str) -> str:
@@ -48,7 +49,12 @@ def _ensure_defaults_of(spec: LetterKindSpec, municipality: Municipality) -> lis
             kind=kind,
             language=language,
             version=1,
-            defaults={"subject": subject, "body": spec.default_body(language)},
+            defaults={
+                "subject": subject,
+                "body": spec.default_body(language),
+                "format": TemplateFormat.BREVTEKST,
+                "source": spec.default_source(language),
+            },
         )
         if was_created:
             created.append(template)
@@ -68,13 +74,55 @@ def current_template(municipality: Municipality | int, kind: str, language: str)
     return template
 
 
+def to_templates(kind: str, subject: str, body: str, text_format: str) -> tuple[str, str]:
+    """The subject and body templates for what the leader wrote: brevtekst is
+    converted (`letters.markup`), HTML is taken as it is."""
+    if text_format == TemplateFormat.BREVTEKST:
+        fields = get_kind(kind).fields
+        return subject_to_template(subject, fields), to_template(body, fields)
+    return subject, body
+
+
+def editable_text(template: LetterTemplate) -> tuple[str, str, str]:
+    """(subject, body, format) to show in the editor: the brevtekst a version
+    was written in; an HTML version in brevtekst when it says nothing
+    brevtekst cannot, else as the HTML it is."""
+    fields = get_kind(template.kind).fields
+    if template.format == TemplateFormat.BREVTEKST and template.source:
+        try:
+            subject = subject_to_markup(template.subject, fields)
+        except NotExpressible:
+            pass
+        else:
+            return subject, template.source, TemplateFormat.BREVTEKST
+    try:
+        return (
+            subject_to_markup(template.subject, fields),
+            to_markup(template.body, fields),
+            TemplateFormat.BREVTEKST,
+        )
+    except NotExpressible:
+        return template.subject, template.body, TemplateFormat.HTML
+
+
 @transaction.atomic
 def save_template_version(
-    *, municipality: Municipality, kind: str, language: str, subject: str, body: str, by: Any
+    *,
+    municipality: Municipality,
+    kind: str,
+    language: str,
+    subject: str,
+    body: str,
+    by: Any,
+    text_format: str = TemplateFormat.HTML,
 ) -> LetterTemplate:
     """Check the template and store it as the next version. The old versions
-    stay as they were: letters made from them keep pointing at them."""
-    check_template(subject, body, municipality=municipality, language=language, kind=kind)
+    stay as they were: letters made from them keep pointing at them.
+
+    `text_format` says what `subject` and `body` are: brevtekst (stored in
+    `source`, converted into `subject`/`body`) or HTML with template tags."""
+    subject_template, body_template = to_templates(kind, subject, body, text_format)
+    check_template(subject_template, body_template, municipality=municipality, language=language, kind=kind)
     # Lock the newest version so that two leaders saving at once get
     # versions n+1 and n+2 rather than a unique-constraint error.
     list(
@@ -90,19 +138,29 @@ def save_template_version(
         kind=kind,
         language=language,
         version=(latest or 0) + 1,
-        subject=subject.strip(),
-        body=body,
+        subject=subject_template.strip(),
+        body=body_template,
+        format=text_format,
+        source=body if text_format == TemplateFormat.BREVTEKST else "",
         created_by=by,
     )
 
 
 def check_template(
-    subject: str, body: str, *, municipality: Municipality, language: str, kind: str = LetterKind.SUMMONS
+    subject: str,
+    body: str,
+    *,
+    municipality: Municipality,
+    language: str,
+    kind: str = LetterKind.SUMMONS,
+    text_format: str = TemplateFormat.HTML,
 ) -> None:
     """Raise `TemplateRefused` unless the template makes a letter of `kind`:
     valid template syntax, only the kind's documented variables, only
-    allowed tags, and well-formed HTML without scripts or remote content."""
+    allowed tags, and well-formed HTML without scripts or remote content.
+    Brevtekst is converted first; its own errors name the line."""
     spec = get_kind(kind)
+    subject, body = to_templates(kind, subject, body, text_format)
     check_source(
         subject,
         body,

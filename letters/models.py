@@ -28,15 +28,32 @@ class LetterKind(models.TextChoices):
     SUMMONS = "summons", _("Innkalling til kartleggingssamtale")
 
 
+class TemplateFormat(models.TextChoices):
+    """How the leader wrote a version: in brevtekst (`letters.markup`, the
+    editor's format), or as HTML with template tags (versions stored before
+    brevtekst, which still render and can still be edited as they are)."""
+
+    BREVTEKST = "brevtekst", _("Brevtekst")
+    HTML = "html", _("HTML (eldre format)")
+
+
 class LetterTemplate(MunicipalityOwned):
     """A versioned letter template. Saving a change makes a new version, so
-    a letter already made keeps the version it was made from."""
+    a letter already made keeps the version it was made from.
+
+    `subject` and `body` are always the template the letter engine renders,
+    so rendering never converts anything; a brevtekst version keeps what the
+    leader wrote in `source`."""
 
     kind = models.CharField(_("brevtype"), max_length=20, choices=LetterKind.choices)
     language = models.CharField(_("målform"), max_length=2, choices=WrittenLanguage.choices)
     version = models.PositiveIntegerField(_("versjon"))
     subject = models.CharField(_("overskrift"), max_length=200)
-    body = models.TextField(_("brevtekst"), help_text=_("Django-mal. Variabler står i {{ … }}."))
+    body = models.TextField(_("mal"), help_text=_("Malen brevet lages fra (laget fra brevteksten)."))
+    format = models.CharField(
+        _("format"), max_length=10, choices=TemplateFormat.choices, default=TemplateFormat.HTML
+    )
+    source = models.TextField(_("brevtekst"), blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("laget av"),

@@ -220,12 +220,22 @@ def _letter_start_pages(pages: Sequence[Any], keys: Sequence[str]) -> list[int]:
 
 
 def preview_pdf(
-    *, kind: str, subject: str, body: str, municipality: Municipality, language: str, caseworker: Any = None
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    municipality: Municipality,
+    language: str,
+    caseworker: Any = None,
+    text_format: str = "html",
 ) -> bytes:
     """A PDF of the (possibly unsaved) template with the kind's made-up
-    household, after the template's checks; raises `TemplateRefused`."""
-    from .letter_templates import check_template
+    household, after the template's checks; raises `TemplateRefused`.
+    `caseworker` is the user whose name, title, phone and e-mail the
+    preview shows (all four from the same user)."""
+    from .letter_templates import check_template, to_templates
 
+    subject, body = to_templates(kind, subject, body, text_format)
     check_template(subject, body, municipality=municipality, language=language, kind=kind)
     context = get_kind(kind).sample_context(municipality, language, caseworker=caseworker)
     draft = LetterTemplate(subject=subject, body=body, language=language)

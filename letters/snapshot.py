@@ -46,6 +46,33 @@ COMMON_VARIABLES: dict[str, str] = {
     "dine": "«dine», eller «deres» når brevet går til flere (nynorsk: «dykkar»)",
 }
 
+# The names a leader writes each variable by in brevtekst (letters.markup):
+# «[mottakers navn]». Bokmål, like the rest of the staff's user interface.
+COMMON_FIELD_NAMES: dict[str, str] = {
+    "recipient_name": "mottakers navn",
+    "recipient_address": "mottakers adresse",
+    "recipient_postal": "mottakers postnummer og sted",
+    "household_reference": "husstandens referanse",
+    "office_name": "kontorets navn",
+    "municipality_name": "kommunens navn",
+    "office_address": "kontorets postadresse",
+    "office_postal": "kontorets postnummer og sted",
+    "office_visiting_address": "kontorets besøksadresse",
+    "office_phone": "kontorets telefon",
+    "office_email": "kontorets e-post",
+    "office_website": "kommunens nettsted",
+    "organisation_number": "organisasjonsnummer",
+    "letter_date": "brevets dato",
+    "archive_reference": "arkivreferanse",
+    "interpreter_language": "tolkespråk",
+    "several_recipients": "flere mottakere",
+    "du": "du",
+    "deg": "deg",
+    "din": "din",
+    "ditt": "ditt",
+    "dine": "dine",
+}
+
 # How the letter addresses its reader: one person, or several (the main
 # person and a co-applicant). Nynorsk's plural is «de/dykk/dykkar».
 ADDRESS_FORMS: dict[str, dict[str, tuple[str, str]]] = {

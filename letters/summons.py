@@ -41,6 +41,7 @@ from .kinds import LetterKindSpec
 from .letter_templates import current_template, ensure_default_templates
 from .models import Letter, LetterKind, LetterStatus, SummonsBatch
 from .snapshot import (
+    COMMON_FIELD_NAMES,
     COMMON_VARIABLES,
     common_context,
     format_date,
@@ -65,6 +66,20 @@ SUMMONS_VARIABLES: dict[str, str] = {
     "caseworker_title": "Saksbehandlerens stilling",
     "caseworker_phone": "Saksbehandlerens telefon (ellers kontorets)",
     "caseworker_email": "Saksbehandlerens e-post (kan være tom)",
+}
+
+
+SUMMONS_FIELD_NAMES: dict[str, str] = {
+    **COMMON_FIELD_NAMES,
+    "meeting_date": "dag for samtalen",
+    "meeting_time": "samtalen begynner",
+    "meeting_end_time": "samtalen slutter",
+    "meeting_duration": "minutter samtalen varer",
+    "meeting_place": "sted for samtalen",
+    "caseworker_name": "saksbehandlers navn",
+    "caseworker_title": "saksbehandlers stilling",
+    "caseworker_phone": "saksbehandlers telefon",
+    "caseworker_email": "saksbehandlers e-post",
 }
 
 
@@ -102,18 +117,18 @@ def summons_context(
         "meeting_end_time": format_time(ends_at),
         "meeting_duration": str(duration_minutes),
         "meeting_place": place,
-        "caseworker_name": caseworker.get_full_name() or caseworker.username,
-        "caseworker_title": caseworker.title or _default_title(language),
-        "caseworker_phone": caseworker.phone or municipality.phone,
-        "caseworker_email": caseworker.email,
+        **_caseworker_values(caseworker, municipality, language),
     }
 
 
 def sample_context(
     municipality: Municipality, language: str, *, sparse: bool = False, caseworker: Any = None
 ) -> dict[str, Any]:
-    """A summons for a made-up household, for previews and template checks;
-    with `caseworker`, the preview shows the user's own name and title."""
+    """A summons for a made-up household, for previews and template checks.
+    With `caseworker` (the leader, or the caseworker chosen in the preview
+    form), every caseworker value is that user's own: name, title, phone
+    (else the office's) and e-mail, never one person's name with another's
+    address."""
     starts = timezone.make_aware(datetime.datetime(2031, 1, 13, 10, 0))
     return {
         **sample_common_context(municipality, language, sparse=sparse),
@@ -122,10 +137,27 @@ def sample_context(
         "meeting_end_time": "10.45",
         "meeting_duration": "45",
         "meeting_place": "Rådhuset, møterom Ibsen",
-        "caseworker_name": (caseworker.get_full_name() if caseworker else "") or "Siri Saksbehandler",
-        "caseworker_title": (caseworker.title if caseworker else "") or _default_title(language),
-        "caseworker_phone": (caseworker.phone if caseworker else "") or municipality.phone or "35 58 10 00",
-        "caseworker_email": "" if sparse else "siri.saksbehandler@kommune.no",
+        **(
+            _caseworker_values(caseworker, municipality, language)
+            if caseworker is not None
+            else {
+                "caseworker_name": "Siri Saksbehandler",
+                "caseworker_title": _default_title(language),
+                "caseworker_phone": municipality.phone or "35 58 10 00",
+                "caseworker_email": "siri.saksbehandler@kommune.no",
+            }
+        ),
+        **({"caseworker_email": ""} if sparse else {}),
+    }
+
+
+def _caseworker_values(caseworker: Any, municipality: Municipality, language: str) -> dict[str, str]:
+    """The caseworker's part of a summons: all of it from the one user."""
+    return {
+        "caseworker_name": caseworker.get_full_name() or caseworker.username,
+        "caseworker_title": caseworker.title or _default_title(language),
+        "caseworker_phone": caseworker.phone or municipality.phone,
+        "caseworker_email": caseworker.email,
     }
 
 
@@ -136,6 +168,7 @@ SUMMONS = LetterKindSpec(
         WrittenLanguage.NYNORSK: "Invitasjon til ein samtale om bustaden din",
     },
     variables=SUMMONS_VARIABLES,
+    field_names=SUMMONS_FIELD_NAMES,
     build_context=summons_context,
     sample_context=sample_context,
     file_stem="innkalling",

@@ -24,10 +24,10 @@ from housing_office.text import fold
 from tenants.models import CLOSED_STAGES, Household, PathwayStage, Person
 
 from .engine import TemplateRefused
-from .forms import LetterTemplateForm, SummonsForm
+from .forms import LetterTemplateForm, SummonsForm, caseworker_choices
 from .kinds import get_kind
-from .letter_templates import current_template, ensure_default_templates, save_template_version
-from .models import Letter, LetterStatus, LetterTemplate, SummonsBatch
+from .letter_templates import current_template, editable_text, ensure_default_templates, save_template_version
+from .models import Letter, LetterStatus, LetterTemplate, SummonsBatch, TemplateFormat
 from .rendering import preview_pdf
 from .summons import create_summons_batch, households_for_summons, plan_summons, retry_batch
 
@@ -50,11 +50,28 @@ def template_list(request: HttpRequest) -> HttpResponse:
     return render(request, "letters/template_list.html", {"entries": list(latest.values())})
 
 
+def _field_list(kind: str, text_format: str) -> list[dict[str, str]]:
+    """The fields beside the editor: what to write, and what it holds."""
+    spec = get_kind(kind)
+    return [
+        {
+            "insert": f"[{name}]" if text_format == TemplateFormat.BREVTEKST else f"{{{{ {variable} }}}}",
+            "description": spec.variables.get(variable, ""),
+        }
+        for variable, name in spec.field_names.items()
+    ]
+
+
 @leader_required
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(LetterTemplate, pk=pk)
     municipality = user_municipality(request)
-    form_options = {"municipality": municipality, "kind": template.kind, "language": template.language}
+    form_options = {
+        "municipality": municipality,
+        "kind": template.kind,
+        "language": template.language,
+        "user": request.user,
+    }
     if request.method == "POST":
         form = LetterTemplateForm(request.POST, **form_options)
         if form.is_valid():
@@ -66,6 +83,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     subject=form.cleaned_data["subject"],
                     body=form.cleaned_data["body"],
                     by=request.user,
+                    text_format=form.cleaned_data["format"],
                 )
             except TemplateRefused as exc:
                 form.add_error("body", exc.messages[0])
@@ -76,9 +94,11 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"v": new.version},
                 )
                 return redirect("letters:template-edit", pk=new.pk)
+        text_format = request.POST.get("format") or TemplateFormat.HTML
     else:
+        subject, body, text_format = editable_text(template)
         form = LetterTemplateForm(
-            initial={"subject": template.subject, "body": template.body}, **form_options
+            initial={"subject": subject, "body": body, "format": text_format}, **form_options
         )
     versions = (
         LetterTemplate.objects.filter(kind=template.kind, language=template.language)
@@ -95,10 +115,23 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "latest": latest,
             "form": form,
             "versions": versions,
-            "variables": sorted(get_kind(template.kind).variables.items()),
+            "brevtekst": text_format == TemplateFormat.BREVTEKST,
+            "fields": _field_list(template.kind, text_format),
         },
         status=400 if form.errors else 200,
     )
+
+
+def _preview_caseworker(request: HttpRequest) -> Any:
+    """The caseworker chosen in the preview form (of the leader's own
+    office), else the leader: the preview's name, title, phone and e-mail
+    are always one person's."""
+    chosen = parse_ids([request.POST.get("caseworker", "") or request.GET.get("caseworker", "")])
+    if chosen:
+        found = caseworker_choices(request.user).filter(pk__in=chosen).first()
+        if found is not None:
+            return found
+    return request.user
 
 
 @leader_required
@@ -106,9 +139,12 @@ def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The template (saved, or the unsaved text posted from the editor) as a
     PDF, filled in with a made-up household."""
     template = get_object_or_404(LetterTemplate, pk=pk)
-    subject, body = template.subject, template.body
+    subject, body, text_format = template.subject, template.body, TemplateFormat.HTML
     if request.method == "POST":
         subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
+        text_format = request.POST.get("format") or TemplateFormat.HTML
+        if text_format not in TemplateFormat.values:
+            text_format = TemplateFormat.HTML
     try:
         data = preview_pdf(
             kind=template.kind,
@@ -116,7 +152,8 @@ def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
             body=body,
             municipality=user_municipality(request),
             language=template.language,
-            caseworker=request.user,
+            caseworker=_preview_caseworker(request),
+            text_format=text_format,
         )
     except TemplateRefused as exc:
         return render(

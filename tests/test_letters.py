@@ -204,7 +204,7 @@ def test_leader_edits_a_template_in_the_browser(leader_client, municipality):
     url = reverse("letters:template-edit", args=[template.pk])
     page = leader_client.get(url)
     assert page.status_code == 200
-    assert "recipient_name" in page.content.decode()
+    assert "[mottakers navn]" in page.content.decode()
 
     response = leader_client.post(url, {"subject": "Invitasjon", "body": "<p>Hei, {{ recipient_name }}!</p>"})
     new = letter_templates.current_template(municipality, "summons", "nn")
