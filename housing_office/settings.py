@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "startloan",
     "reports",
     "register_import",
+    "arrears",
     "demo",
     "django.contrib.admin",
     "django.contrib.auth",

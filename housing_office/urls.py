@@ -27,6 +27,7 @@ urlpatterns = [
     path("brev/", include("letters.urls")),
     path("boliger/", include("dwellings.urls")),
     path("startlan/", include("startloan.urls")),
+    path("restanser/", include("arrears.urls")),
     path("rapporter/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

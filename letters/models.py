@@ -26,6 +26,11 @@ class LetterKind(models.TextChoices):
     a kind is a member here (and its migration), a spec and a template."""
 
     SUMMONS = "summons", _("Innkalling til kartleggingssamtale")
+    ARREARS_REMINDER = "arrears_reminder", _("Purring på husleie")
+    ARREARS_AGREEMENT = "arrears_agreement", _("Betalingsavtale for husleierestanse")
+    ARREARS_NOTICE_4_18 = "arrears_notice_4_18", _("Varsel etter tvangsfullbyrdelsesloven § 4-18")
+    ARREARS_NAV_NOTICE = "arrears_nav_notice", _("Varsel til NAV etter husleieloven § 9-11")
+    EVICTION_REQUEST = "eviction_request", _("Begjæring om fravikelse")
 
 
 class TemplateFormat(models.TextChoices):

@@ -20,6 +20,7 @@ LAYERS = [
     "dwellings",
     "startloan",
     "register_import",
+    "arrears",
     "reports",
     "demo",
 ]

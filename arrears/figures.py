@@ -1,0 +1,77 @@
+"""A year's arrears figures for a municipality, counted in the database.
+
+Dates: a case counts as opened / closed by `opened_on` / `closed_on`;
+letters and steps by the date of their event; an agreement as made by
+`agreed_on` and as kept when its case closed in the year as
+`agreement_kept`; an eviction as avoided when a case with a request for
+eviction closed in the year other than by eviction or moving out; children
+affected are the children of the households with a case open at any time in
+the year."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Q
+
+from tenants.models import Person, PersonRole
+
+from .models import ArrearsCase, ArrearsEvent, CloseReason, EventKind, PaymentAgreement
+
+FIGURE_KEYS = (
+    "arrears_cases_opened",
+    "arrears_cases_closed",
+    "payment_agreements_made",
+    "payment_agreements_kept",
+    "notices_4_18",
+    "nav_notices",
+    "eviction_requests",
+    "evictions_carried_out",
+    "evictions_avoided",
+    "children_affected",
+)
+
+
+def arrears_figures(municipality_id: int, year: int) -> dict[str, Any]:
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    cases = ArrearsCase.all_objects.filter(municipality_id=municipality_id)
+    counts = cases.aggregate(
+        opened=Count("pk", filter=Q(opened_on__range=(start, end))),
+        closed=Count("pk", filter=Q(closed_on__range=(start, end))),
+        kept=Count("pk", filter=Q(closed_on__range=(start, end), close_reason=CloseReason.AGREEMENT_KEPT)),
+    )
+    events = ArrearsEvent.all_objects.filter(
+        municipality_id=municipality_id, date__range=(start, end)
+    ).aggregate(
+        notices=Count("pk", filter=Q(kind=EventKind.NOTICE_4_18)),
+        nav=Count("pk", filter=Q(kind=EventKind.NAV_NOTICE)),
+        requests=Count("pk", filter=Q(kind=EventKind.EVICTION_REQUESTED)),
+        evicted=Count("pk", filter=Q(kind=EventKind.EVICTED)),
+    )
+    avoided = (
+        cases.filter(closed_on__range=(start, end), events__kind=EventKind.EVICTION_REQUESTED)
+        .exclude(close_reason__in=[CloseReason.EVICTED, CloseReason.MOVED_OUT])
+        .distinct()
+        .count()
+    )
+    open_in_year = cases.filter(opened_on__lte=end).filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=start)
+    )
+    children = Person.all_objects.filter(
+        role=PersonRole.CHILD, household__in=open_in_year.values("tenancy__household")
+    ).count()
+    return {
+        "arrears_cases_opened": counts["opened"],
+        "arrears_cases_closed": counts["closed"],
+        "payment_agreements_made": PaymentAgreement.all_objects.filter(
+            municipality_id=municipality_id, agreed_on__range=(start, end)
+        ).count(),
+        "payment_agreements_kept": counts["kept"],
+        "notices_4_18": events["notices"],
+        "nav_notices": events["nav"],
+        "eviction_requests": events["requests"],
+        "evictions_carried_out": events["evicted"],
+        "evictions_avoided": avoided,
+        "children_affected": children,
+    }

@@ -1,0 +1,118 @@
+"""The worktray and the case page. Views parse, call a service, render;
+scoping is the managers' (another municipality's case is a 404)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from housing_office.errors import DomainError
+
+from . import services
+from .forms import StepForm
+from .models import ArrearsCase, ArrearsImport
+from .rules import months_behind
+from .worktray import worktray
+
+STEPS = {
+    "purring": (services.send_reminder, _("Purringen er laget.")),
+    "betalingsavtale": (services.make_agreement, _("Betalingsavtalen er registrert og bekreftelsen laget.")),
+    "varsel-4-18": (services.send_notice_4_18, _("Varselet etter § 4-18 er laget.")),
+    "varsel-mottatt": (services.record_notice_received, _("Mottaket av varselet er registrert.")),
+    "varsel-nav": (services.send_nav_notice, _("Varselet til NAV er laget, med kopi til leietakeren.")),
+    "begjaering": (services.request_eviction, _("Begjæringen om fravikelse er laget.")),
+    "fravikelse": (services.record_eviction, _("Fravikelsen er registrert, og saken er avsluttet.")),
+    "avslutt": (services.close_case, _("Saken er avsluttet.")),
+    "kontakt": (services.record_contact, _("Kontakten er registrert.")),
+    "reservasjon": (services.record_reservation, _("Reservasjonen mot varsel til NAV er registrert.")),
+    "reservasjon-trukket": (services.withdraw_reservation, _("Reservasjonen er trukket tilbake.")),
+}
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    rows = worktray(today)
+    page = Paginator(rows, 50).get_page(request.GET.get("side"))
+    latest = ArrearsImport.objects.order_by("-as_of", "-id").first()
+    return render(request, "arrears/worktray.html", {"page": page, "count": len(rows), "latest": latest})
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(
+        ArrearsCase.objects.select_related("tenancy__household", "tenancy__dwelling", "caseworker"), pk=pk
+    )
+    return _render_case(request, case, StepForm())
+
+
+def _render_case(request: HttpRequest, case: ArrearsCase, form: StepForm, status: int = 200) -> HttpResponse:
+    today = timezone.localdate()
+    household = case.tenancy.household
+    events = list(case.events.select_related("recorded_by", "letter").order_by("date", "id"))
+    label, deadline = services.next_deadline(case, events)
+    context = {
+        "case": case,
+        "household": household,
+        "events": events,
+        "agreements": list(case.agreements.prefetch_related("instalments")),
+        "reservations": list(case.tenancy.nav_reservations.order_by("-received_on")),
+        "reserved_since": services.reserved_since(case.tenancy_id, today),
+        "deadline_label": label,
+        "deadline": deadline,
+        "months": months_behind(case.oldest_due_date, today),
+        "children": household.members.filter(role="child").count(),
+        # Read through the household's own relations (tenants, startloan).
+        "loan_applications": list(household.loan_applications.order_by("-created_at")[:3]),
+        "journal": list(household.journal_notes.select_related("author").order_by("-created_at")[:10]),
+        "form": form,
+        "steps": STEPS,
+    }
+    return render(request, "arrears/case_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    case = get_object_or_404(
+        ArrearsCase.objects.select_related("tenancy__household", "tenancy__dwelling"), pk=pk
+    )
+    if step not in STEPS:
+        raise Http404
+    service, done = STEPS[step]
+    form = StepForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, form, status=400)
+    data, day, by = form.cleaned_data, form.day(), request.user
+    try:
+        if step in ("purring", "varsel-4-18"):
+            service(case, by=by, on=day)
+        elif step == "betalingsavtale":
+            service(case, by=by, on=day, instalments=data["instalments"])
+        elif step == "varsel-mottatt":
+            service(case, by=by, received_on=day)
+        elif step == "varsel-nav":
+            service(case, by=by, on=day, nav_office=data["nav_office"])
+        elif step == "begjaering":
+            service(case, by=by, on=day, bailiff=data["bailiff"])
+        elif step == "fravikelse":
+            service(case, by=by, on=day, note=data["note"])
+        elif step == "avslutt":
+            service(case, by=by, on=day, reason=data["reason"], note=data["note"])
+        elif step == "kontakt":
+            service(case, by=by, on=day, note=data["note"])
+        elif step == "reservasjon":
+            service(case, by=by, received_on=day)
+        else:
+            service(case, by=by, on=day)
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return _render_case(request, case, form, status=400)
+    messages.success(request, done)
+    return redirect("arrears:case-detail", pk=case.pk)

@@ -1,0 +1,99 @@
+"""The arrears letters' mandatory content, read from the rendered PDFs."""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+from decimal import Decimal
+
+import pytest
+
+from arrears import services
+from arrears.importing import SourceFile, import_arrears
+from arrears.models import ArrearsCase, EventKind
+from letters.models import LetterStatus
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+def pdf_text(letter) -> str:
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.RENDERED, letter.error
+    return " ".join(
+        subprocess.run(
+            ["pdftotext", letter.pdf.path, "-"], check=True, capture_output=True, text=True
+        ).stdout.split()
+    )
+
+
+@pytest.fixture
+def case(municipality, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    household = factories.household_with_members(municipality, reference="H-1")
+    dwelling = factories.DwellingFactory(municipality=municipality, reference="B-1", address="Kirkegata 7")
+    factories.tenancy_of(household, dwelling, D(2020, 1, 1))
+    data = (
+        b"dwelling_ref;household_ref;amount;oldest_due_date;as_of\nB-1;H-1;12345,50;01.01.2025;10.01.2025\n"
+    )
+    assert import_arrears("3807", SourceFile("r.csv", data)).ok
+    return ArrearsCase.all_objects.get()
+
+
+def letter_of(case, kind):
+    return case.events.filter(kind=kind).latest("id").letter
+
+
+def test_the_letters_say_what_the_law_asks(case, caseworker_user, django_capture_on_commit_callbacks):
+    by = caseworker_user
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_reminder(case, by=by, on=D(2025, 1, 11))
+        services.make_agreement(
+            case, by=by, on=D(2025, 1, 12), instalments=[(D(2025, 2, 1), Decimal("2000"))]
+        )
+        services.send_notice_4_18(case, by=by, on=D(2025, 1, 15))
+        services.send_nav_notice(case, by=by, nav_office="NAV Skien", on=D(2025, 1, 16))
+        services.request_eviction(case, by=by, bailiff="Namsfogden i Telemark", on=D(2025, 2, 6))
+
+    reminder = pdf_text(letter_of(case, EventKind.REMINDER))
+    assert "12 345,50 kr" in reminder and "1. januar 2025" in reminder
+
+    agreement = pdf_text(letter_of(case, EventKind.AGREEMENT))
+    assert "2 000,00 kr innen 1. februar 2025" in agreement
+
+    notice = pdf_text(letter_of(case, EventKind.NOTICE_4_18))
+    assert "tvangsfullbyrdelsesloven § 4-18" in notice
+    assert "innen 14 dager fra dagen etter at du mottok dette varselet" in notice
+    assert "begjære fravikelse" in notice
+
+    nav = pdf_text(letter_of(case, EventKind.NAV_NOTICE))
+    assert "husleieloven § 9-11" in nav and "NAV Skien" in nav
+    assert "kopi" in nav and "reservere deg" in nav and "minst to uker" in nav
+
+    request = pdf_text(letter_of(case, EventKind.EVICTION_REQUESTED))
+    assert "Namsfogden i Telemark" in request and "§ 13-2 tredje ledd bokstav a" in request
+    for attachment in (
+        "leieavtalen",
+        "varselet etter tvangsfullbyrdelsesloven § 4-18",
+        "bevis for at leietakeren har mottatt varselet",
+    ):
+        assert attachment in request
+    assert "Kirkegata 7" in request
+
+
+def test_a_downloaded_arrears_letter_is_in_the_households_innsynslogg(
+    case, caseworker_client, caseworker_user, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from housing_office.models import PersonalDataAccess
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_reminder(case, by=caseworker_user, on=D(2025, 1, 11))
+    letter = letter_of(case, EventKind.REMINDER)
+    page = caseworker_client.get(reverse("arrears:case-detail", args=[case.pk]))
+    assert reverse("letters:letter-download", args=[letter.pk]) in page.content.decode()
+    assert caseworker_client.get(reverse("letters:letter-download", args=[letter.pk])).status_code == 200
+    assert PersonalDataAccess.all_objects.filter(household=case.tenancy.household).exists()
