@@ -59,6 +59,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from arrears.figures import arrears_contract_series
 from dwellings.models import EXIT_REASONS, Dwelling, DwellingCategory, EndReason, StockChange, Tenancy
 from housing_office.dates import DAYS_PER_YEAR
 from housing_office.models import Municipality
@@ -87,6 +88,10 @@ FIGURE_KEYS: tuple[str, ...] = (
     "loan_amount_granted",
     "dwellings_acquired",
     "dwellings_disposed",
+    "arrears_cases_opened",
+    "arrears_cases_closed",
+    "eviction_requests",
+    "evictions_carried_out",
 )
 
 # What the office calls each key figure, for pages, exports and the PDF, in
@@ -111,6 +116,14 @@ FIGURE_LABELS: dict[str, Any] = {
 
 # The key figures compared year by year: the one list of their order.
 KEY_FIGURES: tuple[str, ...] = tuple(FIGURE_LABELS)
+
+# Rent arrears (arrears.figures): on the dashboard after the key figures.
+ARREARS_LABELS: dict[str, Any] = {
+    "arrears_cases_opened": _("Restansesaker åpnet"),
+    "arrears_cases_closed": _("Restansesaker avsluttet"),
+    "eviction_requests": _("Begjæringer om fravikelse"),
+    "evictions_carried_out": _("Fravikelser gjennomført"),
+}
 
 EXIT_VALUES = tuple(r.value for r in EXIT_REASONS)
 
@@ -278,6 +291,11 @@ def throughput_series(
 
     # 6. Changes to the stock.
     _stock_changes(mid, first_day, last_day, out, through=through)
+
+    # 7. Arrears cases opened and closed, eviction requests and evictions.
+    arrears = arrears_contract_series(mid, first_year, last_year, lambda field: in_period(field, through))
+    for year, figures in out.items():
+        figures.update(arrears[year])
     return out
 
 

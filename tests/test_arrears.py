@@ -296,3 +296,20 @@ def test_figures_match_hand_counts(municipality, register, caseworker_user, sett
         "children_affected": 2,
     }
     assert arrears_figures(municipality.pk, 2024)["arrears_cases_opened"] == 0
+
+
+def test_the_throughput_report_carries_the_four_arrears_keys(municipality, register, caseworker_user):
+    from reports.throughput import throughput_figures
+
+    import_arrears("3807", src(JAN))
+    case = ArrearsCase.all_objects.get(tenancy=register[0])
+    services.send_notice_4_18(case, by=caseworker_user, on=D(2025, 1, 15))
+    services.request_eviction(case, by=caseworker_user, bailiff="Namsfogden", on=D(2025, 2, 20))
+    services.record_eviction(case, by=caseworker_user, on=D(2025, 4, 2))
+    figures = throughput_figures(municipality, 2025)
+    assert {k: figures[k] for k in figures if k.startswith(("arrears", "evict"))} == {
+        "arrears_cases_opened": 2,
+        "arrears_cases_closed": 1,
+        "eviction_requests": 1,
+        "evictions_carried_out": 1,
+    }
