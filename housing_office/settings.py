@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "housing_office",
     "tenants",
     "letters",
+    "archive",
     "dwellings",
     "startloan",
     "reports",

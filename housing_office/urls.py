@@ -25,6 +25,7 @@ urlpatterns = [
     path("helse/", views.health, name="health"),
     path("husstander/", include("tenants.urls")),
     path("brev/", include("letters.urls")),
+    path("arkiv/", include("archive.urls")),
     path("boliger/", include("dwellings.urls")),
     path("startlan/", include("startloan.urls")),
     path("restanser/", include("arrears.urls")),

@@ -37,6 +37,7 @@ from tenants.models import (
 )
 from tenants.services import change_stage
 
+from .journal import journal_letters
 from .kinds import LetterKindSpec
 from .letter_templates import current_template, ensure_default_templates
 from .models import Letter, LetterKind, LetterStatus, SummonsBatch
@@ -406,6 +407,7 @@ def create_summons_batch(
     # The batch is new in this transaction, so no letter of it can exist yet;
     # the (household, batch_key) constraint stands guard all the same.
     Letter.all_objects.bulk_create(letters)
+    journal_letters(letters)  # the archive numbers and registers them (letters.journal)
     meetings = OutreachMeeting.all_objects.bulk_create(
         [
             OutreachMeeting(

@@ -17,6 +17,7 @@ LAYERS = [
     "housing_office",
     "tenants",
     "letters",
+    "archive",
     "dwellings",
     "startloan",
     "register_import",
