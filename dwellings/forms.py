@@ -11,14 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row
+from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
-from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import Household, Person, PersonRole
+from housing_office.models import postal_code_validator
+from tenants.models import Household
+from tenants.queries import main_person_name
 
 from .models import ContractType, Dwelling, DwellingStatus, EndReason, StockChange
 
@@ -149,12 +149,9 @@ class TenancyForm(_CrispyMixin, forms.Form):
         super().__init__(*args, **kwargs)
         # Built here, during the request, so the scoped managers limit the
         # choices to the user's municipality.
-        main_name = Person.objects.filter(household=OuterRef("pk"), role=PersonRole.MAIN).annotate(
-            name=Concat("first_name", Value(" "), "last_name", output_field=CharField())
+        self.fields["household"].queryset = Household.objects.annotate(main_name=main_person_name()).order_by(
+            "reference"
         )
-        self.fields["household"].queryset = Household.objects.annotate(
-            main_name=Subquery(main_name.values("name")[:1])
-        ).order_by("reference")
         # Sold dwellings cannot be let at all; the others show their status
         # so the caseworker sees at once which are free.
         self.fields["dwelling"].queryset = (
@@ -169,15 +166,82 @@ class TenancyForm(_CrispyMixin, forms.Form):
         )
 
 
+def _no_autofill(**attrs: str) -> forms.TextInput:
+    # The caseworker types someone else's address: no suggestions from their own.
+    return forms.TextInput(attrs={"autocomplete": "off", **attrs})
+
+
 class TenancyEndForm(_CrispyMixin, forms.Form):
+    """The end of a tenancy, and where the household moves: its new postal
+    address, or "unknown" said in so many words (a letter must never go to
+    the dwelling it has left)."""
+
     end_date = forms.DateField(label=_("Sluttdato"), widget=date_input(), initial=timezone.localdate)
     end_reason = forms.ChoiceField(
         label=_("Årsak til avslutning"), choices=[("", _("Velg årsak"))] + list(EndReason.choices)
     )
+    address = forms.CharField(label=_("Ny adresse"), max_length=200, required=False, widget=_no_autofill())
+    postal_code = forms.CharField(
+        label=_("Postnummer"),
+        max_length=4,
+        required=False,
+        validators=[postal_code_validator],
+        widget=_no_autofill(inputmode="numeric"),
+    )
+    postal_place = forms.CharField(label=_("Poststed"), max_length=100, required=False, widget=_no_autofill())
+    address_unknown = forms.BooleanField(
+        label=_("Ny adresse er ukjent"),
+        required=False,
+        help_text=_(
+            "Kryss av hvis husstanden flytter uten at kontoret vet hvor. Da sendes ingen brev "
+            "til husstanden før en ny adresse er registrert."
+        ),
+    )
+
+    ADDRESS_FIELDS = ("address", "postal_code", "postal_place")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = self._helper("end_date", "end_reason")
+        self.helper = self._helper(
+            "end_date",
+            "end_reason",
+            Fieldset(
+                _("Husstandens nye postadresse"),
+                "address",
+                Row(
+                    Column("postal_code", css_class="col-sm-4"), Column("postal_place", css_class="col-sm-8")
+                ),
+                "address_unknown",
+            ),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        given = [name for name in self.ADDRESS_FIELDS if (data.get(name) or "").strip()]
+        if data.get("address_unknown"):
+            if given:
+                self.add_error(
+                    "address_unknown",
+                    _("Fyll ut den nye adressen eller kryss av for at den er ukjent, ikke begge."),
+                )
+        elif not given and not any(name in self.errors for name in self.ADDRESS_FIELDS):
+            self.add_error(
+                "address",
+                _(
+                    "Fyll ut husstandens nye adresse (adresse, postnummer og poststed), "
+                    "eller kryss av for at ny adresse er ukjent."
+                ),
+            )
+        else:
+            missing = {
+                "address": _("Skriv husstandens nye adresse."),
+                "postal_code": _("Skriv postnummeret."),
+                "postal_place": _("Skriv poststedet."),
+            }
+            for name, message in missing.items():
+                if name not in given and name not in self.errors:
+                    self.add_error(name, message)
+        return data
 
 
 class StockChangeForm(_CrispyMixin, forms.Form):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from housing_office import errors
 from housing_office.errors import DomainError
 from tenants.models import Household, PathwayStage
-from tenants.services import change_stage
+from tenants.services import change_address, change_stage
 
 from .models import (
     ContractType,
@@ -253,13 +253,29 @@ class TenancyEnded:
         return PathwayStage(self.new_stage).label if self.new_stage else None
 
 
+@dataclass(frozen=True)
+class NewAddress:
+    """Where the household moves when its tenancy ends: a postal address, or
+    `unknown=True` when the office does not know it yet."""
+
+    address: str = ""
+    postal_code: str = ""
+    postal_place: str = ""
+    unknown: bool = False
+
+
 @transaction.atomic
-def end_tenancy(tenancy: Tenancy, *, end_date: datetime.date, end_reason: str, by) -> TenancyEnded:
+def end_tenancy(
+    tenancy: Tenancy, *, end_date: datetime.date, end_reason: str, new_address: NewAddress, by
+) -> TenancyEnded:
     """End `tenancy` on `end_date` for `end_reason`; says what it did.
 
-    When the household bought its own home or moved to a private rental,
-    its pathway stage moves on too (with a stage-history row), in the same
-    transaction: either both happen or neither.
+    The household leaves the dwelling, so it gets `new_address` as its postal
+    address (or its address is marked unknown: then no letter goes to it
+    until a new one is registered), in the audit trail as any change of the
+    household. When the household bought its own home or moved to a private
+    rental, its pathway stage moves on too (with a stage-history row). All in
+    one transaction: either everything happens or nothing.
     """
     tenancy = Tenancy.objects.select_for_update().select_related("household", "dwelling").get(pk=tenancy.pk)
     if tenancy.end_date is not None:
@@ -290,10 +306,32 @@ def end_tenancy(tenancy: Tenancy, *, end_date: datetime.date, end_reason: str, b
             "end_date",
         )
 
+    dwelling = tenancy.dwelling
+    if (
+        not new_address.unknown
+        and new_address.address.strip().casefold() == dwelling.address.strip().casefold()
+        and new_address.postal_code.strip() == dwelling.postal_code
+    ):
+        raise DomainError(
+            _(
+                "Dette er adressen til boligen husstanden flytter fra. Fyll ut den nye adressen, "
+                "eller kryss av for at den er ukjent."
+            ),
+            "address",
+        )
+
     tenancy.end_date = end_date
     tenancy.end_reason = end_reason
     with constraint_errors():
         tenancy.save(update_fields=["end_date", "end_reason", "updated_at"])
+    change_address(
+        tenancy.household,
+        address=new_address.address,
+        postal_code=new_address.postal_code,
+        postal_place=new_address.postal_place,
+        unknown=new_address.unknown,
+        by=by,
+    )
 
     stage = EXIT_STAGES.get(end_reason)
     if stage is None:

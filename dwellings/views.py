@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from housing_office.errors import DomainError, add_to_form, safe_next_url
 from housing_office.request_hygiene import parse_id
-from tenants.models import Household
+from tenants.models import Household, PersonRole
 
 from . import services
 from .filters import DwellingFilter, VacancyFilter
@@ -254,13 +254,23 @@ def tenancy_create(request: HttpRequest) -> HttpResponse:
 @permission_required("dwellings.change_tenancy", raise_exception=True)
 def tenancy_end(request: HttpRequest, pk: int) -> HttpResponse:
     tenancy = get_object_or_404(Tenancy.objects.select_related("household", "dwelling"), pk=pk)
+    household = tenancy.household
+    # The new address is always typed in: one filled in from the register
+    # could be the very address the household is leaving.
     form = TenancyEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             ended = services.end_tenancy(
                 tenancy,
-                end_date=form.cleaned_data["end_date"],
-                end_reason=form.cleaned_data["end_reason"],
+                end_date=data["end_date"],
+                end_reason=data["end_reason"],
+                new_address=services.NewAddress(
+                    address=data["address"],
+                    postal_code=data["postal_code"],
+                    postal_place=data["postal_place"],
+                    unknown=data["address_unknown"],
+                ),
                 by=request.user,
             )
         except DomainError as exc:
@@ -276,6 +286,17 @@ def tenancy_end(request: HttpRequest, pk: int) -> HttpResponse:
                 text += " " + _("Husstanden er flyttet til fasen «%(stage)s».") % {
                     "stage": ended.new_stage_label
                 }
+            moved = tenancy.household
+            if moved.address_unknown:
+                text += " " + _(
+                    "Ny adresse er ukjent: husstanden får ikke brev før en ny adresse er registrert."
+                )
+            else:
+                text += " " + _("Ny adresse: %(address)s, %(postal_code)s %(postal_place)s.") % {
+                    "address": moved.address,
+                    "postal_code": moved.postal_code,
+                    "postal_place": moved.postal_place,
+                }
             messages.success(request, text)
             default = reverse("dwellings:dwelling-detail", args=[tenancy.dwelling_id])
             return HttpResponseRedirect(safe_next_url(request, default))
@@ -285,6 +306,10 @@ def tenancy_end(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "tenancy": tenancy,
+            "applicants": sorted(
+                household.members.filter(role__in=[PersonRole.MAIN, PersonRole.CO_APPLICANT]),
+                key=lambda person: person.role != PersonRole.MAIN,
+            ),
             "exit_reasons": [EndReason(r).label for r in EXIT_REASONS],
             "next": safe_next_url(request, ""),
         },

@@ -35,7 +35,7 @@ from tenants.models import (
     PathwayStage,
     Person,
 )
-from tenants.services import change_stage
+from tenants.services import change_stage, households_with_address_left_behind
 
 from .journal import journal_letters
 from .kinds import LetterKindSpec
@@ -267,8 +267,9 @@ def plan_summons(
 ) -> SummonsPlan:
     """Who is summoned when and by whom, and who is left out and why.
 
-    Left out: households without a full postal address (a letter with a
-    blank address would never arrive), households whose pathway has ended,
+    Left out: households whose address is one they have left
+    (`tenants.services.address_left_behind`) or without a full postal address
+    (a letter with a blank address would never arrive), households whose pathway has ended,
     and households that already have a planned meeting ahead.
     """
     now = timezone.now()
@@ -280,8 +281,11 @@ def plan_summons(
         ).order_by("-starts_at")
     }
     summonable, left_out = [], []
+    left_behind = households_with_address_left_behind(household_ids)
     for household in households:
-        if not household.has_postal_address:
+        if household.pk in left_behind:
+            left_out.append(LeftOut(household, _("Ny adresse mangler")))
+        elif not household.has_postal_address:
             left_out.append(LeftOut(household, _("Mangler postadresse")))
         elif household.pathway_stage in CLOSED_STAGES:
             left_out.append(

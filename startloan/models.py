@@ -303,7 +303,10 @@ class ApplicationStatusChange(models.Model):
         on_delete=models.CASCADE,
         related_name="status_changes",
     )
-    from_status = models.CharField(_("fra status"), max_length=10, choices=ApplicationStatus.choices)
+    # Empty on the row made when the application is registered.
+    from_status = models.CharField(
+        _("fra status"), max_length=10, choices=ApplicationStatus.choices, blank=True, default=""
+    )
     to_status = models.CharField(_("til status"), max_length=10, choices=ApplicationStatus.choices)
     changed_at = models.DateTimeField(_("tidspunkt"), default=timezone.now)
     changed_by = models.ForeignKey(
@@ -326,7 +329,12 @@ class ApplicationStatusChange(models.Model):
         ordering = ["-changed_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.application}: {self.from_status} → {self.to_status}"
+        return f"{self.application}: {self.from_status or '–'} → {self.to_status}"
+
+    @property
+    def is_registration(self) -> bool:
+        """The row made when the application was registered (no status before)."""
+        return not self.from_status
 
 
 from .parameter_models import (  # noqa: E402  (the models of the year's parameters)

@@ -161,6 +161,15 @@ def create_application(household: Household, values: Mapping[str, Any], *, by) -
     application = StartLoanApplication(municipality_id=household.municipality_id, household=household)
     _apply_values(application, values)
     _save(application)
+    # The first row of the history: who registered it, and when.
+    ApplicationStatusChange.objects.create(
+        application=application,
+        from_status="",
+        to_status=application.status,
+        changed_at=application.created_at,
+        changed_by=by,
+        comment=_("Registrert"),
+    )
     if household.pathway_stage in (
         PathwayStage.NOT_ASSESSED,
         PathwayStage.SUMMONED,

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import CharField, Count, OuterRef, Subquery, Value
+from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +20,8 @@ from housing_office.jobs import create_job, enqueue
 from housing_office.permissions import leader_required
 from housing_office.request_hygiene import parse_id
 from housing_office.text import fold
-from tenants.models import Household
+from tenants.models import Household, Person, PersonRole
+from tenants.queries import main_person_name
 
 from . import services
 from .apps import ASSESSMENT_PDF_JOB
@@ -35,6 +38,8 @@ from .forms import (
 from .models import ApplicationStatus, LoanParameters, StartLoanApplication
 
 PAGE_SIZE = 50
+# Households shown at most for one search in the household picker.
+PICK_LIMIT = 25
 # The fields the assessment cannot do without.
 _NEEDED = ("purchase_price", "amount_applied", "monthly_net_income", "annual_gross_income", "term_years")
 
@@ -63,7 +68,11 @@ def application_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ApplicationStatus.values:
         status = ""
-    applications = StartLoanApplication.objects.select_related("household", "recommended_by", "decided_by")
+    applications = StartLoanApplication.objects.select_related(
+        "household", "recommended_by", "decided_by"
+    ).annotate(
+        main_name=main_person_name("household_id"), co_applicant_name=co_applicant_name("household_id")
+    )
     if status:
         applications = applications.filter(status=status)
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -108,14 +117,35 @@ def _household_summary(household: Household) -> dict[str, Any]:
     return {"household": household, "composition": services.composition_for(household)}
 
 
+def co_applicant_name(household: str = "pk") -> Subquery:
+    """The co-applicant's full name (as `tenants.queries.main_person_name`)."""
+    co = Person.objects.filter(household=OuterRef(household), role=PersonRole.CO_APPLICANT).annotate(
+        name=Concat("first_name", Value(" "), "last_name", output_field=CharField())
+    )
+    return Subquery(co.order_by("pk").values("name")[:1], output_field=CharField())
+
+
 def _pick_household(request: HttpRequest) -> HttpResponse:
+    """Find the household by reference, a member's name or the address; each
+    hit names its main person and co-applicant, so that five households of
+    the same family name can be told apart."""
     query = request.GET.get("q", "").strip()
-    households = []
+    households: list[Household] = []
+    more = False
     if query:
-        households = list(
-            Household.objects.filter(search_text__contains=fold(query)).order_by("reference")[:25]
+        found = (
+            Household.objects.filter(search_text__contains=fold(query))
+            .annotate(main_name=main_person_name(), co_applicant_name=co_applicant_name())
+            .order_by("reference")
         )
-    return render(request, "startloan/household_pick.html", {"query": query, "households": households})
+        households = list(found[: PICK_LIMIT + 1])
+        more = len(households) > PICK_LIMIT
+        households = households[:PICK_LIMIT]
+    return render(
+        request,
+        "startloan/household_pick.html",
+        {"query": query, "households": households, "more": more, "limit": PICK_LIMIT},
+    )
 
 
 @login_required
@@ -216,13 +246,27 @@ def assessment_preview(request: HttpRequest) -> HttpResponse:
     return render(request, "startloan/_assessment.html", context)
 
 
+def _registration(application: StartLoanApplication) -> dict[str, Any]:
+    """The history's first row for an application registered before the
+    history had one: its creation time and, from the audit trail, who
+    registered it (unknown for rows the demo or an import wrote)."""
+    entry = (
+        LogEntry.objects.get_for_object(application)
+        .filter(action=LogEntry.Action.CREATE)
+        .select_related("actor")
+        .order_by("timestamp")
+        .first()
+    )
+    return {"changed_at": application.created_at, "changed_by": entry.actor if entry else None}
+
+
 @login_required
 @permission_required("startloan.view_startloanapplication", raise_exception=True)
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         StartLoanApplication.objects.select_related("household", "recommended_by", "decided_by"), pk=pk
     )
-    changes = application.status_changes.select_related("changed_by")
+    changes = list(application.status_changes.select_related("changed_by"))
     return render(
         request,
         "startloan/application_detail.html",
@@ -231,6 +275,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "a": application.assessment or services.assess_application(application) or None,
             "fresh": not application.assessment,
             "changes": changes,
+            "registration": None if any(c.is_registration for c in changes) else _registration(application),
             "status_form": StatusForm(application=application),
             "can_decide": application.can_be_decided(request.user),
             "decision_refusal": application.decision_refusal(request.user),

@@ -38,6 +38,10 @@ class Household(MunicipalityOwned):
         _("postnummer"), max_length=4, blank=True, default="", validators=[postal_code_validator]
     )
     postal_place = models.CharField(_("poststed"), max_length=100, blank=True, default="")
+    # Set when the household moved out and its new address is not known yet
+    # (`tenants.services.change_address`); no letter goes out meanwhile
+    # (`tenants.services.address_left_behind`).
+    address_unknown = models.BooleanField(_("ny adresse ukjent"), default=False, editable=False)
     phone = models.CharField(_("telefon"), max_length=30, blank=True, default="")
     email = models.EmailField(_("e-post"), blank=True, default="")
     letter_language = models.CharField(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from housing_office.errors import DomainError
 from housing_office.files import Action, log_access
+from housing_office.periods import running_on
 from housing_office.text import fold
 
 from .models import (
@@ -131,6 +132,86 @@ def refresh_search_text(household: Household) -> None:
     """Call after a household's reference, address or members change."""
     household.search_text = search_text_for(household)
     Household.objects.filter(pk=household.pk).update(search_text=household.search_text)
+
+
+@transaction.atomic
+def change_address(
+    household: Household,
+    *,
+    address: str = "",
+    postal_code: str = "",
+    postal_place: str = "",
+    unknown: bool = False,
+    by,
+) -> Household:
+    """Give `household` a new postal address, or (`unknown`) say that it has
+    moved and its new address is not known yet: the address is then emptied
+    and marked unknown, so that no letter goes to the old one
+    (`address_left_behind`). The save is in the audit trail as any change of
+    the household; `by` is the user making it (the request's actor).
+
+    Raises `DomainError` on the field that is missing or wrong.
+    """
+    address, postal_code, postal_place = (
+        (address or "").strip(),
+        (postal_code or "").strip(),
+        (postal_place or "").strip(),
+    )
+    if unknown:
+        if address or postal_code or postal_place:
+            raise DomainError(
+                _("Fyll ut den nye adressen eller kryss av for at den er ukjent, ikke begge."),
+                "address_unknown",
+            )
+    else:
+        for field, value, message in (
+            ("address", address, _("Skriv husstandens nye adresse.")),
+            ("postal_code", postal_code, _("Skriv postnummeret.")),
+            ("postal_place", postal_place, _("Skriv poststedet.")),
+        ):
+            if not value:
+                raise DomainError(message, field)
+        if not (len(postal_code) == 4 and postal_code.isdigit()):
+            raise DomainError(_("Postnummeret har fire siffer."), "postal_code")
+    locked = Household.objects.select_for_update().get(pk=household.pk)
+    locked.address, locked.postal_code, locked.postal_place = address, postal_code, postal_place
+    locked.address_unknown = unknown
+    locked.save(update_fields=["address", "postal_code", "postal_place", "address_unknown", "updated_at"])
+    refresh_search_text(locked)
+    for name in ("address", "postal_code", "postal_place", "address_unknown", "search_text"):
+        setattr(household, name, getattr(locked, name))
+    return household
+
+
+def address_left_behind(today: datetime.date | None = None) -> models.Q:
+    """The one rule for "a letter to this household's address would not reach
+    it", as a filter on households: its new address is marked unknown (and
+    none is filled in since), or its address is that of a dwelling whose
+    tenancy with it has ended by `today` (and none at that address runs).
+    Tenancies and dwellings are reached through the household's relations."""
+    today = today or timezone.localdate()
+    at_own_address = {
+        "tenancies__dwelling__address__iexact": models.OuterRef("address"),
+        "tenancies__dwelling__postal_code": models.OuterRef("postal_code"),
+    }
+    left = Household.all_objects.filter(
+        pk=models.OuterRef("pk"), tenancies__end_date__lte=today, **at_own_address
+    )
+    living = Household.all_objects.filter(
+        running_on(today, "tenancies__"), pk=models.OuterRef("pk"), **at_own_address
+    )
+    return models.Q(address_unknown=True, address="") | (
+        ~models.Q(address="") & models.Exists(left) & ~models.Exists(living)
+    )
+
+
+def households_with_address_left_behind(ids: Iterable[int], today: datetime.date | None = None) -> set[int]:
+    """The ids among `ids` of households `address_left_behind` holds for."""
+    return set(
+        Household.all_objects.filter(address_left_behind(today), pk__in=list(ids)).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 RECORDABLE_STATUSES = (MeetingStatus.HELD, MeetingStatus.NO_SHOW, MeetingStatus.CANCELLED)

@@ -225,6 +225,7 @@ def test_other_municipality_gets_404_everywhere(caseworker_client, other_municip
         reverse("dwellings:tenancy-end", args=[tenancy.pk]): {
             "end_date": "2025-01-01",
             "end_reason": "other",
+            "address_unknown": "on",
         },
         reverse("dwellings:arrears-create", args=[tenancy.pk]): {"amount": "100", "due_date": "2025-01-01"},
         reverse("dwellings:arrears-settle", args=[arrears.pk]): {"settled_on": "2025-01-01"},

@@ -155,6 +155,51 @@ def test_new_application_without_household_offers_a_search(caseworker_client, mu
     assert f"?household={household.pk}" in response.content.decode()
 
 
+def test_the_picker_names_the_applicants_and_finds_them_by_name(caseworker_client, municipality):
+    """Five households of the same family name are told apart by their
+    members' names and addresses, not only by their references."""
+    for i, (first, co) in enumerate(
+        [("Kari", "Ola"), ("Liv", ""), ("Per", "Anne"), ("Siv", ""), ("Tor", "")]
+    ):
+        household = factories.HouseholdFactory(
+            municipality=municipality, reference=f"H-T{i}", address=f"Bakken {i + 1}", postal_code="3715"
+        )
+        factories.PersonFactory(
+            household=household, first_name=first, last_name="Tønnessen", role=PersonRole.MAIN
+        )
+        if co:
+            factories.PersonFactory(
+                household=household, first_name=co, last_name="Tønnessen", role=PersonRole.CO_APPLICANT
+            )
+        factories.PersonFactory(
+            household=household, first_name="Barn", last_name="Tønnessen", role=PersonRole.CHILD
+        )
+        refresh_search_text(household)
+    url = reverse("startloan:application-create")
+
+    html = caseworker_client.get(url, {"q": "tonnessen"}).content.decode()
+    assert "5 husstander passer til søket." in html
+    for name in ("Kari Tønnessen", "Liv Tønnessen", "Per Tønnessen", "Siv Tønnessen", "Tor Tønnessen"):
+        assert f'<th scope="row">{name}</th>' in html
+    assert "<td>Ola Tønnessen</td>" in html and "<td>Anne Tønnessen</td>" in html
+    assert "<td>H-T0</td>" in html and "Bakken 1, 3715 SKIEN" in html
+
+    # The co-applicant's name finds the household too.
+    response = caseworker_client.get(url, {"q": "Anne Tønnessen"})
+    assert [h.reference for h in response.context["households"]] == ["H-T2"]
+    assert 'Velg<span class="visually-hidden"> Per Tønnessen (H-T2)</span>' in response.content.decode()
+
+
+def test_the_picker_says_when_it_shows_only_the_first_hits(caseworker_client, municipality, monkeypatch):
+    monkeypatch.setattr("startloan.views.PICK_LIMIT", 2)
+    for i in range(3):
+        household = factories.HouseholdFactory(municipality=municipality, reference=f"H-BERG-{i}")
+        refresh_search_text(household)
+    response = caseworker_client.get(reverse("startloan:application-create"), {"q": "berg"})
+    assert len(response.context["households"]) == 2
+    assert "Viser de 2 første treffene." in response.content.decode()
+
+
 def test_household_is_preselected(caseworker_client, municipality):
     household = family(municipality)
     response = caseworker_client.get(reverse("startloan:application-create"), {"household": household.pk})
@@ -369,7 +414,7 @@ def test_another_caseworker_decides(
     statuses = list(
         application.status_changes.order_by("changed_at", "id").values_list("from_status", "to_status")
     )
-    assert statuses == [("received", "in_review"), ("in_review", "granted")]
+    assert statuses == [("", "received"), ("received", "in_review"), ("in_review", "granted")]
     household.refresh_from_db()
     assert household.pathway_stage == PathwayStage.LOAN_GRANTED
 
@@ -436,16 +481,53 @@ def test_status_changes_are_kept_as_history(caseworker_client, caseworker_user, 
     assert application.status == ApplicationStatus.WITHDRAWN
     rows = list(application.status_changes.order_by("changed_at", "id"))
     assert [(r.from_status, r.to_status, r.changed_by) for r in rows] == [
+        ("", "received", caseworker_user),
         ("received", "in_review", caseworker_user),
         ("in_review", "withdrawn", caseworker_user),
     ]
-    assert rows[1].comment == "Søker trakk søknaden."
+    assert rows[0].comment == "Registrert"
+    assert rows[2].comment == "Søker trakk søknaden."
     # Granting goes through the decision, never the status form.
     with pytest.raises(services.DomainError, match="Bruk vedtaket"):
         services.change_status(application, "granted", by=caseworker_user)
     # Not every move is allowed.
     response = caseworker_client.post(url, {"to_status": "disbursed"}, follow=True)
     assert "Velg en status søknaden kan gå til." in response.content.decode()
+
+
+def test_the_registration_row_names_who_registered_it(caseworker_client, caseworker_user, municipality):
+    caseworker_user.last_name = "Saksbehandler"
+    caseworker_user.save()
+    household = family(municipality)
+    response = caseworker_client.post(reverse("startloan:application-create"), form_data(household))
+    application = StartLoanApplication.objects.get()
+    row = application.status_changes.get()
+    assert (row.from_status, row.to_status, row.changed_by, row.comment) == (
+        "",
+        ApplicationStatus.RECEIVED,
+        caseworker_user,
+        "Registrert",
+    )
+    assert row.is_registration
+    html = caseworker_client.get(response["Location"]).content.decode()
+    assert "<td>–</td><td>Mottatt</td><td>Kari Saksbehandler</td><td>Registrert</td>" in html
+
+
+def test_an_older_application_shows_its_registration_from_the_audit_trail(
+    caseworker_client, caseworker_user, municipality
+):
+    """Registered before the history had its first row: the actor comes from
+    the audit trail, or is said to be unknown (the demo, an import)."""
+    application = factories.StartLoanApplicationFactory(household__municipality=municipality)
+    url = reverse("startloan:application-detail", args=[application.pk])
+    html = caseworker_client.get(url).content.decode()
+    assert "<td>–</td><td>Mottatt</td><td>Ukjent</td><td>Registrert</td>" in html
+
+    from auditlog.models import LogEntry
+
+    LogEntry.objects.get_for_object(application).update(actor=caseworker_user)
+    html = caseworker_client.get(url).content.decode()
+    assert f"<td>–</td><td>Mottatt</td><td>{caseworker_user}</td><td>Registrert</td>" in html
 
 
 def test_follow_up_after_the_decision(caseworker_client, caseworker_user, second_caseworker, municipality):
@@ -512,6 +594,13 @@ def test_the_list_runs_a_constant_number_of_queries(
         response = caseworker_client.get(url, {"status": "granted"})
     assert len(response.context["page"].object_list) == 11
     assert 'aria-current="page"' in response.content.decode()
+
+
+def test_the_list_names_the_applicants(caseworker_client, caseworker_user, municipality):
+    application = make_application(family(municipality, reference="H-BRÆK"), caseworker_user)
+    html = caseworker_client.get(reverse("startloan:application-list")).content.decode()
+    assert "Åse Ødegård-Bræk og Per Bræk" in html
+    assert application.household.reference in html
 
 
 # --------------------------------------------------------------------------

@@ -21,6 +21,10 @@ from . import factories
 
 pytestmark = pytest.mark.django_db
 
+NEW_HOME = services.NewAddress(address="Solbakken 3", postal_code="3725", postal_place="SKIEN")
+NEW_HOME_POST = {"address": "Solbakken 3", "postal_code": "3725", "postal_place": "SKIEN"}
+UNKNOWN = services.NewAddress(unknown=True)
+
 
 def let(dwelling, household, start=datetime.date(2025, 1, 1), **kwargs):
     kwargs.setdefault("monthly_rent", Decimal("9800"))
@@ -273,7 +277,13 @@ def test_exit_moves_the_pathway_stage(reason, stage, text, municipality, casewor
     tenancy = factories.TenancyFactory(
         household__municipality=municipality, household__pathway_stage=PathwayStage.LOAN_GRANTED
     )
-    services.end_tenancy(tenancy, end_date=datetime.date(2025, 5, 31), end_reason=reason, by=caseworker_user)
+    services.end_tenancy(
+        tenancy,
+        end_date=datetime.date(2025, 5, 31),
+        end_reason=reason,
+        new_address=NEW_HOME,
+        by=caseworker_user,
+    )
 
     tenancy.refresh_from_db()
     assert (tenancy.end_date, tenancy.end_reason) == (datetime.date(2025, 5, 31), reason)
@@ -293,7 +303,11 @@ def test_other_end_reasons_leave_the_stage(municipality, caseworker_user):
         household__municipality=municipality, household__pathway_stage=PathwayStage.GUIDANCE
     )
     services.end_tenancy(
-        tenancy, end_date=datetime.date(2025, 5, 31), end_reason=EndReason.DECEASED, by=caseworker_user
+        tenancy,
+        end_date=datetime.date(2025, 5, 31),
+        end_reason=EndReason.DECEASED,
+        new_address=UNKNOWN,
+        by=caseworker_user,
     )
     assert Household.objects.get(pk=tenancy.household_id).pathway_stage == PathwayStage.GUIDANCE
     assert not PathwayStageChange.objects.exists()
@@ -306,6 +320,7 @@ def test_end_not_before_start(municipality, caseworker_user):
             tenancy,
             end_date=datetime.date(2019, 12, 31),
             end_reason=EndReason.BOUGHT_OWN_HOME,
+            new_address=NEW_HOME,
             by=caseworker_user,
         )
     assert str(error.value) == "Sluttdatoen kan ikke være før startdatoen (01.01.2020)."
@@ -324,7 +339,11 @@ def test_cannot_end_twice(municipality, caseworker_user):
     )
     with pytest.raises(DomainError, match="allerede avsluttet 01.01.2024"):
         services.end_tenancy(
-            tenancy, end_date=datetime.date(2025, 1, 1), end_reason=EndReason.OTHER, by=caseworker_user
+            tenancy,
+            end_date=datetime.date(2025, 1, 1),
+            end_reason=EndReason.OTHER,
+            new_address=UNKNOWN,
+            by=caseworker_user,
         )
 
 
@@ -335,14 +354,14 @@ def test_end_tenancy_page(caseworker_client, caseworker_user, municipality):
     assert response.status_code == 200
     assert "Kjøpt egen bolig" in response.content.decode()
 
-    response = caseworker_client.post(url, {"end_date": "2020-01-01", "end_reason": ""})
+    response = caseworker_client.post(url, {"end_date": "2020-01-01", "end_reason": "", **NEW_HOME_POST})
     assert response.status_code == 200
     assert response.context["form"].errors["end_reason"]
 
     household_url = f"/husstander/{tenancy.household_id}/"
     response = caseworker_client.post(
         url + f"?next={household_url}",
-        {"end_date": "2025-04-30", "end_reason": "bought_own_home"},
+        {"end_date": "2025-04-30", "end_reason": "bought_own_home", **NEW_HOME_POST},
         follow=True,
     )
     assert response.redirect_chain[0][0] == household_url
@@ -359,7 +378,12 @@ def test_end_tenancy_page_refuses_a_foreign_next(caseworker_client, municipality
     tenancy = factories.TenancyFactory(household__municipality=municipality)
     response = caseworker_client.post(
         reverse("dwellings:tenancy-end", args=[tenancy.pk]),
-        {"end_date": "2025-04-30", "end_reason": "other", "next": "https://evil.example/"},
+        {
+            "end_date": "2025-04-30",
+            "end_reason": "other",
+            "address_unknown": "on",
+            "next": "https://evil.example/",
+        },
     )
     assert response["Location"] == reverse("dwellings:dwelling-detail", args=[tenancy.dwelling_id])
 
@@ -368,7 +392,7 @@ def test_end_tenancy_page_shows_date_error(caseworker_client, municipality):
     tenancy = factories.TenancyFactory(household__municipality=municipality)
     response = caseworker_client.post(
         reverse("dwellings:tenancy-end", args=[tenancy.pk]),
-        {"end_date": "2019-01-01", "end_reason": "bought_own_home"},
+        {"end_date": "2019-01-01", "end_reason": "bought_own_home", **NEW_HOME_POST},
     )
     assert response.status_code == 200
     assert "Sluttdatoen kan ikke være før startdatoen (01.01.2020)." in response.content.decode()

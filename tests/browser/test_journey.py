@@ -1,6 +1,6 @@
 """The caseworker's main journey, in a real browser: log in, find a household,
-end its tenancy because it bought its own home, and see the dwelling become
-vacant and the household move on in the pathway."""
+end its tenancy because it bought its own home (giving its new address), and
+see the dwelling become vacant and the household move on in the pathway."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from dwellings.models import Dwelling, EndReason, Tenancy
-from tenants.models import Household, PathwayStage, PathwayStageChange
+from tenants.models import PathwayStage, PathwayStageChange
 from tenants.services import refresh_search_text
 
 from .. import factories
@@ -68,10 +68,19 @@ def test_end_tenancy_because_the_household_bought_a_home(page, municipality, ten
     today = timezone.localdate()
     page.get_by_label("Sluttdato").fill(today.isoformat())
     page.get_by_label("Årsak til avslutning").select_option(label="Kjøpt egen bolig")
+    # Without the new address (or "unknown") the form is refused.
+    page.get_by_role("button", name="Avslutt leieforholdet").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Fyll ut husstandens nye adresse")
+    # The household's new home: the next letter goes there.
+    new_address = page.get_by_role("group", name="Husstandens nye postadresse")
+    new_address.get_by_label("Ny adresse", exact=True).fill("Solbakken 3")
+    new_address.get_by_label("Postnummer").fill("3725")
+    new_address.get_by_label("Poststed").fill("SKIEN")
     page.get_by_role("button", name="Avslutt leieforholdet").click()
 
     expect(page.get_by_role("status").first).to_contain_text("er avsluttet")
     expect(page.get_by_role("status").first).to_contain_text("«Kjøpt egen bolig»")
+    expect(page.get_by_role("status").first).to_contain_text("Ny adresse: Solbakken 3, 3725 SKIEN.")
 
     # The dwelling is vacant now.
     dwelling_url = reverse("dwellings:dwelling-detail", args=[dwelling.pk])
@@ -90,7 +99,13 @@ def test_end_tenancy_because_the_household_bought_a_home(page, municipality, ten
     # The records agree with what the pages showed.
     tenancy.refresh_from_db()
     assert (tenancy.end_date, tenancy.end_reason) == (today, EndReason.BOUGHT_OWN_HOME)
-    assert Household.objects.get(pk=household.pk).pathway_stage == PathwayStage.BOUGHT_HOME
+    household.refresh_from_db()
+    assert household.pathway_stage == PathwayStage.BOUGHT_HOME
+    assert (household.address, household.postal_code, household.postal_place) == (
+        "Solbakken 3",
+        "3725",
+        "SKIEN",
+    )
     change = PathwayStageChange.objects.get(household=household)
     assert change.changed_by.username == "siri"
     assert change.reason == "Leieforholdet ble avsluttet: kjøpt egen bolig"
