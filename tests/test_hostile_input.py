@@ -232,6 +232,9 @@ def forms_on(page: str, html: str) -> list[Form]:
 
 # Pages with a form, and the query a page needs to show it.
 FORM_ROUTES: dict[str, str] = {
+    "archive:case-file": "",
+    "archive:public-journal": "",
+    "archive:extraction": "",
     "tenants:household-list": "",
     "tenants:household-create": "",
     "tenants:household-detail": "",
