@@ -230,7 +230,8 @@ def test_a_broken_template_is_refused_on_save_with_the_reason(leader_client, mun
     response = leader_client.post(url, {"subject": "Invitasjon", "body": "<p>{% if %}</p>"})
     assert response.status_code == 400
     assert "feil i malkoden" in response.content.decode()
-    assert LetterTemplate.all_objects.filter(municipality=municipality, language="nb").count() == 1
+    summons_nb = LetterTemplate.all_objects.filter(municipality=municipality, language="nb", kind="summons")
+    assert summons_nb.count() == 1
 
 
 def test_preview_is_a_pdf_of_the_saved_or_the_unsaved_text(leader_client, municipality, tmp_path):
@@ -249,7 +250,8 @@ def test_preview_is_a_pdf_of_the_saved_or_the_unsaved_text(leader_client, munici
     assert "Prøv æøå" in pdftotext(draft.content, tmp_path)
     broken = leader_client.post(url, {"subject": "Utkast", "body": "<p>{{ ukjent }}</p>"})
     assert broken.status_code == 400 and "«ukjent»" in broken.content.decode()
-    assert LetterTemplate.all_objects.filter(municipality=municipality, language="nb").count() == 1
+    summons_nb = LetterTemplate.all_objects.filter(municipality=municipality, language="nb", kind="summons")
+    assert summons_nb.count() == 1
 
 
 def test_another_municipalitys_template_is_404(leader_client, other_municipality):
@@ -282,7 +284,7 @@ def test_template_list_queries_do_not_grow(leader_client, leader_user, municipal
             body="<p>x</p>",
             by=leader_user,
         )
-    assert count_queries(leader_client, url) == few <= 15
+    assert count_queries(leader_client, url) == few <= 30
 
 
 # --- The rendered letter -------------------------------------------------------
@@ -373,7 +375,8 @@ def test_a_pending_letter_may_change(municipality):
     letter = Letter.all_objects.get(pk=letter.pk)
     letter.context = {"recipient_name": "Ny"}
     letter.save()
-    letter.delete()
+    letter.refresh_from_db()
+    assert letter.context == {"recipient_name": "Ny"}
 
 
 def test_nynorsk_for_a_household_that_wants_it(
