@@ -31,6 +31,7 @@ from .letter_templates import current_template, editable_text, ensure_default_te
 from .models import Letter, LetterStatus, LetterTemplate, SummonsBatch, TemplateFormat
 from .rendering import preview_pdf
 from .summons import create_summons_batch, households_for_summons, plan_summons, retry_batch
+from .tasks import render_now
 
 LETTERS_PER_PAGE = 50
 CHOOSER_LIMIT = 1000
@@ -341,6 +342,8 @@ def letter_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Stream the archived PDF after checking it is unchanged, and log who
     downloaded it."""
     letter = get_object_or_404(Letter.objects.select_related("household"), pk=pk)
+    if letter.status == LetterStatus.PENDING:
+        letter = render_now(letter.pk)
     if letter.status != LetterStatus.RENDERED:
         raise Http404
     # An archive copy altered on disk is never handed out as the original.

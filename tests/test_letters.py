@@ -489,9 +489,28 @@ def test_download_of_another_municipalitys_letter_is_404_and_not_logged(rendered
     assert PersonalDataAccess.all_objects.count() == 0
 
 
-def test_a_pending_or_tampered_letter_is_not_handed_out(rendered, caseworker_client, municipality):
-    pending = factories.LetterFactory(household__municipality=municipality, template=rendered.template)
-    assert caseworker_client.get(reverse("letters:letter-download", args=[pending.pk])).status_code == 404
+def test_a_pending_letter_is_rendered_when_first_opened(rendered, caseworker_client, municipality):
+    pending = factories.LetterFactory(
+        household__municipality=municipality, template=rendered.template, context=rendered.context
+    )
+    response = caseworker_client.get(reverse("letters:letter-download", args=[pending.pk]))
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body.startswith(b"%PDF")
+    pending.refresh_from_db()
+    assert pending.status == LetterStatus.RENDERED and pending.sha256
+    first_sha = pending.sha256
+    # Opened again: the same archived file, not a new rendering.
+    caseworker_client.get(reverse("letters:letter-download", args=[pending.pk]))
+    pending.refresh_from_db()
+    assert pending.sha256 == first_sha
+
+
+def test_a_failed_or_tampered_letter_is_not_handed_out(rendered, caseworker_client, municipality):
+    failed = factories.LetterFactory(
+        household__municipality=municipality, template=rendered.template, status=LetterStatus.FAILED
+    )
+    assert caseworker_client.get(reverse("letters:letter-download", args=[failed.pk])).status_code == 404
     with open(rendered.pdf.path, "ab") as handle:
         handle.write(b"tampered")
     assert caseworker_client.get(reverse("letters:letter-download", args=[rendered.pk])).status_code == 404
