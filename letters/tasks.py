@@ -139,7 +139,8 @@ def render_now(letter_id: int) -> Letter:
     The row lock waits for a worker that holds the letter, so no letter is
     rendered twice."""
     with transaction.atomic():
-        letter = Letter.all_objects.select_for_update(of=("self",)).select_related("template").get(pk=letter_id)
+        letters = Letter.all_objects.select_for_update(of=("self",)).select_related("template")
+        letter = letters.get(pk=letter_id)
         if letter.status == LetterStatus.PENDING:
             render_and_store([letter])
     return letter
