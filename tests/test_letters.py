@@ -284,7 +284,7 @@ def test_template_list_queries_do_not_grow(leader_client, leader_user, municipal
             body="<p>x</p>",
             by=leader_user,
         )
-    assert count_queries(leader_client, url) == few <= 30
+    assert count_queries(leader_client, url) == few <= 12
 
 
 # --- The rendered letter -------------------------------------------------------
