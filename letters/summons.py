@@ -114,6 +114,9 @@ def summons_context(
             archive_reference=archive_reference,
             language=language,
             subject=subject,
+            # plan_summons has left out, in one query, every household whose
+            # address is left behind.
+            address_checked=True,
         ),
         "meeting_date": format_date(local_start.date(), language, weekday=True),
         "meeting_time": format_time(starts_at),
