@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import re
 import struct
 import subprocess
@@ -520,3 +521,26 @@ def test_a_failed_or_tampered_letter_is_not_handed_out(rendered, caseworker_clie
 def test_anonymous_download_goes_to_login(rendered, client):
     response = client.get(reverse("letters:letter-download", args=[rendered.pk]))
     assert response.status_code == 302
+
+
+def test_a_letter_is_its_own_archive_copy_in_pdf_a_2a(rendered):
+    """PDF/A-2 level A: the archive format, and tagged for screen readers."""
+    import pikepdf
+
+    from archive.extraction import pdf_details
+
+    data = rendered.pdf.read()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        meta = pdf.open_metadata()
+        assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("2", "A")
+        root = pdf.Root
+        assert "/StructTreeRoot" in root and root.MarkInfo.Marked
+        assert str(root.Lang) == "nb"
+        assert len(root.OutputIntents) == 1
+        # Every font is embedded (PDF/A forbids relying on the reader's fonts).
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+                descriptor = descendant.FontDescriptor
+                assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert "PDF/A-2a" in pdf_details(data)
