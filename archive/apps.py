@@ -46,4 +46,8 @@ class ArchiveConfig(AppConfig):
         post_save.connect(_letter_saved, sender=Letter, dispatch_uid="archive_journal_letter")
         register_job_kind(EXTRACTION_JOB, permission=LEAD_OFFICE)
         audit(models.CaseFile, household_of=lambda case: case.household_id)
-        audit(models.RegistryEntry, household_of=lambda entry: entry.case_file.household_id)
+        audit(
+            models.RegistryEntry,
+            household_of=lambda entry: entry.case_file.household_id,
+            exclude_fields=["request_token"],
+        )

@@ -6,10 +6,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenants.forms import OneTimeTokenForm
+
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
-class IncomingDocumentForm(forms.Form):
+class IncomingDocumentForm(OneTimeTokenForm):
     title = forms.CharField(label=_("Tittel"), max_length=300)
     received_on = forms.DateField(
         label=_("Mottatt"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate

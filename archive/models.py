@@ -124,6 +124,9 @@ class RegistryEntry(MunicipalityOwned):
         blank=True,
         related_name="+",
     )
+    # The incoming-document form's one-time token (tenants.services.create_once):
+    # a double click or a resent upload registers the document once.
+    request_token = models.UUIDField(_("skjemanøkkel"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("journalpost")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from housing_office.models import Municipality
 from letters.kinds import KINDS
 from letters.models import Letter, LetterStatus
 from tenants.models import Household
+from tenants.services import create_once
 
 from .models import MASK, CaseFile, EntryType, RegistryEntry
 from .models import Sequence as NumberSeries
@@ -175,15 +177,17 @@ def journal_new_letters(letters: Sequence[Letter]) -> None:
         journal_letter(letter)
 
 
+def letters_not_journaled(municipality: Municipality | int):
+    """The municipality's letters (not failed) that have no registry entry."""
+    municipality_id = getattr(municipality, "pk", municipality)
+    return Letter.all_objects.filter(municipality_id=municipality_id, registry_entry__isnull=True).exclude(
+        status=LetterStatus.FAILED
+    )
+
+
 def journal_missing_letters(municipality: Municipality | int) -> int:
     """Register every letter of the municipality that has no entry yet."""
-    municipality_id = getattr(municipality, "pk", municipality)
-    missing = (
-        Letter.all_objects.filter(municipality_id=municipality_id, registry_entry__isnull=True)
-        .exclude(status=LetterStatus.FAILED)
-        .select_related("household")
-        .order_by("created_at", "pk")
-    )
+    missing = letters_not_journaled(municipality).select_related("household").order_by("created_at", "pk")
     count = 0
     for letter in missing:
         journal_letter(letter)
@@ -201,9 +205,33 @@ def register_incoming(
     public_title: str = "",
     screened: bool = True,
     by: Any = None,
+    token: uuid.UUID | None = None,
 ) -> RegistryEntry:
-    """Register an incoming document (an application, a complaint) with its PDF."""
+    """Register an incoming document (an application, a complaint) with its
+    PDF. With the form's one-time `token`, a second submit of the same form
+    returns the entry the first one made instead of registering it twice."""
     data = upload.read()
+    return create_once(
+        RegistryEntry,
+        token,
+        lambda: _register_incoming(
+            household, title, received_on, sender, data, public_title, screened, by, token
+        ),
+        case_file__household=household,
+    )
+
+
+def _register_incoming(
+    household: Household,
+    title: str,
+    received_on: datetime.date,
+    sender: str,
+    data: bytes,
+    public_title: str,
+    screened: bool,
+    by: Any,
+    token: uuid.UUID | None,
+) -> RegistryEntry:
     with transaction.atomic():
         entry = add_entry(
             case_file_for(household, by=by),
@@ -222,7 +250,8 @@ def register_incoming(
         from django.core.files.base import ContentFile
 
         entry.document.save(f"inngaende-{entry.pk}.pdf", ContentFile(data), save=False)
-        entry.save(update_fields=["document", "updated_at"])
+        entry.request_token = token
+        entry.save(update_fields=["document", "request_token", "updated_at"])
         return entry
 
 

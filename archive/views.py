@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from housing_office.errors import user_municipality
@@ -28,7 +29,7 @@ from .extraction import creator_of
 from .forms import ExtractionForm, IncomingDocumentForm, PeriodForm
 from .models import CaseFile, RegistryEntry
 from .noark.journals import public_journal
-from .services import entries_in_period, journal_missing_letters, register_incoming
+from .services import entries_in_period, journal_missing_letters, letters_not_journaled, register_incoming
 
 
 @login_required
@@ -49,6 +50,7 @@ def case_file(request: HttpRequest, pk: int) -> HttpResponse:
             screened=form.cleaned_data["screened"],
             upload=form.cleaned_data["document"],
             by=request.user,
+            token=form.cleaned_data["token"],
         )
         messages.success(request, _("Dokumentet er journalført som %(ref)s.") % {"ref": entry.reference})
         return redirect("archive:case-file", pk=household.pk)
@@ -123,10 +125,23 @@ JOURNAL_COLUMNS = [
 
 
 @leader_required
+@require_http_methods(["GET", "POST"])
 def public_journal_page(request: HttpRequest) -> HttpResponse:
     """The public journal for a period, with screened names masked; as a page,
-    as CSV or as offentligJournal.xml."""
+    as CSV or as offentligJournal.xml.
+
+    Reading it writes nothing. Letters are journaled as they are made; the
+    ones that are not (made before the archive existed) are counted, and the
+    leader journals them with the page's button (a POST), or the year's
+    extraction job does."""
     municipality = user_municipality(request)
+    if request.method == "POST":
+        count = journal_missing_letters(municipality)
+        messages.success(
+            request,
+            ngettext("%(n)s brev er journalført.", "%(n)s brev er journalført.", count) % {"n": count},
+        )
+        return redirect(f"{request.path}?{request.GET.urlencode()}" if request.GET else request.path)
     today = timezone.localdate()
     data = (
         request.GET if "start" in request.GET else {"start": today - datetime.timedelta(days=7), "end": today}
@@ -135,7 +150,6 @@ def public_journal_page(request: HttpRequest) -> HttpResponse:
     entries: list[RegistryEntry] = []
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        journal_missing_letters(municipality)
         entries = list(entries_in_period(municipality.pk, start, end))
         fmt = request.GET.get("format")
         if fmt == "csv":
@@ -161,7 +175,12 @@ def public_journal_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "archive/public_journal.html",
-        {"form": form, "entries": entries, "query": request.GET.urlencode() if form.is_valid() else ""},
+        {
+            "form": form,
+            "entries": entries,
+            "query": request.GET.urlencode() if form.is_valid() else "",
+            "not_journaled": letters_not_journaled(municipality).count(),
+        },
         status=200 if form.is_valid() else 400,
     )
 

@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import io
 import os
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -184,6 +185,36 @@ def test_caseworker_registers_an_incoming_document(caseworker_client, caseworker
     assert PersonalDataAccess.objects.filter(household=household).count() == 1
 
 
+def test_a_resent_upload_registers_the_document_once(caseworker_client, municipality):
+    household = household_named(municipality)
+    url = reverse("archive:case-file", args=[household.pk])
+    page = caseworker_client.get(url).content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+
+    def send():
+        return caseworker_client.post(
+            url,
+            {
+                "token": token,
+                "title": "Søknad om kommunal bolig",
+                "received_on": timezone.localdate().isoformat(),
+                "sender": "Åse Ødegård",
+                "screened": "on",
+                "document": SimpleUploadedFile("s.pdf", PDF, content_type="application/pdf"),
+            },
+        )
+
+    assert send().status_code == 302
+    assert send().status_code == 302
+    assert RegistryEntry.all_objects.count() == 1
+
+
+def test_the_household_page_links_its_case_file(caseworker_client, municipality):
+    household = household_named(municipality)
+    page = caseworker_client.get(reverse("tenants:household-detail", args=[household.pk])).content.decode()
+    assert f'href="{reverse("archive:case-file", args=[household.pk])}"' in page
+
+
 def test_a_file_that_is_not_a_pdf_is_refused(caseworker_client, municipality):
     household = household_named(municipality)
     response = caseworker_client.post(
@@ -248,6 +279,20 @@ def test_public_journal_masks_screened_names(leader_client, caseworker_user, mun
     assert "Ødegård" not in xml.decode()
     doc = assert_valid(schemas, "offentligJournal.xml", xml)
     assert len(doc.findall("{*}journalregistrering")) == 3
+
+
+def test_reading_the_public_journal_writes_nothing(leader_client, municipality, caseworker_user):
+    household = household_named(municipality)
+    letter = factories.LetterFactory(household=household)
+    RegistryEntry.all_objects.filter(letter=letter).delete()  # as made before the archive existed
+    url = reverse("archive:public-journal")
+    page = leader_client.get(url).content.decode()
+    assert "1 brev er ikke journalført ennå" in page
+    assert not RegistryEntry.all_objects.exists()
+    response = leader_client.post(url)
+    assert response.status_code == 302
+    assert RegistryEntry.all_objects.filter(letter=letter).count() == 1
+    assert "ikke journalført" not in leader_client.get(url).content.decode()
 
 
 def test_public_journal_and_extraction_are_for_the_leader(caseworker_client):
