@@ -6,7 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import registered_decision_kinds
+from tenants.forms import OneTimeTokenForm
+
+from .kinds import household_kinds
 from .models import FinalOutcome, Outcome
 
 
@@ -14,7 +16,7 @@ def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class DraftForm(forms.Form):
+class DraftForm(OneTimeTokenForm):
     """A draft decision (fvl. § 25: the rules, the facts, the main
     considerations)."""
 
@@ -44,13 +46,14 @@ class DraftForm(forms.Form):
 
     def __init__(self, *args, fixed_kind: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k.code, k.label) for k in registered_decision_kinds()]
+        self.fields["kind"].choices = [(k.code, k.label) for k in household_kinds()]
         if fixed_kind:
-            # A draft keeps its kind.
+            # A draft keeps its kind; changing it makes no row.
             del self.fields["kind"]
+            del self.fields["token"]
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(OneTimeTokenForm):
     received_on = forms.DateField(label=_("Klagen mottatt"), widget=_date_widget())
     late_reason = forms.CharField(
         label=_("Hvorfor klagen behandles selv om den kom for sent"),

@@ -30,6 +30,11 @@ class DecisionKind:
     default_appeal_body: str = "Kommunens klagenemnd"
     default_two_person_rule: bool = True
     on_decided: OnDecided | None = None
+    # Whether a caseworker may draft this kind from the household's page.
+    # A kind whose decision belongs to a case of the owning app (allocation
+    # decides an application) is drafted from that app's pages, so that its
+    # `on_decided` always finds the case.
+    drafted_from_household: bool = False
 
 
 KINDS: dict[str, DecisionKind] = {}
@@ -44,6 +49,7 @@ def register_decision_kind(
     label_nn: str = "",
     default_appeal_body: str = "Kommunens klagenemnd",
     default_two_person_rule: bool = True,
+    drafted_from_household: bool = False,
 ) -> DecisionKind:
     """Make `code` a kind of decision. Registering the same kind again is
     harmless; another kind under the same code is an error."""
@@ -55,6 +61,7 @@ def register_decision_kind(
         default_appeal_body=default_appeal_body,
         default_two_person_rule=default_two_person_rule,
         on_decided=on_decided,
+        drafted_from_household=drafted_from_household,
     )
     if len(code) > 40:
         raise ValueError(f"Decision kind code {code!r} is longer than 40 characters")
@@ -75,6 +82,11 @@ def registered_decision_kinds() -> list[DecisionKind]:
     return list(KINDS.values())
 
 
+def household_kinds() -> list[DecisionKind]:
+    """The kinds a caseworker drafts from the household's page."""
+    return [kind for kind in KINDS.values() if kind.drafted_from_household]
+
+
 def kind_label(code: str) -> str:
     kind = KINDS.get(code)
     return kind.label if kind else code
@@ -93,4 +105,5 @@ def register_own_kinds() -> None:
         label_nn="Bistand etter bustadsosial lov § 6",
         default_legal_basis="Lov om kommunenes ansvar på det boligsosiale feltet (boligsosial lov) § 6",
         default_appeal_body="Statsforvalteren",
+        drafted_from_household=True,
     )

@@ -83,6 +83,9 @@ class Decision(MunicipalityOwned):
         blank=True,
         related_name="replaced_by",
     )
+    # The draft form's one-time token: a double submit makes one row
+    # (tenants.services.create_once).
+    request_token = models.UUIDField(_("skjemanøkkel"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("vedtak")
@@ -219,6 +222,9 @@ class Complaint(MunicipalityOwned):
         blank=True,
         related_name="+",
     )
+    # The complaint form's one-time token: a double submit makes one row
+    # (tenants.services.create_once).
+    request_token = models.UUIDField(_("skjemanøkkel"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("klage")

@@ -15,6 +15,7 @@ and nothing is written.
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -28,6 +29,7 @@ from letters.models import Letter, LetterStatus
 from letters.snapshot import letter_language
 from letters.tasks import render_and_store
 from tenants.models import Household
+from tenants.services import create_once
 
 from . import rules
 from .kinds import get_decision_kind
@@ -150,9 +152,11 @@ def draft_decision(
     considerations: str,
     drafted_by: Any,
     replaces: Decision | None = None,
+    token: uuid.UUID | None = None,
 ) -> Decision:
     """A draft decision for `household`. An empty legal basis takes the
-    kind's default."""
+    kind's default. A form `token` already used gets the draft that submit
+    made (`tenants.services.create_once`)."""
     try:
         spec = get_decision_kind(kind)
     except LookupError:
@@ -161,6 +165,7 @@ def draft_decision(
     facts, considerations = (facts or "").strip(), (considerations or "").strip()
     _check_grounds(outcome, legal_basis, facts, considerations)
     decision = Decision(
+        request_token=token,
         municipality_id=household.municipality_id,
         household=household,
         kind=kind,
@@ -172,8 +177,12 @@ def draft_decision(
         drafted_at=timezone.now(),
         replaces=replaces,
     )
-    _save(decision)
-    return decision
+
+    def create() -> Decision:
+        _save(decision)
+        return decision
+
+    return create_once(Decision, token, create, household=household)
 
 
 @transaction.atomic
@@ -181,7 +190,9 @@ def update_draft(
     decision: Decision, *, outcome: str, legal_basis: str, facts: str, considerations: str, by: Any
 ) -> Decision:
     """Change a draft (only a draft: a decided decision is changed only
-    through a complaint, or as a new decision)."""
+    through a complaint, or as a new decision). Whoever changes the draft
+    becomes its drafter, so the two-person rule still means that the one
+    who decides did not write what is decided."""
     locked = Decision.all_objects.select_for_update().get(pk=decision.pk)
     if locked.status != DecisionStatus.DRAFT:
         raise DomainError(_("Bare et utkast kan endres."))
@@ -193,6 +204,7 @@ def update_draft(
         facts,
         considerations,
     )
+    locked.drafted_by, locked.drafted_at = by, timezone.now()
     _save(locked)
     return locked
 
@@ -211,8 +223,10 @@ def decide(
 ) -> Decision:
     """Make the draft a decision: the two-person rule (if the leader has it
     on for the kind), the decision letter through the letter pipeline
-    (journaled to the household's case file), the complaint deadline, and
-    the owning app's `on_decided`."""
+    (journaled to the household's case file; rendered after the commit),
+    the complaint deadline, and the owning app's `on_decided`, called in
+    the same transaction so its changes stand or fall with the decision.
+    `when` (a date or a moment) is the decision date; default now."""
     locked = (
         Decision.all_objects.select_for_update()
         .select_related("household", "municipality")
@@ -241,7 +255,9 @@ def decide(
     locked.letter = make_letter(locked, DECISION, by=decided_by, on=letter_date)
     _save(locked)
     _notify(locked)
-    decision.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    # The caller's instance shows the decision as it now is.
+    for field in Decision._meta.concrete_fields:
+        setattr(decision, field.attname, getattr(locked, field.attname))
     return locked
 
 
@@ -295,12 +311,22 @@ def _render(letter_pk: int) -> None:
 
 @transaction.atomic
 def register_complaint(
-    decision: Decision, *, received_on: datetime.date, registered_by: Any, late_reason: str = ""
+    decision: Decision,
+    *,
+    received_on: datetime.date,
+    registered_by: Any,
+    late_reason: str = "",
+    token: uuid.UUID | None = None,
 ) -> Complaint:
     """A complaint against a decided decision. In time when received by the
     deadline (fvl. §§ 29–30); a late one is registered only with the reason
-    it is considered all the same (fvl. § 31)."""
+    it is considered all the same (fvl. § 31). A form `token` already used
+    gets the complaint that submit registered."""
     locked = Decision.all_objects.select_for_update().get(pk=decision.pk)
+    if token is not None:
+        earlier = Complaint.all_objects.filter(request_token=token, decision=locked).first()
+        if earlier is not None:
+            return earlier
     if locked.status != DecisionStatus.DECIDED:
         raise DomainError(_("Det kan bare klages på et fattet vedtak som gjelder."))
     if received_on > timezone.localdate():
@@ -322,6 +348,7 @@ def register_complaint(
             "late_reason",
         )
     complaint = Complaint(
+        request_token=token,
         municipality_id=locked.municipality_id,
         decision=locked,
         received_on=received_on,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from housing_office.errors import DomainError, add_to_form, user_municipality
 from housing_office.permissions import leader_required
 from tenants.models import Household
+from tenants.services import households_with_address_left_behind
 
 from . import rules, services
 from .forms import AppealOutcomeForm, ComplaintForm, DraftForm, KindSettingForm, ReviewForm
@@ -128,6 +129,10 @@ def _render_decision(
         "decision": decision,
         "form": form,
         "decide_refusal": services.decide_refusal(decision, request.user) if decision.is_draft else None,
+        # The letter goes to the household's address (fvl. § 27): warn when
+        # it would not reach the household (tenants.services.address_left_behind).
+        "address_left_behind": decision.is_draft
+        and bool(households_with_address_left_behind([decision.household_id])),
         "setting": services.kind_setting(decision.municipality_id, decision.kind),
         "complaints": complaints,
         "may_complain": decision.status == DecisionStatus.DECIDED

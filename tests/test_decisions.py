@@ -266,3 +266,50 @@ def test_upheld_goes_to_the_appeal_body_with_a_letter_and_its_outcome_is_recorde
     complaint.refresh_from_db()
     assert complaint.final_outcome == FinalOutcome.UPHELD and not complaint.is_open
     assert Letter.all_objects.filter(household=household).count() == 2
+
+
+def test_whoever_changes_a_draft_becomes_its_drafter(household, caseworker_user, second_user):
+    decision = draft(household, caseworker_user)
+    services.update_draft(
+        decision,
+        outcome="refused",
+        legal_basis="§ 6",
+        facts="Nye fakta.",
+        considerations="Nye hensyn.",
+        by=second_user,
+    )
+    decision.refresh_from_db()
+    assert decision.drafted_by == second_user
+    with pytest.raises(DomainError):
+        services.decide(decision, decided_by=second_user)
+    services.decide(decision, decided_by=caseworker_user)
+
+
+def test_a_decided_decision_cannot_be_edited_as_a_draft(household, caseworker_user, second_user):
+    decision = decided(household, caseworker_user, second_user)
+    with pytest.raises(DomainError):
+        services.update_draft(
+            decision, outcome="granted", legal_basis="x", facts="", considerations="", by=caseworker_user
+        )
+
+
+def test_the_kind_registry():
+    again = kinds.register_decision_kind(
+        kinds.HOUSING_HELP,
+        label="Bistand etter boligsosial lov § 6",
+        label_nn="Bistand etter bustadsosial lov § 6",
+        default_legal_basis=kinds.KINDS[kinds.HOUSING_HELP].default_legal_basis,
+        default_appeal_body="Statsforvalteren",
+        drafted_from_household=True,
+    )
+    assert again == kinds.get_decision_kind(kinds.HOUSING_HELP)
+    with pytest.raises(ValueError):
+        kinds.register_decision_kind(kinds.HOUSING_HELP, label="Noe annet", default_legal_basis="x")
+    with pytest.raises(LookupError):
+        kinds.get_decision_kind("finnes-ikke")
+    # A kind registered by another app (allocation) defaults to the klagenemnd
+    # and is drafted from that app's pages, not the household's.
+    assert kinds.DecisionKind(code="x", label="x", default_legal_basis="x").default_appeal_body == (
+        "Kommunens klagenemnd"
+    )
+    assert kinds.HOUSING_HELP in {k.code for k in kinds.household_kinds()}
