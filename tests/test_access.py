@@ -151,10 +151,35 @@ def build_register(municipality) -> None:
         f"{datetime.date.today():%d.%m.%Y}\n"
     )
     assert import_arrears(municipality.number, SourceFile("restanser.csv", arrears_list.encode())).ok
+    build_decisions(household)
     build_jobs(municipality)
     extra = getattr(factories, "build_extra_register", None)
     if extra:
         extra(municipality)
+
+
+def build_decisions(household) -> None:
+    """A decided decision with a complaint forwarded to the appeal body, a
+    second with an unreviewed complaint, and a draft."""
+    from decisions import services
+
+    drafter, decider = (
+        factories.caseworker(household.municipality),
+        factories.caseworker(household.municipality),
+    )
+    grounds = {"legal_basis": "§ 6", "facts": "Fakta.", "considerations": "Hensyn."}
+    day = datetime.date.today()
+    for upheld in (True, False):
+        decision = services.draft_decision(
+            household=household, kind="housing_help", outcome="refused", drafted_by=drafter, **grounds
+        )
+        services.decide(decision, decided_by=decider, when=day)
+        complaint = services.register_complaint(decision, received_on=day, registered_by=drafter)
+        if upheld:
+            services.review_complaint(complaint, upheld=True, reviewed_by=decider, when=day)
+    services.draft_decision(
+        household=household, kind="housing_help", outcome="granted", drafted_by=drafter, **grounds
+    )
 
 
 def secret(kind: str) -> str:
