@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "archive",
     "dwellings",
     "startloan",
+    "applications",
     "reports",
     "register_import",
     "arrears",

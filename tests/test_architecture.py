@@ -20,6 +20,7 @@ LAYERS = [
     "archive",
     "dwellings",
     "startloan",
+    "applications",
     "register_import",
     "arrears",
     "reports",
