@@ -27,7 +27,7 @@ from letters.tasks import render_and_store
 from tenants.models import Household
 
 from . import letter_kinds
-from .deadlines import provisional_reply_due_on
+from .deadlines import provisional_reply_due_on  # noqa: F401  (re-exported for views)
 from .models import (
     AllocationCriterion,
     Application,

@@ -28,6 +28,7 @@ urlpatterns = [
     path("arkiv/", include("archive.urls")),
     path("boliger/", include("dwellings.urls")),
     path("startlan/", include("startloan.urls")),
+    path("soknader/", include("applications.urls")),
     path("restanser/", include("arrears.urls")),
     path("rapporter/", include("reports.urls")),
     path("admin/", admin.site.urls),
