@@ -112,7 +112,8 @@ class Command(BaseCommand):
             )
             write(
                 _(
-                    "  Søknader om kommunal bolig: %(n)s (%(waiting)s på venteliste), tilbud om bolig: %(offers)s."
+                    "  Søknader om kommunal bolig: %(n)s (%(waiting)s på venteliste), "
+                    "tilbud om bolig: %(offers)s."
                 )
                 % {
                     "n": c.get("applications", 0),
