@@ -21,6 +21,7 @@ class ApplicationsConfig(AppConfig):
         from housing_office.start_page import register_office_figure
 
         from . import models
+        from .allocation import register_allocation_kind
         from .letter_kinds import register_letter_kinds
         from .waiting_list import waiting_list_size
 
@@ -29,4 +30,5 @@ class ApplicationsConfig(AppConfig):
         audit(models.AllocationCriterion)
         audit(models.DocumentRequirement)
         register_letter_kinds()
+        register_allocation_kind()
         register_office_figure("waiting_list", _("På venteliste"), waiting_list_size, order=25)

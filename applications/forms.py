@@ -140,3 +140,28 @@ class DocumentRequirementForm(forms.ModelForm):
         model = DocumentRequirement
         fields = ["name", "description", "order", "active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class AllocationDraftForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Utfall"),
+        choices=[("granted", _("Innvilget")), ("refused", _("Avslått"))],
+        widget=forms.RadioSelect,
+    )
+    legal_basis = forms.CharField(
+        label=_("Hjemmel (regelen vedtaket bygger på)"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    facts = forms.CharField(
+        label=_("Faktiske forhold vedtaket bygger på"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    considerations = forms.CharField(
+        label=_("Hovedhensyn i skjønnsutøvelsen"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_(
+            "Et avslag må begrunnes: regelen, de faktiske forholdene og hovedhensynene "
+            "(forvaltningsloven §§ 24–25)."
+        ),
+    )

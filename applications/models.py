@@ -119,6 +119,16 @@ class Application(MunicipalityOwned):
     decided_on = models.DateField(_("vedtaksdato"), null=True, blank=True)
     withdrawn_on = models.DateField(_("trukket"), null=True, blank=True)
     provisional_reply_sent_on = models.DateField(_("foreløpig svar sendt"), null=True, blank=True)
+    # The decision (enkeltvedtak) on the application: its draft until it is
+    # decided, and after a complaint changes it, the new decision.
+    decision = models.ForeignKey(
+        "decisions.Decision",
+        verbose_name=_("vedtak"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("registrert av"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import decision_views, views
 
 app_name = "applications"
 urlpatterns = [
@@ -19,4 +19,6 @@ urlpatterns = [
     path("<int:pk>/forelopig-svar/standard/", views.quick_provisional_reply, name="quick-provisional-reply"),
     path("<int:pk>/trekk/", views.withdraw, name="withdraw"),
     path("<int:pk>/tilbud/", views.make_offer, name="make-offer"),
+    path("<int:pk>/vedtak/", decision_views.draft, name="draft-decision"),
+    path("<int:pk>/vedtak/fatt/", decision_views.decide, name="decide"),
 ]

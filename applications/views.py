@@ -17,9 +17,10 @@ from dwellings.models import Dwelling
 from housing_office.errors import DomainError, add_to_form, user_municipality
 from housing_office.permissions import leader_required
 
-from . import services, worklist
+from . import allocation, services, worklist
 from .forms import (
     AcceptOfferForm,
+    AllocationDraftForm,
     ApplicationForm,
     CriterionForm,
     DeclineOfferForm,
@@ -133,14 +134,19 @@ def _detail_context(request: HttpRequest, application: Application, **forms) -> 
     return context
 
 
-def decision_context(application: Application) -> dict:
-    """What the page shows of the decision (wired in `decision_views`)."""
-    return {}
+def decision_context(application: Application, form: AllocationDraftForm | None = None) -> dict:
+    """The decision part of the page: the draft form, or the decision."""
+    return {
+        "decision": application.decision,
+        "draft_form": form or AllocationDraftForm(initial={"legal_basis": allocation.LEGAL_BASIS}),
+    }
 
 
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    application = get_object_or_404(Application.objects.select_related("household", "municipality"), pk=pk)
+    application = get_object_or_404(
+        Application.objects.select_related("household", "municipality", "decision__drafted_by"), pk=pk
+    )
     return render(request, "applications/application_detail.html", _detail_context(request, application))
 
 

@@ -35,11 +35,17 @@ _CASEWORKER_PERMISSIONS = {
         "applicationstatuschange": ("view", "add"),
     },
     "housing_office": {"job": ("view", "add"), "municipality": ("view",)},
+    "decisions": {
+        "decision": ("view", "add", "change"),
+        "complaint": ("view", "add", "change"),
+        "decisionkindsetting": ("view",),
+    },
 }
 
 _LEADER_EXTRA = {
     "letters": {"lettertemplate": ("add", "change")},
     "dwellings": {"stockchange": ("change",)},
+    "decisions": {"decisionkindsetting": ("add", "change")},
     "housing_office": {
         "municipality": ("change", "lead_office", "view_full_national_id"),
         "user": ("view", "add", "change"),

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tenants",
     "letters",
     "archive",
+    "decisions",
     "dwellings",
     "startloan",
     "applications",

@@ -31,6 +31,8 @@ class LetterKind(models.TextChoices):
     ARREARS_NOTICE_4_18 = "arrears_notice_4_18", _("Varsel etter tvangsfullbyrdelsesloven § 4-18")
     ARREARS_NAV_NOTICE = "arrears_nav_notice", _("Varsel til NAV etter husleieloven § 9-11")
     EVICTION_REQUEST = "eviction_request", _("Begjæring om fravikelse")
+    DECISION = "decision", _("Vedtak")
+    COMPLAINT_FORWARDED = "complaint_forwarded", _("Klage sendt til klageinstansen")
     PROVISIONAL_REPLY = "provisional_reply", _("Foreløpig svar på søknad om kommunal bolig")
     HOUSING_OFFER = "housing_offer", _("Tilbud om kommunal bolig")
 

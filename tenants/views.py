@@ -112,6 +112,8 @@ def _detail_context(
         "meetings": list(household.meetings.select_related("caseworker").order_by("-starts_at")),
         "letters": list(household.letters.order_by("-created_at", "-pk")),
         "loan_applications": list(household.loan_applications.order_by("-received_on", "-pk")),
+        # Read through the household's own relation (decisions sits above tenants).
+        "decisions": list(household.decisions.order_by("-drafted_at", "-pk")),
         "notes": list(household.journal_notes.select_related("author")),
         "note_form": JournalNoteForm(),
         "stage_changes": list(household.stage_changes.select_related("changed_by")),

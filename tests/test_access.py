@@ -140,10 +140,35 @@ def build_register(municipality) -> None:
     factories.OutreachMeetingFactory(household=household)
     factories.LetterFactory(household=household)
     factories.StartLoanApplicationFactory(household=household)
+    build_decisions(household)
     build_jobs(municipality)
     extra = getattr(factories, "build_extra_register", None)
     if extra:
         extra(municipality)
+
+
+def build_decisions(household) -> None:
+    """A decided decision with a complaint forwarded to the appeal body, a
+    second with an unreviewed complaint, and a draft."""
+    from decisions import services
+
+    drafter, decider = (
+        factories.caseworker(household.municipality),
+        factories.caseworker(household.municipality),
+    )
+    grounds = {"legal_basis": "§ 6", "facts": "Fakta.", "considerations": "Hensyn."}
+    day = datetime.date.today()
+    for upheld in (True, False):
+        decision = services.draft_decision(
+            household=household, kind="housing_help", outcome="refused", drafted_by=drafter, **grounds
+        )
+        services.decide(decision, decided_by=decider, when=day)
+        complaint = services.register_complaint(decision, received_on=day, registered_by=drafter)
+        if upheld:
+            services.review_complaint(complaint, upheld=True, reviewed_by=decider, when=day)
+    services.draft_decision(
+        household=household, kind="housing_help", outcome="granted", drafted_by=drafter, **grounds
+    )
 
 
 def secret(kind: str) -> str:
@@ -181,7 +206,15 @@ def all_pks() -> list[int]:
     would find something."""
     pks: set[int] = set()
     with unscoped():
-        for label in ("housing_office", "tenants", "letters", "dwellings", "startloan", "reports"):
+        for label in (
+            "housing_office",
+            "tenants",
+            "letters",
+            "dwellings",
+            "startloan",
+            "reports",
+            "decisions",
+        ):
             for model in apps.get_app_config(label).get_models():
                 manager = getattr(model, "all_objects", model._default_manager)
                 pks.update(manager.values_list("pk", flat=True))

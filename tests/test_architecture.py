@@ -18,6 +18,7 @@ LAYERS = [
     "tenants",
     "letters",
     "archive",
+    "decisions",
     "dwellings",
     "startloan",
     "applications",

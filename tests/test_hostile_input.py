@@ -263,6 +263,11 @@ FORM_ROUTES: dict[str, str] = {
     "startloan:application-decide": "",
     "startloan:parameters-list": "",
     "startloan:parameters-edit": "",
+    "decisions:draft-create": "",
+    "decisions:decision-detail": "",
+    "decisions:complaint-create": "",
+    "decisions:complaint-detail": "",
+    "decisions:kind-settings": "",
     "reports:dashboard": "",
     "reports:report-list": "",
     "reports:import": "",
@@ -346,7 +351,7 @@ def office(client, municipality, settings, tmp_path):
 
 
 # The office's tables, counted together in one query.
-COUNTED_APPS = ("tenants", "letters", "dwellings", "startloan", "reports", "auditlog")
+COUNTED_APPS = ("tenants", "letters", "dwellings", "startloan", "reports", "decisions", "auditlog")
 
 
 def table_counts() -> tuple[int, ...]:
@@ -376,7 +381,7 @@ def table_fingerprint() -> str:
 
     parts = [str(table_counts())]
     with connection.cursor() as cursor:
-        for label in ("tenants", "letters", "dwellings", "startloan"):
+        for label in ("tenants", "letters", "dwellings", "startloan", "decisions"):
             for model in apps.get_app_config(label).get_models():
                 names = {f.attname for f in model._meta.concrete_fields}
                 if "updated_at" in names:
