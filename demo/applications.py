@@ -12,8 +12,10 @@ with the tenancies the generator made.
   worklist warns), withdrawn.
 * The municipality's allocation criteria and document checklist.
 
-Deterministic for a seed. Decisions, with their letters and a complaint,
-come from `demo.decisions_demo` where the decisions app is installed.
+The recent decisions are real ones (`applications.allocation`): drafted by
+a caseworker, decided by the leader (the two-person rule), each with its
+decision letter; one refusal has a complaint the office upheld and sent on
+to the klagenemnd, which upheld the refusal. Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import datetime
 import random
 
+from applications import allocation
 from applications.models import (
     AllocationCriterion,
     Application,
@@ -30,8 +33,10 @@ from applications.models import (
     OfferAnswer,
     Outcome,
 )
+from decisions import services as decision_services
 from dwellings.models import Dwelling, DwellingCategory, Tenancy
 from housing_office.models import Municipality
+from housing_office.scoping import scope
 
 from .plan import Staff
 
@@ -157,17 +162,12 @@ def seed_applications(office: Municipality, staff: Staff, today: datetime.date, 
         application(
             household_id, received, is_transfer=True, status=outcome, outcome=outcome, decided_on=decided
         )
+    decided_for_real: list[tuple[Application, str, datetime.date]] = []
     for i, household_id in enumerate(former[:10]):
-        if i < 5:  # waiting on the list
+        if i < 5:  # waiting on the list, decided through the decisions app
             received = today - _days(rng, 40, 300)
             decided = min(today, received + _days(rng, 10, 45))
-            application(
-                household_id,
-                received,
-                status=ApplicationStatus.GRANTED,
-                outcome=Outcome.GRANTED,
-                decided_on=decided,
-            )
+            decided_for_real.append((application(household_id, received), Outcome.GRANTED, decided))
         elif i < 8:  # not yet decided; the oldest needs a provisional reply
             received = today - datetime.timedelta(days=(45, 20, 5)[i - 5])
             application(household_id, received)
@@ -179,12 +179,61 @@ def seed_applications(office: Municipality, staff: Staff, today: datetime.date, 
             )  # fmt: skip
         else:
             received = today - _days(rng, 60, 120)
-            application(
-                household_id, received, status=ApplicationStatus.REFUSED, outcome=Outcome.REFUSED,
-                decided_on=received + datetime.timedelta(days=21),
-            )  # fmt: skip
+            decided_for_real.append(
+                (application(household_id, received), Outcome.REFUSED, received + datetime.timedelta(days=21))
+            )
+    with scope(office):
+        counts["decisions"] = _decide(decided_for_real, staff, today)
     counts["applications"] = counter["n"]
     counts["waiting"] = Application.all_objects.filter(
         municipality=office, status=ApplicationStatus.GRANTED
     ).count()
     return counts
+
+
+FACTS = {
+    Outcome.GRANTED: "Husstanden har ikke egen bolig og har bodd midlertidig hos familie siden leieforholdet "
+    "ble avsluttet. Inntekten er lav, og husstanden har fått avslag på startlån.",
+    Outcome.REFUSED: "Husstanden leier en privat bolig med tre rom som er egnet for husstandens størrelse. "
+    "Inntekten er over grensen i kommunens tildelingskriterier.",
+}
+CONSIDERATIONS = {
+    Outcome.GRANTED: "Husstanden oppfyller kriteriet om å være uten egen bolig. Vi har lagt vekt på at det "
+    "er barn i husstanden.",
+    Outcome.REFUSED: "Kommunale boliger skal gå til dem som ikke selv kan skaffe seg en egnet bolig. "
+    "Husstanden har en egnet bolig i dag og har inntekt til å beholde den.",
+}
+
+
+def _decide(rows: list[tuple[Application, str, datetime.date]], staff: Staff, today: datetime.date) -> int:
+    """Draft (caseworker) and decide (leader) each application's decision on
+    its date, with its letter; the refusal gets a complaint that went to the
+    klagenemnd, which upheld the refusal."""
+    caseworker, leader = staff.caseworkers[0], staff.leader
+    for row, outcome, decided in rows:
+        allocation.draft_allocation(
+            row,
+            outcome=outcome,
+            legal_basis="",
+            facts=FACTS[outcome],
+            considerations=CONSIDERATIONS[outcome],
+            by=caseworker,
+        )
+        row.refresh_from_db()
+        decision_services.decide(row.decision, decided_by=leader, when=decided)
+        if outcome == Outcome.REFUSED:
+            complaint = decision_services.register_complaint(
+                row.decision,
+                received_on=min(today, decided + datetime.timedelta(days=10)),
+                registered_by=caseworker,
+            )
+            reviewed = min(today, decided + datetime.timedelta(days=20))
+            decision_services.review_complaint(complaint, upheld=True, reviewed_by=leader, when=reviewed)
+            if reviewed + datetime.timedelta(days=20) <= today:
+                decision_services.record_appeal_outcome(
+                    complaint,
+                    outcome="upheld",
+                    decided_on=reviewed + datetime.timedelta(days=20),
+                    recorded_by=leader,
+                )
+    return len(rows)
