@@ -19,6 +19,7 @@ from letters.letter_templates import ensure_default_templates
 from startloan.services import ensure_default_parameters
 from tenants.models import Household
 
+from .applications import seed_applications
 from .generator import generate
 from .office import DemoLogin, ensure_municipality, ensure_users
 from .plan import Context
@@ -102,6 +103,7 @@ def seed_demo(
         if not Household.all_objects.filter(municipality=office).exists():
             summary = generate(Context(office, profile, staff, count, seed_value, today))
             result.counts = summary.counts
+            result.counts.update(seed_applications(office, staff, today, seed_value))
             result.ended_by_reason = summary.ended_by_reason
             result.bought_per_year = summary.bought_per_year
             result.created = True

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "decisions",
     "dwellings",
     "startloan",
+    "applications",
     "reports",
     "register_import",
     "arrears",

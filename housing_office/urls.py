@@ -29,6 +29,7 @@ urlpatterns = [
     path("vedtak/", include("decisions.urls")),
     path("boliger/", include("dwellings.urls")),
     path("startlan/", include("startloan.urls")),
+    path("soknader/", include("applications.urls")),
     path("restanser/", include("arrears.urls")),
     path("rapporter/", include("reports.urls")),
     path("admin/", admin.site.urls),

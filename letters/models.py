@@ -33,6 +33,8 @@ class LetterKind(models.TextChoices):
     EVICTION_REQUEST = "eviction_request", _("Begjæring om fravikelse")
     DECISION = "decision", _("Vedtak")
     COMPLAINT_FORWARDED = "complaint_forwarded", _("Klage sendt til klageinstansen")
+    PROVISIONAL_REPLY = "provisional_reply", _("Foreløpig svar på søknad om kommunal bolig")
+    HOUSING_OFFER = "housing_offer", _("Tilbud om kommunal bolig")
 
 
 class TemplateFormat(models.TextChoices):

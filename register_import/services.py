@@ -15,6 +15,13 @@ from django.utils.translation import gettext as _
 
 from housing_office.models import Municipality
 
+from .applications_file import (
+    ApplicationPlan,
+    load_registered,
+    plan_applications,
+    read_applications,
+    write_applications,
+)
 from .check import cross_check, read_dwellings, read_households, read_tenancies
 from .parse import RowError, SourceFile
 from .plan import load_existing, make_plan
@@ -23,6 +30,8 @@ from .write import Progress, Writer
 __all__ = ["KINDS", "Counts", "ImportReport", "RowError", "SourceFile", "import_register"]
 
 KINDS = ("dwellings", "households", "tenancies")
+# The optional fourth file (DESIGN §5.2); counted only when given.
+APPLICATIONS = "applications"
 
 
 @dataclass
@@ -68,11 +77,12 @@ def import_register(
     dwellings: SourceFile,
     households: SourceFile,
     tenancies: SourceFile,
+    applications: SourceFile | None = None,
     dry_run: bool = False,
     municipality_name: str | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Check the three files and, unless `dry_run` or anything is wrong,
+    """Check the three files (and the optional applications file) and, unless `dry_run` or anything is wrong,
     write them to the municipality's register in one transaction.
 
     Returns the report: counts created/updated/unchanged per kind (what was
@@ -81,6 +91,8 @@ def import_register(
     report = ImportReport(municipality=municipality_number, dry_run=dry_run)
     errors = report.errors
     sources = {"dwellings": dwellings, "households": households, "tenancies": tenancies}
+    if applications is not None:
+        sources[APPLICATIONS] = applications
 
     def tell(done: int, total: int, message: str) -> None:
         if progress:
@@ -103,6 +115,28 @@ def import_register(
         registered_tenancies=existing.tenancies,
     )  # fmt: skip
     plan = make_plan(existing, dwelling_rows, household_rows, usable_tenancies)
+    application_plan = ApplicationPlan()
+    if applications is not None:
+        application_rows = read_applications(
+            applications, errors, file_households=household_refs, registered_households=existing.households
+        )
+        rows_total += len(application_rows)
+        registered_applications = load_registered(municipality)
+        for row in application_rows:
+            current = registered_applications.get(row.reference.lower())
+            if current and not row.outcome and current["decided_on"] and row.received > current["decided_on"]:
+                errors.append(
+                    RowError(
+                        applications.name,
+                        row.line,
+                        _("«received» blir etter vedtaksdatoen %(d)s som er registrert")
+                        % {"d": f"{current['decided_on']:%d.%m.%Y}"},
+                    )
+                )
+        application_plan = plan_applications(application_rows, registered_applications, existing.households)
+        report.counts[APPLICATIONS] = Counts(
+            len(application_plan.new), len(application_plan.changed), application_plan.unchanged
+        )
     # By file and line; a line's problems stay in the order of its columns.
     file_order = {source.name: i for i, source in enumerate(sources.values())}
     errors.sort(key=lambda e: (file_order.get(e.file, len(file_order)), e.line))
@@ -136,6 +170,7 @@ def import_register(
         dwelling_pks = writer.dwellings(plan)
         household_pks = writer.households(plan)
         writer.tenancies(plan, household_pks, dwelling_pks)
+        write_applications(municipality, application_plan, household_pks)
     report.written = True
     tell(to_write, to_write, _("Importen er ferdig"))
     return report

@@ -58,6 +58,7 @@ from tenants.models import (
 
 from .kostra import dwelling_stock, held_on
 from .throughput import (
+    APPLICATION_LABELS,
     ARREARS_LABELS,
     FIGURE_LABELS,
     KEY_FIGURES,
@@ -427,10 +428,10 @@ def dashboard_data(
     period = comparison_period(year, today)
     series = throughput_series(municipality, year - 1, year, through=period.through)
     trends = exit_trends(municipality, year - TREND_YEARS + 1, year)
-    labels = {**FIGURE_LABELS, **ARREARS_LABELS}
+    labels = {**FIGURE_LABELS, **ARREARS_LABELS, **APPLICATION_LABELS}
     key_figures = [
         KeyFigure(key, str(labels[key]), series[year][key], series[year - 1][key])
-        for key in (*KEY_FIGURES, *ARREARS_LABELS)
+        for key in (*KEY_FIGURES, *ARREARS_LABELS, *APPLICATION_LABELS)
     ]
     stock_day = min(today, datetime.date(year, 12, 31))
     vacancy_summary, long_vacant = vacancies(municipality, today)

@@ -2,9 +2,10 @@
 KOSTRA skjema 13, "Kommunalt disponerte boliger") the register can answer.
 
 The register knows the stock on a day (owned, leased, wheelchair-accessible,
-let) and who moved in when. Applications for a dwelling, refusals, waiting
-lists and temporary shelter are not kept here; the report says so instead of
-inventing them.
+let), who moved in when, and the applications for a dwelling with their
+outcomes and the waiting list (`applications.figures.kostra_applications`).
+Temporary shelter is not kept here; the report says so instead of inventing
+it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from applications.figures import kostra_applications
 from dwellings.models import Dwelling, DwellingCategory, EndReason, Ownership, StockChange, Tenancy
 from housing_office.models import Municipality
 
@@ -102,7 +104,13 @@ def new_households_moved_in(municipality: Municipality | int, year: int) -> int:
 
 
 def kostra_figures(municipality: Municipality | int, year: int) -> dict[str, Any]:
-    """Form 13 figures for the year: the stock on 31 December and the new
-    households that moved in. Two queries."""
+    """Form 13 figures for the year: the stock on 31 December, the new
+    households that moved in, new applications and the waiting list. Four
+    queries."""
     stock = dwelling_stock(municipality, datetime.date(year, 12, 31))
-    return {**stock, "new_households": new_households_moved_in(municipality, year)}
+    municipality_id = getattr(municipality, "pk", municipality)
+    return {
+        **stock,
+        "new_households": new_households_moved_in(municipality, year),
+        **kostra_applications(municipality_id, year),
+    }

@@ -59,6 +59,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from applications.figures import application_series
 from arrears.figures import arrears_contract_series
 from dwellings.models import EXIT_REASONS, Dwelling, DwellingCategory, EndReason, StockChange, Tenancy
 from housing_office.dates import DAYS_PER_YEAR
@@ -88,6 +89,13 @@ FIGURE_KEYS: tuple[str, ...] = (
     "loan_amount_granted",
     "dwellings_acquired",
     "dwellings_disposed",
+    "applications_received",
+    "applications_granted",
+    "applications_refused",
+    "housed_from_waiting_list",
+    "median_days_waiting_at_housing",
+    "waiting_list_at_year_end",
+    "median_days_vacant_before_reletting",
     "arrears_cases_opened",
     "arrears_cases_closed",
     "eviction_requests",
@@ -125,12 +133,28 @@ ARREARS_LABELS: dict[str, Any] = {
     "evictions_carried_out": _("Fravikelser gjennomført"),
 }
 
+# The way in (applications.figures): on the dashboard and in the report.
+APPLICATION_LABELS: dict[str, Any] = {
+    "applications_received": _("Søknader om kommunal bolig mottatt"),
+    "applications_granted": _("Søknader innvilget"),
+    "applications_refused": _("Søknader avslått"),
+    "housed_from_waiting_list": _("Bosatt fra ventelisten"),
+    "median_days_waiting_at_housing": _("Median ventetid ved bosetting (dager)"),
+    "waiting_list_at_year_end": _("På venteliste ved periodens slutt"),
+    "median_days_vacant_before_reletting": _("Median dager ledig før ny utleie"),
+}
+
 EXIT_VALUES = tuple(r.value for r in EXIT_REASONS)
+ONE_DECIMAL = (
+    "median_tenancy_years_at_exit",
+    "median_days_waiting_at_housing",
+    "median_days_vacant_before_reletting",
+)
 
 
 def figure_decimals(key: str) -> int:
-    """Decimals a figure is shown with: years with one, counts with none."""
-    return 1 if key == "median_tenancy_years_at_exit" else 0
+    """Decimals a figure is shown with: years and median days with one, counts with none."""
+    return 1 if key in ONE_DECIMAL else 0
 
 
 class Median(Aggregate):
@@ -185,6 +209,8 @@ def _empty_figures(number: str, year: int) -> dict[str, Any]:
         year=year,
         ended_by_reason={reason.value: 0 for reason in EndReason},
         median_tenancy_years_at_exit=None,
+        median_days_waiting_at_housing=None,
+        median_days_vacant_before_reletting=None,
     )
     return figures
 
@@ -292,7 +318,14 @@ def throughput_series(
     # 6. Changes to the stock.
     _stock_changes(mid, first_day, last_day, out, through=through)
 
-    # 7. Arrears cases opened and closed, eviction requests and evictions.
+    # 7. Applications for a municipal dwelling, the waiting list, re-letting.
+    applications = application_series(
+        mid, first_year, last_year, period=lambda field: in_period(field, through), through=through
+    )
+    for year, figures in out.items():
+        figures.update(applications[year])
+
+    # 8. Arrears cases opened and closed, eviction requests and evictions.
     arrears = arrears_contract_series(mid, first_year, last_year, lambda field: in_period(field, through))
     for year, figures in out.items():
         figures.update(arrears[year])

@@ -23,7 +23,7 @@ from housing_office.pdf import render_pdf
 from .charts import Series, bar_chart, line_chart
 from .kostra import kostra_figures
 from .models import REPORT_SECTIONS, YearlyReportText
-from .throughput import FIGURE_LABELS, figure_decimals, throughput_series
+from .throughput import APPLICATION_LABELS, FIGURE_LABELS, figure_decimals, throughput_series
 
 YEARS_BESIDE = 4
 
@@ -49,6 +49,8 @@ SECTION_FIGURES: dict[str, tuple[str, ...]] = {
     ),
     "stock": ("dwellings_acquired", "dwellings_disposed"),
 }
+# The way in: applications, the waiting list and re-letting (KOSTRA form 13).
+APPLICATION_ROWS: tuple[str, ...] = tuple(APPLICATION_LABELS)
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -76,7 +78,7 @@ def current_text(municipality: Municipality, year: int) -> dict[str, str]:
 def _rows(series: dict[int, dict[str, Any]], years: list[int], keys: tuple[str, ...]) -> list[dict[str, Any]]:
     return [
         {
-            "label": FIGURE_LABELS[key],
+            "label": {**FIGURE_LABELS, **APPLICATION_LABELS}[key],
             "key": key,
             "values": [series[y][key] for y in years],
             "decimals": figure_decimals(key),
@@ -95,6 +97,7 @@ def report_context(
     years = list(range(first, year + 1))
     categories = [str(y) for y in years]
     sections = {name: _rows(series, years, keys) for name, keys in SECTION_FIGURES.items()}
+    application_rows = _rows(series, years, APPLICATION_ROWS)
     reason_rows = [
         {
             "label": reason.label,
@@ -140,6 +143,7 @@ def report_context(
         # Every key figure's row, once, for whoever wants them all.
         "rows": [row for rows in sections.values() for row in rows],
         "sections": sections,
+        "application_rows": application_rows,
         "text": report_text(text),
         "reason_rows": reason_rows,
         "charts": charts,

@@ -210,3 +210,21 @@ def tenancy_of(household, dwelling, start, end=None, reason="") -> Tenancy:
         end_date=end,
         end_reason=reason,
     )
+
+
+def housing_application(household, received, *, decided=None, outcome="", withdrawn=None, **kwargs):
+    """An application for a municipal dwelling, stored as the app or the import stores it."""
+    from applications.models import Application, ApplicationStatus
+
+    status = ApplicationStatus.WITHDRAWN if withdrawn else (outcome or ApplicationStatus.RECEIVED)
+    return Application.all_objects.create(
+        municipality=household.municipality,
+        household=household,
+        reference=kwargs.pop("reference", f"S-{Application.all_objects.count() + 1:05d}"),
+        received_on=received,
+        decided_on=decided,
+        outcome=outcome,
+        withdrawn_on=withdrawn,
+        status=kwargs.pop("status", status),
+        **kwargs,
+    )

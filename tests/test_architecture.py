@@ -21,6 +21,7 @@ LAYERS = [
     "decisions",
     "dwellings",
     "startloan",
+    "applications",
     "register_import",
     "arrears",
     "reports",

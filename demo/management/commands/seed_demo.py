@@ -111,6 +111,17 @@ class Command(BaseCommand):
                 % {"n": c["arrears"], "open": c["open_arrears"], "loans": c["loans"]}
             )
             write(
+                _(
+                    "  Søknader om kommunal bolig: %(n)s (%(waiting)s på venteliste), "
+                    "tilbud om bolig: %(offers)s."
+                )
+                % {
+                    "n": c.get("applications", 0),
+                    "waiting": c.get("waiting", 0),
+                    "offers": c.get("offers", 0),
+                }
+            )
+            write(
                 _("  Boliger kjøpt de siste ti årene: %(acquired)s, solgt: %(sold)s.")
                 % {"acquired": c["acquired"], "sold": c["sold"]}
             )

@@ -13,7 +13,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from register_import.services import ImportReport, SourceFile, import_register
 
-KIND_LABELS = {"dwellings": "Boliger", "households": "Husstander", "tenancies": "Leieforhold"}
+KIND_LABELS = {
+    "dwellings": "Boliger",
+    "households": "Husstander",
+    "tenancies": "Leieforhold",
+    "applications": "Søknader om kommunal bolig",
+}
 
 
 def summary_lines(report: ImportReport) -> list[str]:
@@ -36,6 +41,9 @@ class Command(BaseCommand):
         parser.add_argument("--dwellings", required=True, help="CSV-fil med boliger.")
         parser.add_argument("--households", required=True, help="CSV-fil med husstander.")
         parser.add_argument("--tenancies", required=True, help="CSV-fil med leieforhold.")
+        parser.add_argument(
+            "--applications", default=None, help="CSV-fil med søknader om kommunal bolig (valgfri)."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Kontroller og tell, men lagre ingenting.")
         parser.add_argument("--name", default=None, help="Kommunens navn, hvis kommunen ikke finnes fra før.")
 
@@ -44,6 +52,8 @@ class Command(BaseCommand):
         if not re.fullmatch(r"\d{4}", number):
             raise CommandError("Kommunenummeret har fire siffer, for eksempel 3807.")
         sources = {kind: self._read(options[kind]) for kind in ("dwellings", "households", "tenancies")}
+        if options["applications"]:
+            sources["applications"] = self._read(options["applications"])
         report = import_register(
             number, dry_run=options["dry_run"], municipality_name=options["name"], **sources
         )
