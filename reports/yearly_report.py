@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dwellings.models import EndReason
+from arrears.figures import prevention_rows
 from housing_office.models import Municipality
 from housing_office.pdf import render_pdf
 
@@ -140,6 +141,8 @@ def report_context(
         # Every key figure's row, once, for whoever wants them all.
         "rows": [row for rows in sections.values() for row in rows],
         "sections": sections,
+        # Eviction prevention: the arrears cases' figures (arrears.figures).
+        "prevention": prevention_rows(municipality.pk, years),
         "text": report_text(text),
         "reason_rows": reason_rows,
         "charts": charts,

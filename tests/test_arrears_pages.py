@@ -253,3 +253,41 @@ def test_nav_notice_needs_nav_address_is_blocked_by_a_reservation_and_holds_back
     early = step("begjaering", {"date": "2025-02-04", "bailiff": "Namsfogden"})
     assert early.status_code == 400 and "05.02.2025" in early.content.decode()
     assert step("begjaering", {"date": "2025-02-05", "bailiff": "Namsfogden"}).status_code == 302
+
+
+# --- Eviction prevention figures on the dashboard and in the yearly report ---------
+
+
+def test_prevention_figures_on_the_dashboard_and_in_the_yearly_report(
+    leader_client, municipality, caseworker_user, register
+):
+    from reports.yearly_report import report_context
+
+    import_arrears("3807", SourceFile("r.csv", JAN.encode()))
+    case = ArrearsCase.all_objects.get(tenancy=register[0])
+    services.make_agreement(case, by=caseworker_user, on=D(2025, 1, 12), instalments=[(D(2025, 3, 1), 100)])
+    services.send_notice_4_18(case, by=caseworker_user, on=D(2025, 1, 15))
+    services.send_nav_notice(
+        case, by=caseworker_user, nav_office="NAV Skien", nav_address="Postboks 2000", on=D(2025, 1, 16)
+    )
+    services.request_eviction(case, by=caseworker_user, bailiff="Namsfogden", on=D(2025, 2, 20))
+    services.record_eviction(case, by=caseworker_user, on=D(2025, 4, 2))
+    expected = {
+        "arrears_cases_opened": 2,
+        "payment_agreements_made": 1,
+        "payment_agreements_kept": 0,
+        "notices_4_18": 1,
+        "nav_notices": 1,  # the copy to the tenant is not a second notice
+        "eviction_requests": 1,
+        "evictions_carried_out": 1,
+        "evictions_avoided": 0,
+        "children_affected": 2,
+    }
+    response = leader_client.get(reverse("reports:dashboard"), {"year": "2025"})
+    data = response.context["data"]
+    assert data.year == 2025
+    assert {row["key"]: row["values"][-1] for row in data.prevention} == expected
+    assert "Forebygging av utkastelser" in response.content.decode()
+    rows = report_context(municipality, 2025)["prevention"]
+    assert {row["key"]: row["values"][-1] for row in rows} == expected
+    assert all(row["values"][:-1] == [0, 0, 0, 0] for row in rows)
