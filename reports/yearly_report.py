@@ -16,8 +16,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dwellings.models import EndReason
 from arrears.figures import prevention_rows
+from dwellings.models import EndReason
 from housing_office.models import Municipality
 from housing_office.pdf import render_pdf
 
