@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from housing_office.errors import DomainError
+from housing_office.errors import DomainError, user_municipality
 
 from . import services
+from .figures import prevention_rows
 from .forms import StepForm
 from .models import ArrearsCase, ArrearsImport
 from .rules import months_behind
@@ -51,7 +52,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
     rows = worktray(today)
     page = Paginator(rows, 50).get_page(request.GET.get("side"))
     latest = ArrearsImport.objects.order_by("-as_of", "-id").first()
-    return render(request, "arrears/worktray.html", {"page": page, "count": len(rows), "latest": latest})
+    # This year's eviction prevention figures, so that the caseworker sees
+    # the work count (the leader's dashboard shows them beside last year's).
+    figures = prevention_rows(user_municipality(request).pk, [today.year])
+    return render(
+        request,
+        "arrears/worktray.html",
+        {"page": page, "count": len(rows), "latest": latest, "figures": figures, "year": today.year},
+    )
 
 
 @login_required
