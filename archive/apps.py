@@ -19,6 +19,16 @@ class ArchiveConfig(AppConfig):
     verbose_name = _("Arkiv")
 
     def ready(self) -> None:
+        from housing_office.navigation import register_menu_item
+
+        register_menu_item(
+            "archive",
+            _("Arkiv"),
+            "archive:public-journal",
+            order=200,
+            leader_only=True,
+            claims=("archive:extraction",),
+        )
         from django.db.models.signals import post_save
 
         from housing_office.audit import audit

@@ -25,6 +25,9 @@ class ArrearsConfig(AppConfig):
     verbose_name = _("Husleierestanser")
 
     def ready(self) -> None:
+        from housing_office.navigation import register_menu_item
+
+        register_menu_item("arrears", _("Restanser"), "arrears:case-list", order=80)
         from housing_office.audit import audit
         from housing_office.jobs import register_job_kind
         from housing_office.start_page import register_office_figure

@@ -16,7 +16,7 @@
 
 What it measures, for the same letter HTML (the default bokmål summons):
 
-1. bare: WeasyPrint alone, `HTML(string=…).write_pdf(pdf_variant="pdf/ua-1")`,
+1. bare: WeasyPrint alone, `HTML(string=…).write_pdf(pdf_variant=PDF_VARIANT)`,
    one document per letter: the floor, and the "one document at a time on
    one process" baseline.
 2. ours, in-process: `letters.tasks.render_pending_letters`, the code the

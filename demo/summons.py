@@ -7,9 +7,9 @@ second, and a ten-year history holds some hundreds of them, so the demo
 renders the PDFs of the letters sent in the last RENDERED_DAYS days only
 (at most the newest MAX_RENDERED, for a big `--households`): those are the
 ones of the households being followed now, and they download like any
-letter the office sends. Older letters are in the archive list
-with their full snapshot (what the letter said) but no PDF, so they show as
-not printed and offer no download, rather than a file that is not there.
+letter the office sends. Older letters are kept with their full snapshot
+(what the letter said) and rendered when someone first opens one
+(`letters.tasks.render_now`), like any letter no worker has reached yet.
 """
 
 from __future__ import annotations

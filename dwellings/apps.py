@@ -23,6 +23,9 @@ class DwellingsConfig(AppConfig):
     verbose_name = _("Boliger")
 
     def ready(self) -> None:
+        from housing_office.navigation import register_menu_item
+
+        register_menu_item("dwellings", _("Boliger"), "dwellings:dwelling-list", order=60)
         from housing_office.audit import audit
 
         from . import models

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from .navigation import main_menu
 from .permissions import is_leader
 
 
@@ -14,4 +15,5 @@ def office(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_municipality": municipality,
         "is_leader": bool(user and is_leader(user)),
+        "main_menu": main_menu(request) if user and user.is_authenticated else [],
     }

@@ -24,10 +24,15 @@ from django.template.loader import render_to_string
 
 _FONT_CONFIG = None
 
-# Tagged PDF for screen readers (PDF/UA-1, ISO 14289-1): the universal design
-# rules (forskrift om universell utforming av IKT-løsninger) apply to letters
-# and reports alike.
-PDF_VARIANT = "pdf/ua-1"
+# PDF/A-2 level A (ISO 19005-2, conformance "a"): the archive format — a
+# letter is its own archive copy, journaled as it is made (arkivforskrifta;
+# Riksarkivarens forskrift § 5-17 takes PDF/A for documents deposited from
+# Noark 5) — and level A is the tagged ("accessible") level, so screen readers
+# get the same structure tree PDF/UA-1 asked for: the universal design rules
+# (forskrift om universell utforming av IKT-løsninger) apply to letters and
+# reports alike. WeasyPrint writes one conformance claim per file; PDF/A-2a's
+# is the one the archive checks. Before this release letters were PDF/UA-1.
+PDF_VARIANT = "pdf/a-2a"
 MEDIA_SCHEME = "media:"
 STATIC_SCHEME = "static:"
 
@@ -99,7 +104,7 @@ def make_url_fetcher(allowed: Iterable[str] = ()) -> UrlFetcher:
 
 
 def html_to_pdf(html: str, *, resources: Iterable[str] = ()) -> bytes:
-    """Render one HTML document to a tagged PDF (PDF/UA) with embedded fonts.
+    """Render one HTML document to a tagged PDF/A-2a with embedded fonts.
     Its title and language come from the document's own `<title>` and
     `<html lang>`.
 

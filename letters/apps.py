@@ -23,6 +23,16 @@ class LettersConfig(AppConfig):
     verbose_name = _("Brev")
 
     def ready(self) -> None:
+        from housing_office.navigation import register_menu_item
+
+        # The batches, the wizard and the templates are all under /brev/.
+        register_menu_item(
+            "letters",
+            _("Innkallinger"),
+            "letters:batch-list",
+            order=50,
+            claims=("letters:summons-new", "letters:template-list"),
+        )
         from housing_office.audit import audit
         from housing_office.jobs import register_job_kind
         from tenants.candidates import register_recent_summons_check

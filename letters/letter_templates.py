@@ -28,37 +28,37 @@ def default_template_body(kind: str, language: str) -> str:
 def ensure_default_templates(municipality: Municipality) -> list[LetterTemplate]:
     """Give `municipality` the shipped templates for every registered kind
     and målform it has none of. Idempotent: a municipality that has a
-    template (of any version) keeps it. Returns the templates created."""
+    template (of any version) keeps it. Returns the templates created.
+
+    One query finds what the municipality has, however many kinds the apps
+    register, so the pages that call it stay at a constant query count."""
+    have = set(
+        LetterTemplate.all_objects.filter(municipality=municipality)
+        .values_list("kind", "language")
+        .distinct()
+    )
     created = []
     for spec in registered_kinds():
-        created += _ensure_defaults_of(spec, municipality)
+        for language in spec.subjects:
+            if (spec.key, language) not in have:
+                created += _create_default(spec, municipality, language)
     return created
 
 
-def _ensure_defaults_of(spec: LetterKindSpec, municipality: Municipality) -> list[LetterTemplate]:
-    created = []
-    kind = spec.key
-    for language, subject in spec.subjects.items():
-        exists = LetterTemplate.all_objects.filter(
-            municipality=municipality, kind=kind, language=language
-        ).exists()
-        if exists:
-            continue
-        template, was_created = LetterTemplate.all_objects.get_or_create(
-            municipality=municipality,
-            kind=kind,
-            language=language,
-            version=1,
-            defaults={
-                "subject": subject,
-                "body": spec.default_body(language),
-                "format": TemplateFormat.BREVTEKST,
-                "source": spec.default_source(language),
-            },
-        )
-        if was_created:
-            created.append(template)
-    return created
+def _create_default(spec: LetterKindSpec, municipality: Municipality, language: str) -> list[LetterTemplate]:
+    template, was_created = LetterTemplate.all_objects.get_or_create(
+        municipality=municipality,
+        kind=spec.key,
+        language=language,
+        version=1,
+        defaults={
+            "subject": spec.subjects[language],
+            "body": spec.default_body(language),
+            "format": TemplateFormat.BREVTEKST,
+            "source": spec.default_source(language),
+        },
+    )
+    return [template] if was_created else []
 
 
 def current_template(municipality: Municipality | int, kind: str, language: str) -> LetterTemplate:

@@ -2,7 +2,7 @@
 
 Rendering is done in chunks: a chunk of letters is laid out as one HTML
 document (one WeasyPrint layout pass), then cut into one tagged PDF per
-letter with `Document.copy(pages)`, which keeps the structure tags PDF/UA
+letter with `Document.copy(pages)`, which keeps the structure tags PDF/A-2a
 needs. Each letter's pages are numbered on their own ("Side 1 av 2") through
 a CSS page group per letter; see templates/letters/letter.html.
 """

@@ -16,8 +16,10 @@ from typing import Any
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from housing_office.errors import DomainError
 from housing_office.models import Municipality, WrittenLanguage
 from tenants.models import Household, PersonRole
+from tenants.services import households_with_address_left_behind
 
 # The variables of the letterhead, the recipient and the letter itself, which
 # every kind's snapshot holds.
@@ -174,9 +176,24 @@ def common_context(
     archive_reference: str,
     language: str,
     subject: str = "",
+    address_checked: bool = False,
 ) -> dict[str, Any]:
     """The letterhead, recipient and letter values of a real household's
-    letter; a kind's `build_context` adds its own."""
+    letter; a kind's `build_context` adds its own.
+
+    A letter is never addressed to a dwelling the household has left, nor to
+    an address it has moved from without leaving a new one
+    (`tenants.services.address_left_behind`): that raises DomainError asking
+    for the new address. `address_checked` is for callers that have already
+    left such households out in one query for many (the summons plan)."""
+    if not address_checked and household.pk and households_with_address_left_behind([household.pk]):
+        raise DomainError(
+            _(
+                "Husstanden %(reference)s har flyttet fra adressen brevet ville gått til. "
+                "Registrer den nye adressen på husstanden før brevet lages."
+            )
+            % {"reference": household.reference}
+        )
     names = recipient_names(household)
     return {
         **office_context(municipality),

@@ -35,6 +35,7 @@ from tenants.models import (
     PathwayStage,
     Person,
 )
+from tenants.pathway import is_candidate_stage
 from tenants.services import change_stage, households_with_address_left_behind
 
 from .journal import journal_letters
@@ -48,6 +49,7 @@ from .snapshot import (
     format_date,
     format_time,
     letter_language,
+    recipient_names,
     sample_common_context,
 )
 
@@ -112,6 +114,9 @@ def summons_context(
             archive_reference=archive_reference,
             language=language,
             subject=subject,
+            # plan_summons has left out, in one query, every household whose
+            # address is left behind.
+            address_checked=True,
         ),
         "meeting_date": format_date(local_start.date(), language, weekday=True),
         "meeting_time": format_time(starts_at),
@@ -185,11 +190,20 @@ class Slot:
     caseworker: Any
     starts_at: datetime.datetime
 
+    @property
+    def names(self) -> str:
+        """Whom the letter is to, as the caseworker knows them: by name."""
+        return " og ".join(recipient_names(self.household))
+
 
 @dataclass(frozen=True)
 class LeftOut:
     household: Household
     reason: str
+
+    @property
+    def names(self) -> str:
+        return " og ".join(recipient_names(self.household))
 
 
 @dataclass
@@ -292,6 +306,14 @@ def plan_summons(
                 LeftOut(
                     household,
                     _("Ferdig i løpet (%(stage)s)") % {"stage": household.get_pathway_stage_display()},
+                )
+            )
+        elif not is_candidate_stage(household.pathway_stage):
+            # Applying for or granted a start loan: past the mapping meeting.
+            left_out.append(
+                LeftOut(
+                    household,
+                    _("Forbi kartleggingen (%(stage)s)") % {"stage": household.get_pathway_stage_display()},
                 )
             )
         elif household.pk in already:

@@ -129,6 +129,23 @@ def render_pending_letters(
         waited += WAIT_POLL_SECONDS
 
 
+def render_now(letter_id: int) -> Letter:
+    """Render one pending letter at once, for the person who opens it.
+
+    A letter is its snapshot and its template version, so rendering it later
+    gives the letter it was; a letter that was made but never rendered (the
+    demo's older history, a batch whose worker has not reached it yet) is
+    rendered when first opened instead of showing a PDF that is not there.
+    The row lock waits for a worker that holds the letter, so no letter is
+    rendered twice."""
+    with transaction.atomic():
+        letters = Letter.all_objects.select_for_update(of=("self",)).select_related("template")
+        letter = letters.get(pk=letter_id)
+        if letter.status == LetterStatus.PENDING:
+            render_and_store([letter])
+    return letter
+
+
 def render_and_store(letters: list[Letter]) -> None:
     """Render `letters` (claimed, pending) as one document, store one PDF per
     letter and mark each rendered, or failed with the reason."""

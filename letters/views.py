@@ -21,7 +21,8 @@ from housing_office.files import Action, file_response, serve_logged
 from housing_office.permissions import leader_required
 from housing_office.request_hygiene import parse_ids
 from housing_office.text import fold
-from tenants.models import CLOSED_STAGES, Household, PathwayStage, Person
+from tenants.models import Household, PathwayStage, Person
+from tenants.pathway import CANDIDATE_STAGES
 
 from .engine import TemplateRefused
 from .forms import LetterTemplateForm, SummonsForm, caseworker_choices
@@ -30,6 +31,7 @@ from .letter_templates import current_template, editable_text, ensure_default_te
 from .models import Letter, LetterStatus, LetterTemplate, SummonsBatch, TemplateFormat
 from .rendering import preview_pdf
 from .summons import create_summons_batch, households_for_summons, plan_summons, retry_batch
+from .tasks import render_now
 
 LETTERS_PER_PAGE = 50
 CHOOSER_LIMIT = 1000
@@ -176,11 +178,13 @@ def _chooser_households(request: HttpRequest, selected: set[int]) -> tuple[list[
     if selected and not request.GET.get("filter"):
         households = list(queryset.filter(pk__in=selected)[: CHOOSER_LIMIT + 1])
     else:
+        # Only households that may be invited to a mapping meeting are
+        # offered: one rule with the candidate list (tenants.pathway).
         stage = request.GET.get("stage", PathwayStage.NOT_ASSESSED)
-        if stage in PathwayStage.values:
+        if stage in CANDIDATE_STAGES:
             queryset = queryset.filter(pathway_stage=stage)
         else:
-            queryset = queryset.exclude(pathway_stage__in=CLOSED_STAGES)
+            queryset = queryset.filter(pathway_stage__in=CANDIDATE_STAGES)
         query = fold(request.GET.get("q", "").strip())
         if query:
             queryset = queryset.filter(search_text__contains=query)
@@ -246,7 +250,7 @@ def summons_new(request: HttpRequest) -> HttpResponse:
             "selected": selected,
             "truncated": truncated,
             "limit": CHOOSER_LIMIT,
-            "stages": PathwayStage.choices,
+            "stages": [(value, label) for value, label in PathwayStage.choices if value in CANDIDATE_STAGES],
             "stage": request.GET.get("stage", PathwayStage.NOT_ASSESSED),
             "q": request.GET.get("q", ""),
             "from_list": bool(request.GET.getlist("household")) and not request.GET.get("filter"),
@@ -338,6 +342,8 @@ def letter_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Stream the archived PDF after checking it is unchanged, and log who
     downloaded it."""
     letter = get_object_or_404(Letter.objects.select_related("household"), pk=pk)
+    if letter.status == LetterStatus.PENDING:
+        letter = render_now(letter.pk)
     if letter.status != LetterStatus.RENDERED:
         raise Http404
     # An archive copy altered on disk is never handed out as the original.

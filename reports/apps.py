@@ -9,6 +9,10 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Rapporter")
 
     def ready(self) -> None:
+        from housing_office.navigation import register_menu_item
+
+        # Everything under /rapporter/ (reports, the register import) is the leader's.
+        register_menu_item("dashboard", _("Dashbord"), "reports:dashboard", order=210, leader_only=True)
         from housing_office.audit import audit
         from housing_office.jobs import register_job_kind
         from housing_office.permissions import LEAD_OFFICE

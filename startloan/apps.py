@@ -25,6 +25,9 @@ class StartloanConfig(AppConfig):
     verbose_name = _("Startlån")
 
     def ready(self) -> None:
+        from housing_office.navigation import register_menu_item
+
+        register_menu_item("startloan", _("Startlån"), "startloan:application-list", order=90)
         from housing_office.audit import audit
         from housing_office.jobs import register_job_kind
 

@@ -7,6 +7,13 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Husstander")
 
     def ready(self) -> None:
+        from housing_office.navigation import register_menu_item
+
+        register_menu_item("home", _("Start"), "home", order=0, exact=True)
+        register_menu_item("households", _("Husstander"), "tenants:household-list", order=10)
+        register_menu_item("candidates", _("Kandidater"), "tenants:candidate-list", order=20)
+        register_menu_item("pathway", _("Løpet"), "tenants:pathway-board", order=30)
+        register_menu_item("meetings", _("Samtaler"), "tenants:meeting-list", order=40)
         from housing_office.audit import audit, household_of_self
 
         from . import models

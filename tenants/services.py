@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
@@ -126,6 +126,43 @@ def search_text_from(
     writes many households at once (the register import) without loading them."""
     parts = [reference, address, postal_place, *(f"{first} {last}" for first, last in names)]
     return fold(" ".join(p for p in parts if p))
+
+
+def refresh_all_search_text(
+    household_model: Any = None, person_model: Any = None, batch: int = 2000
+) -> tuple[int, int]:
+    """Recompute every household's stored search text with the current
+    `fold`; returns (changed, total). Running it again changes nothing.
+
+    Takes the models so that a data migration can pass its historical ones
+    (tenants 0007 runs it once for the folding of æ/ø/å typed as ae/oe/aa)."""
+    household_model = household_model or Household
+    person_model = person_model or Person
+    changed = 0
+    ids = list(household_model._base_manager.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        names: dict[int, list[tuple[str, str]]] = {}
+        for household_id, first, last in (
+            person_model._base_manager.filter(household_id__in=chunk)
+            .order_by("household", "role", "date_of_birth", "pk")
+            .values_list("household_id", "first_name", "last_name")
+        ):
+            names.setdefault(household_id, []).append((first, last))
+        stale = []
+        for household in household_model._base_manager.filter(pk__in=chunk).only(
+            "pk", "reference", "address", "postal_place", "search_text"
+        ):
+            text = search_text_from(
+                household.reference, household.address, household.postal_place, names.get(household.pk, [])
+            )
+            if text != household.search_text:
+                household.search_text = text
+                stale.append(household)
+        with transaction.atomic():
+            household_model._base_manager.bulk_update(stale, ["search_text"])
+        changed += len(stale)
+    return changed, len(ids)
 
 
 def refresh_search_text(household: Household) -> None:

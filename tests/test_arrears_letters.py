@@ -126,3 +126,19 @@ def test_a_downloaded_arrears_letter_is_in_the_households_innsynslogg(
     assert reverse("letters:letter-download", args=[letter.pk]) in page.content.decode()
     assert caseworker_client.get(reverse("letters:letter-download", args=[letter.pk])).status_code == 200
     assert PersonalDataAccess.all_objects.filter(household=case.tenancy.household).exists()
+
+
+def test_no_letter_goes_to_an_address_the_household_has_moved_from(case, caseworker_user):
+    """Every letter kind goes through letters.snapshot.common_context, which
+    refuses an address left behind (issue 16 item 4), not only the summons."""
+    from housing_office.errors import DomainError
+    from letters.models import Letter
+
+    household = case.tenancy.household
+    household.address, household.postal_code, household.postal_place = "", "", ""
+    household.address_unknown = True
+    household.save()
+    with pytest.raises(DomainError, match="har flyttet fra adressen"):
+        services.send_reminder(case, by=caseworker_user, on=D(2025, 1, 12))
+    assert not Letter.all_objects.exists()
+    assert not case.events.filter(kind=EventKind.REMINDER).exists()

@@ -627,3 +627,25 @@ def test_user_without_municipality_cannot_create(client, municipality):
     user.groups.add(Group.objects.get(name="saksbehandler"))
     client.force_login(user)
     assert client.get(reverse("tenants:household-create")).status_code == 403
+
+
+def test_the_upgrade_migration_refreshes_search_texts_with_historical_models(municipality):
+    """tenants 0007 runs the refresh with the models as they were at that
+    migration, which have no custom managers."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from tenants.services import refresh_all_search_text
+
+    household = make_household(municipality, reference="H-1", first="Kari", last="Sæther")
+    current = Household.objects.get(pk=household.pk).search_text
+    Household.objects.filter(pk=household.pk).update(search_text="stale")
+    state = MigrationLoader(connection).project_state(
+        ("tenants", "0007_refresh_search_text_for_folded_spellings")
+    )
+    changed, total = refresh_all_search_text(
+        state.apps.get_model("tenants", "Household"), state.apps.get_model("tenants", "Person")
+    )
+    assert (changed, total) == (1, 1)
+    household.refresh_from_db()
+    assert household.search_text == current

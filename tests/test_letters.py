@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import re
 import struct
 import subprocess
@@ -284,7 +285,7 @@ def test_template_list_queries_do_not_grow(leader_client, leader_user, municipal
             body="<p>x</p>",
             by=leader_user,
         )
-    assert count_queries(leader_client, url) == few <= 30
+    assert count_queries(leader_client, url) == few <= 12
 
 
 # --- The rendered letter -------------------------------------------------------
@@ -489,9 +490,28 @@ def test_download_of_another_municipalitys_letter_is_404_and_not_logged(rendered
     assert PersonalDataAccess.all_objects.count() == 0
 
 
-def test_a_pending_or_tampered_letter_is_not_handed_out(rendered, caseworker_client, municipality):
-    pending = factories.LetterFactory(household__municipality=municipality, template=rendered.template)
-    assert caseworker_client.get(reverse("letters:letter-download", args=[pending.pk])).status_code == 404
+def test_a_pending_letter_is_rendered_when_first_opened(rendered, caseworker_client, municipality):
+    pending = factories.LetterFactory(
+        household__municipality=municipality, template=rendered.template, context=rendered.context
+    )
+    response = caseworker_client.get(reverse("letters:letter-download", args=[pending.pk]))
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body.startswith(b"%PDF")
+    pending.refresh_from_db()
+    assert pending.status == LetterStatus.RENDERED and pending.sha256
+    first_sha = pending.sha256
+    # Opened again: the same archived file, not a new rendering.
+    caseworker_client.get(reverse("letters:letter-download", args=[pending.pk]))
+    pending.refresh_from_db()
+    assert pending.sha256 == first_sha
+
+
+def test_a_failed_or_tampered_letter_is_not_handed_out(rendered, caseworker_client, municipality):
+    failed = factories.LetterFactory(
+        household__municipality=municipality, template=rendered.template, status=LetterStatus.FAILED
+    )
+    assert caseworker_client.get(reverse("letters:letter-download", args=[failed.pk])).status_code == 404
     with open(rendered.pdf.path, "ab") as handle:
         handle.write(b"tampered")
     assert caseworker_client.get(reverse("letters:letter-download", args=[rendered.pk])).status_code == 404
@@ -501,3 +521,26 @@ def test_a_pending_or_tampered_letter_is_not_handed_out(rendered, caseworker_cli
 def test_anonymous_download_goes_to_login(rendered, client):
     response = client.get(reverse("letters:letter-download", args=[rendered.pk]))
     assert response.status_code == 302
+
+
+def test_a_letter_is_its_own_archive_copy_in_pdf_a_2a(rendered):
+    """PDF/A-2 level A: the archive format, and tagged for screen readers."""
+    import pikepdf
+
+    from archive.extraction import pdf_details
+
+    data = rendered.pdf.read()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        meta = pdf.open_metadata()
+        assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("2", "A")
+        root = pdf.Root
+        assert "/StructTreeRoot" in root and root.MarkInfo.Marked
+        assert str(root.Lang) == "nb"
+        assert len(root.OutputIntents) == 1
+        # Every font is embedded (PDF/A forbids relying on the reader's fonts).
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+                descriptor = descendant.FontDescriptor
+                assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert "PDF/A-2a" in pdf_details(data)

@@ -35,6 +35,9 @@ MAIN_PAGES = [
     ("startloan:application-list", {}, "Startlån"),
     ("startloan:application-create", {}, "Startlån"),
     ("startloan:parameters-list", {}, "Startlån"),
+    ("arrears:case-list", {}, "Restanser"),
+    ("archive:public-journal", {}, "Arkiv"),
+    ("archive:extraction", {}, "Arkiv"),
     ("reports:dashboard", {}, "Dashbord"),
     ("reports:report-list", {}, "Dashbord"),
     ("reports:import", {}, "Dashbord"),
@@ -64,6 +67,21 @@ def test_the_caseworker_menu_too(caseworker_client):
     for name in ("tenants:household-list", "tenants:candidate-list", "tenants:meeting-list"):
         html = caseworker_client.get(reverse(name)).content.decode()
         assert len(current_items(html)) == 1, name
+
+
+MENU_LINK = re.compile(r'<a class="nav-link"[^>]*>([^<]*)<')
+
+
+def test_the_leaders_pages_are_not_in_a_caseworkers_menu(client, caseworker_user, leader_user):
+    def menu(user):
+        client.force_login(user)
+        html = client.get(reverse("home")).content.decode()
+        return [text.strip() for text in MENU_LINK.findall(MAIN_MENU.search(html).group(1))]
+
+    caseworker_menu, leader_menu = menu(caseworker_user), menu(leader_user)
+    assert caseworker_menu[:2] == ["Start", "Husstander"]
+    assert "Dashbord" not in caseworker_menu and "Arkiv" not in caseworker_menu
+    assert leader_menu == [*caseworker_menu, "Arkiv", "Dashbord"]
 
 
 ENGLISH_IN_THE_ADMIN = (

@@ -478,7 +478,7 @@ def test_meetings_of_a_summons_have_their_letter_dated_before_them(skien):
         assert planned.exists(), h.reference
 
 
-def test_recent_letters_download_and_older_ones_offer_no_file(skien, client):
+def test_recent_letters_are_rendered_and_older_ones_when_first_opened(skien, client):
     letters = list(Letter.objects.filter(municipality=skien))
     since = timezone.localdate() - datetime.timedelta(days=RENDERED_DAYS)
     recent = [x for x in letters if timezone.localtime(x.created_at).date() >= since]
@@ -497,10 +497,16 @@ def test_recent_letters_download_and_older_ones_offer_no_file(skien, client):
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert body.startswith(b"%PDF")
+    # An old letter of the history is rendered from its snapshot when opened,
+    # and the page never says it is waiting to be printed.
     old = older[0]
     page = client.get(reverse("tenants:household-detail", args=[old.household_id])).content.decode()
-    assert reverse("letters:letter-download", args=[old.pk]) not in page
-    assert client.get(reverse("letters:letter-download", args=[old.pk])).status_code == 404
+    assert reverse("letters:letter-download", args=[old.pk]) in page
+    assert "Venter på utskrift" not in page
+    response = client.get(reverse("letters:letter-download", args=[old.pk]))
+    assert response.status_code == 200
+    old.refresh_from_db()
+    assert old.status == LetterStatus.RENDERED
 
 
 def test_siblings_are_born_months_apart_unless_twins(skien):

@@ -97,17 +97,25 @@ def test_plan_leaves_out_and_explains(municipality, caseworker_user):
     good = households(municipality, 1)[0]
     no_address = households(municipality, 1, address="", postal_code="", postal_place="")[0]
     finished = households(municipality, 1, pathway_stage=PathwayStage.BOUGHT_HOME)[0]
+    applying = households(municipality, 1, pathway_stage=PathwayStage.APPLYING_LOAN)[0]
+    granted = households(municipality, 1, pathway_stage=PathwayStage.LOAN_GRANTED)[0]
     booked = households(municipality, 1)[0]
     factories.OutreachMeetingFactory(
         household=booked, caseworker=caseworker_user, starts_at=timezone.now() + datetime.timedelta(days=3)
     )
     plan = plan_summons(
-        [good, no_address, finished, booked], [caseworker_user], first=at(a_monday(), 9), minutes=45
+        [good, no_address, finished, applying, granted, booked],
+        [caseworker_user],
+        first=at(a_monday(), 9),
+        minutes=45,
     )
     assert [s.household for s in plan.slots] == [good]
     reasons = {item.household: item.reason for item in plan.left_out}
     assert reasons[no_address] == "Mangler postadresse"
     assert reasons[finished].startswith("Ferdig i løpet")
+    # The same rule as the candidate list: past mapping is not invited to it.
+    assert reasons[applying] == "Forbi kartleggingen (Søker startlån)"
+    assert reasons[granted].startswith("Forbi kartleggingen")
     assert reasons[booked].startswith("Har allerede en planlagt samtale")
 
 
@@ -338,7 +346,11 @@ def test_wizard_shows_the_plan_and_reports_left_out_before_anything_is_saved(
     assert response.status_code == 200
     page = response.content.decode()
     assert "Bekreft innkallingene" in page
-    assert f"<strong>{missing.reference}</strong>: Mangler postadresse" in page
+    # Caseworkers know households by name; the reference follows it.
+    missing_name = missing.members.get().full_name
+    assert f"<strong>{missing_name}</strong> ({missing.reference}): Mangler postadresse" in page
+    for household in chosen:
+        assert household.members.get().full_name in page
     # 14.00 and 14.45 on Monday, 08.00 on Tuesday.
     assert "14.00" in page and "14.45" in page and "08.00" in page
     assert 'name="confirm"' in page and "Innkall og lag 3 brev" in page
@@ -587,3 +599,17 @@ def test_summons_rows_reach_the_audit_trail(
             action=LogEntry.Action.CREATE,
         )
         assert entry.actor == caseworker_user
+
+
+def test_the_wizard_offers_only_households_that_may_be_invited(caseworker_client, municipality):
+    mapped = households(municipality, 1, pathway_stage=PathwayStage.MAPPED)[0]
+    applying = households(municipality, 1, pathway_stage=PathwayStage.APPLYING_LOAN)[0]
+    page = caseworker_client.get(reverse("letters:summons-new"), {"stage": "open", "filter": "1"})
+    html = page.content.decode()
+    assert mapped.reference in html and applying.reference not in html
+    # Asking for a stage past mapping by its name finds only candidates too.
+    html = caseworker_client.get(
+        reverse("letters:summons-new"), {"stage": PathwayStage.APPLYING_LOAN, "filter": "1"}
+    ).content.decode()
+    assert applying.reference not in html
+    assert f'value="{PathwayStage.APPLYING_LOAN}"' not in html

@@ -108,3 +108,21 @@ def test_the_pathway_board_fits_a_laptop_screen(page, household):
     assert _overflow(page) <= LAPTOP["width"]
     _open(page, PHONE, reverse("tenants:pathway-board"))
     assert _overflow(page) <= PHONE["width"]
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_the_leaders_whole_menu_and_the_logout_button_fit_a_laptop_screen(page, municipality, width):
+    """The leader sees every menu item; the menu wraps rather than pushing
+    the header off the screen (on the letter editor the logout button was
+    once drawn outside the window, where axe measured it as white on white)."""
+    factories.leader(municipality, username="lise", first_name="Lise", last_name="Kristiansen-Bjørnstad")
+    log_in(page, "lise")
+    _open(page, {"width": width, "height": 800}, reverse("reports:dashboard"))
+    assert _overflow(page) <= width
+    for name in ("Start", "Kandidater", "Startlån", "Arkiv", "Dashbord"):
+        link = page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name=name, exact=True)
+        expect(link).to_be_visible()
+    logout = page.get_by_role("button", name="Logg ut")
+    expect(logout).to_be_visible()
+    box = logout.bounding_box()
+    assert box["x"] + box["width"] <= width
