@@ -151,9 +151,12 @@ def case_context(
     archive_reference: str,
     language: str,
     subject: str = "",
+    address_checked: bool = False,
     **extra: Any,
 ) -> dict[str, Any]:
-    """The snapshot an arrears letter is rendered from."""
+    """The snapshot an arrears letter is rendered from. `address_checked`:
+    the caller addresses the tenant's letter itself (the demo's history,
+    sent to the dwelling the household rented then), see `common_context`."""
     tenancy = case.tenancy
     context = {
         **common_context(
@@ -163,6 +166,7 @@ def case_context(
             archive_reference=archive_reference,
             language=language,
             subject=subject,
+            address_checked=address_checked,
         ),
         "amount": format_amount(case.amount),
         "oldest_due_date": _date(case.oldest_due_date, language),

@@ -465,6 +465,9 @@ def _letter(
         archive_reference=reference,
         language=language,
         subject=template.subject,
+        # History: the letters went to the dwelling rented then (set below),
+        # not to where the household lives now.
+        address_checked=True,
         **extra,
     )
     if kind != kinds.NAV_OFFICE:
