@@ -152,7 +152,9 @@ def journal_letter(letter: Letter) -> RegistryEntry:
             NewEntry(
                 entry_type=EntryType.OUTGOING,
                 title=letter_title(letter),
-                party_name=household_name(household),
+                # A letter addressed to someone else than the household (the
+                # notice to NAV) names its recipient as the party.
+                party_name=(letter.context or {}).get("journal_party") or household_name(household),
                 document_date=letter_date,
                 screened=spec.exempt_from_public_access if spec else True,
             ),

@@ -29,6 +29,7 @@ class ArrearsConfig(AppConfig):
 
         register_menu_item("arrears", _("Restanser"), "arrears:case-list", order=80)
         from housing_office.audit import audit
+        from housing_office.jobs import register_job_kind
         from housing_office.start_page import register_office_figure
 
         from . import models
@@ -40,6 +41,12 @@ class ArrearsConfig(AppConfig):
         audit(models.NavReservation, household_of=household_of_case)
         audit(models.ArrearsImport)
         register_letter_kinds()
+        # The list import's check and import, and their error lists, are the
+        # caseworker's who may import (arrears.add_arrearsimport).
+        from .import_views import IMPORT_JOB, IMPORT_PERMISSION, PREVIEW_JOB
+
+        register_job_kind(PREVIEW_JOB, permission=IMPORT_PERMISSION)
+        register_job_kind(IMPORT_JOB, permission=IMPORT_PERMISSION)
         register_office_figure(
             "open_arrears_cases",
             _("Åpne restansesaker"),

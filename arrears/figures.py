@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Person, PersonRole
 
@@ -33,6 +34,31 @@ FIGURE_KEYS = (
     "evictions_avoided",
     "children_affected",
 )
+
+# The eviction prevention figures the dashboard and the yearly report show
+# (issue 14; Veiviseren's phases: early contact, agreements, NAV in time,
+# the bailiff), in their order.
+PREVENTION_LABELS: dict[str, Any] = {
+    "arrears_cases_opened": _("Restansesaker åpnet"),
+    "payment_agreements_made": _("Betalingsavtaler inngått"),
+    "payment_agreements_kept": _("Betalingsavtaler overholdt"),
+    "notices_4_18": _("Varsler etter tvangsfullbyrdelsesloven § 4-18"),
+    "nav_notices": _("Varsler til NAV (husleieloven § 9-11)"),
+    "eviction_requests": _("Begjæringer om fravikelse"),
+    "evictions_carried_out": _("Utkastelser gjennomført"),
+    "evictions_avoided": _("Utkastelser unngått etter begjæring"),
+    "children_affected": _("Barn i husstander med restansesak"),
+}
+
+
+def prevention_rows(municipality_id: int, years: list[int]) -> list[dict[str, Any]]:
+    """One row per prevention figure with its value in each of `years`
+    (a fixed number of aggregate queries per year)."""
+    by_year = {year: arrears_figures(municipality_id, year) for year in years}
+    return [
+        {"label": label, "key": key, "values": [by_year[y][key] for y in years], "decimals": 0}
+        for key, label in PREVENTION_LABELS.items()
+    ]
 
 
 def arrears_figures(municipality_id: int, year: int) -> dict[str, Any]:

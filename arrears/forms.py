@@ -20,6 +20,8 @@ class StepForm(forms.Form):
         label=_("Merknad / hvordan"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     nav_office = forms.CharField(label=_("NAV-kontor"), required=False, max_length=200)
+    nav_address = forms.CharField(label=_("NAV-kontorets postadresse"), required=False, max_length=200)
+    nav_postal = forms.CharField(label=_("Postnummer og sted"), required=False, max_length=100)
     bailiff = forms.CharField(label=_("Namsmann"), required=False, max_length=200)
     reason = forms.ChoiceField(
         label=_("Avsluttet fordi"),
@@ -48,3 +50,22 @@ class StepForm(forms.Form):
             except CellError as exc:
                 raise forms.ValidationError(_("Linje %(n)s: %(e)s") % {"n": number, "e": exc}) from None
         return plan
+
+
+# A month's arrears list is a row per tenancy in arrears: kilobytes. Far
+# larger is a wrong file.
+MAX_LIST_BYTES = 10 * 1024 * 1024
+
+
+class ArrearsImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Restanseliste (CSV)"),
+        help_text=_("Kolonner: dwelling_ref, household_ref, amount, oldest_due_date, as_of."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_LIST_BYTES:
+            raise forms.ValidationError(_("Filen er for stor (høyst 10 MB)."))
+        return upload

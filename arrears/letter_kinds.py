@@ -7,8 +7,12 @@ Five kinds, each a spec with its snapshot; the default bodies are brevtekst in
 * `arrears_agreement`: the payment agreement's instalments, confirmed;
 * `arrears_notice_4_18`: the notice under tvangsfullbyrdelsesloven § 4-18
   (pay within 14 days from receipt, or eviction is requested);
-* `arrears_nav_notice`: the notice to NAV under husleieloven § 9-11; the
-  tenant gets the same content (§ 9-11 annet ledd), which is this letter;
+* `arrears_nav_office`: the notice to NAV under husleieloven § 9-11, a
+  letter of its own addressed to the NAV office (NAV is the recipient, not
+  the household; the archive journals NAV as the party);
+* `arrears_nav_notice`: the tenant's copy of that notice: § 9-11 annet ledd
+  says the tenant gets a copy or its content, and may reserve against
+  such notices;
 * `eviction_request`: the request for eviction (*begjæring om fravikelse*)
   to the bailiff under tvangsfullbyrdelsesloven § 13-2 (3) a, listing the
   attachments it needs (the lease, the § 4-18 notice, proof of receipt).
@@ -25,6 +29,7 @@ from letters.kinds import LetterKindSpec, register_kind
 from letters.snapshot import (
     COMMON_FIELD_NAMES,
     COMMON_VARIABLES,
+    address_context,
     common_context,
     format_date,
     sample_common_context,
@@ -34,6 +39,7 @@ REMINDER = "arrears_reminder"
 AGREEMENT = "arrears_agreement"
 NOTICE_4_18 = "arrears_notice_4_18"
 NAV_NOTICE = "arrears_nav_notice"
+NAV_OFFICE = "arrears_nav_office"
 EVICTION_REQUEST = "eviction_request"
 
 CASE_VARIABLES: dict[str, str] = {
@@ -64,6 +70,11 @@ EXTRA: dict[str, dict[str, tuple[str, str]]] = {
         "agreed_date": ("Dagen avtalen ble inngått", "avtaledato"),
     },
     NOTICE_4_18: {},
+    NAV_OFFICE: {
+        "nav_office": ("NAV-kontoret som varsles (mottakeren)", "NAV-kontor"),
+        "tenant_name": ("Leietakerens navn", "leietakers navn"),
+        "notice_date": ("Datoen varselet etter § 4-18 ble sendt (kan være tom)", "dato for varsel"),
+    },
     NAV_NOTICE: {
         "nav_office": ("NAV-kontoret som varsles", "NAV-kontor"),
         "notice_date": ("Datoen varselet etter § 4-18 ble sendt (kan være tom)", "dato for varsel"),
@@ -91,6 +102,10 @@ SUBJECTS: dict[str, dict[str, str]] = {
         WrittenLanguage.BOKMAL: "Varsel etter tvangsfullbyrdelsesloven § 4-18",
         WrittenLanguage.NYNORSK: "Varsel etter tvangsfullføringslova § 4-18",
     },
+    NAV_OFFICE: {
+        WrittenLanguage.BOKMAL: "Varsel etter husleieloven § 9-11 om mislighold av leieavtale",
+        WrittenLanguage.NYNORSK: "Varsel etter husleigelova § 9-11 om mishald av leigeavtale",
+    },
     NAV_NOTICE: {
         WrittenLanguage.BOKMAL: "Varsel til NAV etter husleieloven § 9-11 – kopi til deg",
         WrittenLanguage.NYNORSK: "Varsel til NAV etter husleigelova § 9-11 – kopi til deg",
@@ -104,7 +119,8 @@ FILE_STEMS = {
     REMINDER: "purring",
     AGREEMENT: "betalingsavtale",
     NOTICE_4_18: "varsel-4-18",
-    NAV_NOTICE: "varsel-nav",
+    NAV_OFFICE: "varsel-til-nav",
+    NAV_NOTICE: "varsel-nav-kopi",
     EVICTION_REQUEST: "begjaering-fravikelse",
 }
 
@@ -135,9 +151,12 @@ def case_context(
     archive_reference: str,
     language: str,
     subject: str = "",
+    address_checked: bool = False,
     **extra: Any,
 ) -> dict[str, Any]:
-    """The snapshot an arrears letter is rendered from."""
+    """The snapshot an arrears letter is rendered from. `address_checked`:
+    the caller addresses the tenant's letter itself (the demo's history,
+    sent to the dwelling the household rented then), see `common_context`."""
     tenancy = case.tenancy
     context = {
         **common_context(
@@ -147,6 +166,7 @@ def case_context(
             archive_reference=archive_reference,
             language=language,
             subject=subject,
+            address_checked=address_checked,
         ),
         "amount": format_amount(case.amount),
         "oldest_due_date": _date(case.oldest_due_date, language),
@@ -157,7 +177,23 @@ def case_context(
         "caseworker_name": (caseworker.get_full_name() or caseworker.username) if caseworker else "",
         "caseworker_phone": (getattr(caseworker, "phone", "") or municipality.phone),
     }
+    if kind == NAV_OFFICE:
+        # Addressed to the NAV office: NAV is the recipient, the household
+        # the subject of the letter (husleieloven § 9-11 første ledd).
+        context["tenant_name"] = context["recipient_name"]
+        context.update(
+            {
+                "recipient_name": extra.get("nav_office", ""),
+                "recipient_address": extra.get("nav_address", ""),
+                "recipient_postal": extra.get("nav_postal", ""),
+                "journal_party": extra.get("nav_office", ""),
+                "interpreter_language": "",
+                **address_context(language, several=False),
+            }
+        )
     for key in EXTRA[kind]:
+        if key == "tenant_name":
+            continue
         value = extra.get(key, "")
         if isinstance(value, datetime.date):
             value = _date(value, language)
@@ -192,6 +228,7 @@ def _sample(kind: str):
             "instalment_total": format_amount(Decimal("4000")),
             "agreed_date": _date(datetime.date(2031, 2, 10), language),
             "nav_office": "NAV Skien",
+            "tenant_name": "Kari Nordmann",
             "bailiff": "Namsfogden i Telemark",
             "notice_date": _date(datetime.date(2031, 2, 6), language),
             "notice_received": _date(datetime.date(2031, 2, 8), language),
@@ -203,6 +240,13 @@ def _sample(kind: str):
             for key, value in context.items()
             if key in SPECS[kind].variables or key in ("language", "subject", "logo")
         }
+        if kind == NAV_OFFICE:
+            context.update(
+                recipient_name="NAV Skien",
+                recipient_address="Postboks 2000",
+                recipient_postal="3702 SKIEN",
+                **address_context(language, several=False),
+            )
         if sparse:
             context.update({key: "" for key in OPTIONAL_KEYS if key in context})
         return context

@@ -146,6 +146,7 @@ class EventKind(models.TextChoices):
     NOTICE_4_18 = "notice_4_18", _("Varsel etter tvangsfullbyrdelsesloven § 4-18 sendt")
     NOTICE_RECEIVED = "notice_received", _("Varselet mottatt av leietaker")
     NAV_NOTICE = "nav_notice", _("NAV varslet etter husleieloven § 9-11")
+    NAV_COPY = "nav_copy", _("Kopi av varselet til NAV sendt leietakeren")
     EVICTION_REQUESTED = "eviction_requested", _("Begjæring om fravikelse sendt namsmannen")
     EVICTED = "evicted", _("Fravikelse gjennomført")
     CONTACT = "contact", _("Kontakt med leietaker")

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dwellings.models import EndReason
+from dwellings.services import NewAddress, end_tenancy
 from housing_office.errors import DomainError
 from letters.kinds import get_kind
 from letters.letter_templates import current_template, ensure_default_templates
@@ -257,20 +259,42 @@ def record_notice_received(case: ArrearsCase, *, by: Any, received_on: datetime.
 
 @transaction.atomic
 def send_nav_notice(
-    case: ArrearsCase, *, by: Any, nav_office: str, on: datetime.date | None = None
+    case: ArrearsCase,
+    *,
+    by: Any,
+    nav_office: str,
+    nav_address: str = "",
+    nav_postal: str = "",
+    on: datetime.date | None = None,
 ) -> ArrearsEvent:
     """Notice to NAV under husleieloven § 9-11: refused when the tenant has
-    reserved against it; the tenant gets the content (the letter)."""
+    reserved against it in writing (annet ledd). Two letters: the notice
+    itself, addressed to the NAV office (NAV is the recipient), and the
+    tenant's copy of its content (annet ledd: «kopi av varselet eller
+    opplysning om innholdet»)."""
     case = _load(case.pk)
     _open(case)
     on = on or timezone.localdate()
-    _refuse(rules.check_nav_notice(reserved_since=reserved_since(case.tenancy_id, on)))
-    nav_office = nav_office.strip()
+    _refuse(rules.check_nav_notice(reserved_since=reserved_since(case.tenancy_id, on)), "date")
+    nav_office, nav_address, nav_postal = nav_office.strip(), nav_address.strip(), nav_postal.strip()
     if not nav_office:
         raise DomainError(_("Skriv hvilket NAV-kontor som varsles."), "nav_office")
+    if not nav_address:
+        raise DomainError(_("Skriv postadressen til NAV-kontoret; varselet sendes dit."), "nav_address")
     sent, _received = notice_dates(case)
-    letter = make_letter(case, kinds.NAV_NOTICE, by=by, on=on, nav_office=nav_office, notice_date=sent)
-    event = _event(case, EventKind.NAV_NOTICE, on, by, note=nav_office, letter=letter)
+    to_nav = make_letter(
+        case,
+        kinds.NAV_OFFICE,
+        by=by,
+        on=on,
+        nav_office=nav_office,
+        nav_address=nav_address,
+        nav_postal=nav_postal,
+        notice_date=sent,
+    )
+    copy = make_letter(case, kinds.NAV_NOTICE, by=by, on=on, nav_office=nav_office, notice_date=sent)
+    event = _event(case, EventKind.NAV_NOTICE, on, by, note=nav_office, letter=to_nav)
+    _event(case, EventKind.NAV_COPY, on, by, letter=copy)
     if rules_stage_before(case.stage, Stage.NAV_NOTICE):
         _move(case, Stage.NAV_NOTICE, on)
     return event
@@ -314,13 +338,39 @@ def request_eviction(
 
 
 @transaction.atomic
-def record_eviction(case: ArrearsCase, *, by: Any, on: datetime.date, note: str = "") -> ArrearsEvent:
-    """The bailiff carried out the eviction: the case closes as `evicted`.
-    The tenancy's end is recorded on the tenancy (dwellings)."""
+def record_eviction(
+    case: ArrearsCase,
+    *,
+    by: Any,
+    on: datetime.date,
+    note: str = "",
+    new_address: NewAddress | None = None,
+) -> ArrearsEvent:
+    """The bailiff carried out the eviction: the case closes as `evicted`,
+    and the tenancy ends on the same day with end reason `eviction` through
+    the one tenancy-ending service (the dwelling is vacant from then; the
+    household's new address is unknown unless given). One transaction: a
+    refusal from either leaves both as they were."""
     case = _load(case.pk)
     _open(case)
-    if last_event_date(case, EventKind.EVICTION_REQUESTED) is None:
+    requested = last_event_date(case, EventKind.EVICTION_REQUESTED)
+    if requested is None:
         raise DomainError(_("Fravikelse er ikke begjært i denne saken."), "date")
+    if on < requested:
+        raise DomainError(
+            _("Fravikelsen kan ikke være gjennomført før den ble begjært (%(d)s).")
+            % {"d": f"{requested:%d.%m.%Y}"},
+            "date",
+        )
+    if on > timezone.localdate():
+        raise DomainError(_("Datoen for fravikelsen kan ikke være fram i tid."), "date")
+    end_tenancy(
+        case.tenancy,
+        end_date=on,
+        end_reason=EndReason.EVICTION,
+        new_address=new_address or NewAddress(unknown=True),
+        by=by,
+    )
     event = _event(case, EventKind.EVICTED, on, by, note=note)
     _close(case, on, CloseReason.EVICTED, note, by)
     return event

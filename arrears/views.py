@@ -4,7 +4,7 @@ scoping is the managers' (another municipality's case is a 404)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from housing_office.errors import DomainError
+from housing_office.errors import DomainError, user_municipality
 
 from . import services
+from .figures import prevention_rows
 from .forms import StepForm
 from .models import ArrearsCase, ArrearsImport
 from .rules import months_behind
@@ -25,9 +26,18 @@ STEPS = {
     "betalingsavtale": (services.make_agreement, _("Betalingsavtalen er registrert og bekreftelsen laget.")),
     "varsel-4-18": (services.send_notice_4_18, _("Varselet etter § 4-18 er laget.")),
     "varsel-mottatt": (services.record_notice_received, _("Mottaket av varselet er registrert.")),
-    "varsel-nav": (services.send_nav_notice, _("Varselet til NAV er laget, med kopi til leietakeren.")),
+    "varsel-nav": (
+        services.send_nav_notice,
+        _("Varselet til NAV-kontoret er laget, og kopien til leietakeren."),
+    ),
     "begjaering": (services.request_eviction, _("Begjæringen om fravikelse er laget.")),
-    "fravikelse": (services.record_eviction, _("Fravikelsen er registrert, og saken er avsluttet.")),
+    "fravikelse": (
+        services.record_eviction,
+        _(
+            "Fravikelsen er registrert: leieforholdet er avsluttet (utkastelse), boligen er ledig, "
+            "og saken er avsluttet. Registrer husstandens nye adresse når den er kjent."
+        ),
+    ),
     "avslutt": (services.close_case, _("Saken er avsluttet.")),
     "kontakt": (services.record_contact, _("Kontakten er registrert.")),
     "reservasjon": (services.record_reservation, _("Reservasjonen mot varsel til NAV er registrert.")),
@@ -36,15 +46,24 @@ STEPS = {
 
 
 @login_required
+@permission_required("arrears.view_arrearscase", raise_exception=True)
 def case_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = worktray(today)
     page = Paginator(rows, 50).get_page(request.GET.get("side"))
     latest = ArrearsImport.objects.order_by("-as_of", "-id").first()
-    return render(request, "arrears/worktray.html", {"page": page, "count": len(rows), "latest": latest})
+    # This year's eviction prevention figures, so that the caseworker sees
+    # the work count (the leader's dashboard shows them beside last year's).
+    figures = prevention_rows(user_municipality(request).pk, [today.year])
+    return render(
+        request,
+        "arrears/worktray.html",
+        {"page": page, "count": len(rows), "latest": latest, "figures": figures, "year": today.year},
+    )
 
 
 @login_required
+@permission_required("arrears.view_arrearscase", raise_exception=True)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(
         ArrearsCase.objects.select_related("tenancy__household", "tenancy__dwelling", "caseworker"), pk=pk
@@ -78,6 +97,7 @@ def _render_case(request: HttpRequest, case: ArrearsCase, form: StepForm, status
 
 
 @login_required
+@permission_required("arrears.change_arrearscase", raise_exception=True)
 @require_POST
 def case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     case = get_object_or_404(
@@ -98,7 +118,14 @@ def case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         elif step == "varsel-mottatt":
             service(case, by=by, received_on=day)
         elif step == "varsel-nav":
-            service(case, by=by, on=day, nav_office=data["nav_office"])
+            service(
+                case,
+                by=by,
+                on=day,
+                nav_office=data["nav_office"],
+                nav_address=data["nav_address"],
+                nav_postal=data["nav_postal"],
+            )
         elif step == "begjaering":
             service(case, by=by, on=day, bailiff=data["bailiff"])
         elif step == "fravikelse":

@@ -20,6 +20,7 @@ from startloan.services import ensure_default_parameters
 from tenants.models import Household
 
 from .applications import seed_applications
+from .arrears import add_arrears_history
 from .generator import generate
 from .office import DemoLogin, ensure_municipality, ensure_users
 from .plan import Context
@@ -107,6 +108,10 @@ def seed_demo(
             result.ended_by_reason = summary.ended_by_reason
             result.bought_per_year = summary.bought_per_year
             result.created = True
+        # Arrears cases at every stage on the register's tenancies (none added
+        # when the office has cases already).
+        if arrears_cases := add_arrears_history(office, staff.caseworkers[0], today, seed_value):
+            result.counts["arrears_cases"] = arrears_cases
         result.defaults_ensured = _ensure_defaults(office)
     return result
 

@@ -34,6 +34,16 @@ _CASEWORKER_PERMISSIONS = {
         "startloanapplication": ("view", "add", "change"),
         "applicationstatuschange": ("view", "add"),
     },
+    # Rent arrears are casework like the rest: the caseworker imports the
+    # month's list, works the cases and records the steps; nobody deletes
+    # them (the history is the case's record).
+    "arrears": {
+        "arrearsimport": ("view", "add"),
+        "arrearscase": ("view", "add", "change"),
+        "arrearsevent": ("view", "add"),
+        "paymentagreement": ("view", "add", "change"),
+        "navreservation": ("view", "add", "change"),
+    },
     "housing_office": {"job": ("view", "add"), "municipality": ("view",)},
     "decisions": {
         "decision": ("view", "add", "change"),

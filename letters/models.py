@@ -29,7 +29,11 @@ class LetterKind(models.TextChoices):
     ARREARS_REMINDER = "arrears_reminder", _("Purring på husleie")
     ARREARS_AGREEMENT = "arrears_agreement", _("Betalingsavtale for husleierestanse")
     ARREARS_NOTICE_4_18 = "arrears_notice_4_18", _("Varsel etter tvangsfullbyrdelsesloven § 4-18")
-    ARREARS_NAV_NOTICE = "arrears_nav_notice", _("Varsel til NAV etter husleieloven § 9-11")
+    ARREARS_NAV_NOTICE = (
+        "arrears_nav_notice",
+        _("Varsel til NAV etter husleieloven § 9-11 (kopi til leietaker)"),
+    )
+    ARREARS_NAV_OFFICE = "arrears_nav_office", _("Varsel til NAV-kontoret etter husleieloven § 9-11")
     EVICTION_REQUEST = "eviction_request", _("Begjæring om fravikelse")
     DECISION = "decision", _("Vedtak")
     COMPLAINT_FORWARDED = "complaint_forwarded", _("Klage sendt til klageinstansen")

@@ -43,6 +43,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from arrears.figures import prevention_rows
 from dwellings.models import EXIT_REASONS, Dwelling, EndReason, RentArrears, StockChange, Tenancy
 from housing_office.models import Municipality, User
 from housing_office.roles import CASEWORKER
@@ -184,6 +185,9 @@ class Dashboard:
     loans_in_progress: dict[str, Any]
     caseworkers: list[CaseworkerRow]
     years_available: list[int] = field(default_factory=list)
+    # Eviction prevention figures (arrears.figures): label and values for
+    # the year before and the year.
+    prevention: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def this_year(self) -> dict[str, Any]:
@@ -450,6 +454,7 @@ def dashboard_data(
         arrears=arrears(municipality),
         loans_in_progress=loans_in_progress(municipality),
         caseworkers=caseworker_table(municipality, year),
+        prevention=prevention_rows(municipality.pk, [year - 1, year]),
         years_available=years_available
         if years_available is not None
         else available_years(municipality, today),

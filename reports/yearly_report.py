@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from arrears.figures import prevention_rows
 from dwellings.models import EndReason
 from housing_office.models import Municipality
 from housing_office.pdf import render_pdf
@@ -144,6 +145,8 @@ def report_context(
         "rows": [row for rows in sections.values() for row in rows],
         "sections": sections,
         "application_rows": application_rows,
+        # Eviction prevention: the arrears cases' figures (arrears.figures).
+        "prevention": prevention_rows(municipality.pk, years),
         "text": report_text(text),
         "reason_rows": reason_rows,
         "charts": charts,

@@ -185,7 +185,14 @@ def test_the_services_enforce_the_deadlines(municipality, register, caseworker_u
         services.request_eviction(
             case, by=caseworker_user, bailiff="Namsfogden i Telemark", on=D(2025, 1, 31)
         )
-    services.send_nav_notice(case, by=caseworker_user, nav_office="NAV Skien", on=D(2025, 1, 25))
+    services.send_nav_notice(
+        case,
+        by=caseworker_user,
+        nav_office="NAV Skien",
+        nav_address="Postboks 2000",
+        nav_postal="3702 Skien",
+        on=D(2025, 1, 25),
+    )
     with pytest.raises(DomainError, match="to uker"):
         services.request_eviction(case, by=caseworker_user, bailiff="Namsfogden i Telemark", on=D(2025, 2, 7))
     services.request_eviction(case, by=caseworker_user, bailiff="Namsfogden i Telemark", on=D(2025, 2, 8))
@@ -201,9 +208,23 @@ def test_no_nav_notice_when_the_tenant_has_reserved(
     case = ArrearsCase.all_objects.get(tenancy=register[0])
     services.record_reservation(case, by=caseworker_user, received_on=D(2025, 1, 11))
     with pytest.raises(DomainError, match="reservert seg skriftlig"):
-        services.send_nav_notice(case, by=caseworker_user, nav_office="NAV Skien", on=D(2025, 1, 20))
+        services.send_nav_notice(
+            case,
+            by=caseworker_user,
+            nav_office="NAV Skien",
+            nav_address="Postboks 2000",
+            nav_postal="3702 Skien",
+            on=D(2025, 1, 20),
+        )
     services.withdraw_reservation(case, by=caseworker_user, on=D(2025, 1, 21))
-    services.send_nav_notice(case, by=caseworker_user, nav_office="NAV Skien", on=D(2025, 1, 22))
+    services.send_nav_notice(
+        case,
+        by=caseworker_user,
+        nav_office="NAV Skien",
+        nav_address="Postboks 2000",
+        nav_postal="3702 Skien",
+        on=D(2025, 1, 22),
+    )
     assert case.events.filter(kind=EventKind.NAV_NOTICE).count() == 1
 
 

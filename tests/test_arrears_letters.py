@@ -42,6 +42,9 @@ def case(municipality, settings, tmp_path):
     return ArrearsCase.all_objects.get()
 
 
+from letters.snapshot import recipient_names  # noqa: E402
+
+
 def letter_of(case, kind):
     return case.events.filter(kind=kind).latest("id").letter
 
@@ -54,7 +57,14 @@ def test_the_letters_say_what_the_law_asks(case, caseworker_user, django_capture
             case, by=by, on=D(2025, 1, 12), instalments=[(D(2025, 2, 1), Decimal("2000"))]
         )
         services.send_notice_4_18(case, by=by, on=D(2025, 1, 15))
-        services.send_nav_notice(case, by=by, nav_office="NAV Skien", on=D(2025, 1, 16))
+        services.send_nav_notice(
+            case,
+            by=by,
+            nav_office="NAV Skien",
+            nav_address="Postboks 2000",
+            nav_postal="3702 Skien",
+            on=D(2025, 1, 16),
+        )
         services.request_eviction(case, by=by, bailiff="Namsfogden i Telemark", on=D(2025, 2, 6))
 
     reminder = pdf_text(letter_of(case, EventKind.REMINDER))
@@ -68,9 +78,28 @@ def test_the_letters_say_what_the_law_asks(case, caseworker_user, django_capture
     assert "innen 14 dager fra dagen etter at du mottok dette varselet" in notice
     assert "begjære fravikelse" in notice
 
-    nav = pdf_text(letter_of(case, EventKind.NAV_NOTICE))
-    assert "husleieloven § 9-11" in nav and "NAV Skien" in nav
-    assert "kopi" in nav and "reservere deg" in nav and "minst to uker" in nav
+    # The notice is addressed to NAV (husleieloven § 9-11 første ledd): NAV's
+    # name and address are the recipient block, the tenant is named in it.
+    tenant = " og ".join(recipient_names(case.tenancy.household))
+    to_nav = letter_of(case, EventKind.NAV_NOTICE)
+    assert to_nav.kind == "arrears_nav_office"
+    assert to_nav.context["recipient_name"] == "NAV Skien"
+    assert to_nav.context["recipient_address"] == "Postboks 2000"
+    nav = pdf_text(to_nav)
+    assert "NAV Skien Postboks 2000 3702 Skien" in nav
+    assert "husleieloven § 9-11" in nav and f"leietakeren {tenant}" in nav
+    assert "minst to uker" in nav and "får en kopi" in nav
+    # The tenant gets a copy of its content (annet ledd), with the right to reserve.
+    copy = letter_of(case, EventKind.NAV_COPY)
+    assert copy.kind == "arrears_nav_notice" and copy.context["recipient_name"] == tenant
+    copy_text = pdf_text(copy)
+    assert "kopi" in copy_text and "NAV Skien" in copy_text
+    assert "reservere deg" in copy_text and "minst to uker" in copy_text
+    # The archive journals the notice with NAV as the party, the copy with the household.
+    from archive.models import RegistryEntry
+
+    assert RegistryEntry.all_objects.get(letter=to_nav).party_name == "NAV Skien"
+    assert RegistryEntry.all_objects.get(letter=copy).party_name == tenant
 
     request = pdf_text(letter_of(case, EventKind.EVICTION_REQUESTED))
     assert "Namsfogden i Telemark" in request and "§ 13-2 tredje ledd bokstav a" in request
