@@ -26,6 +26,7 @@ urlpatterns = [
     path("husstander/", include("tenants.urls")),
     path("brev/", include("letters.urls")),
     path("arkiv/", include("archive.urls")),
+    path("utsending/", include("dispatch.urls")),
     path("boliger/", include("dwellings.urls")),
     path("startlan/", include("startloan.urls")),
     path("restanser/", include("arrears.urls")),

@@ -128,6 +128,9 @@ class Letter(MunicipalityOwned):
         help_text=_("Samme pulje og husstand gir aldri to brev."),
     )
     error = models.TextField(_("feil"), blank=True, default="")
+    # The office chose paper for this letter: it goes in the print file even
+    # when the recipient could get it digitally (letters.delivery).
+    print_chosen = models.BooleanField(_("sendes på papir"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("laget av"),

@@ -23,6 +23,7 @@ from housing_office.request_hygiene import parse_ids
 from housing_office.text import fold
 from tenants.models import CLOSED_STAGES, Household, PathwayStage, Person
 
+from .delivery import delivery_counts, delivery_summaries
 from .engine import TemplateRefused
 from .forms import LetterTemplateForm, SummonsForm, caseworker_choices
 from .kinds import get_kind
@@ -218,6 +219,7 @@ def summons_new(request: HttpRequest) -> HttpResponse:
                         place=data["place"],
                         letter_date=data["letter_date"],
                         token=data["token"],
+                        print_only=data.get("print_only", False),
                         **options,
                     )
                 except DomainError as exc:
@@ -280,8 +282,13 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         status = ""
     page = Paginator(shown, LETTERS_PER_PAGE).get_page(request.GET.get("side"))
+    # How each letter went out (letters.delivery): one query for the page.
+    summaries = delivery_summaries(page.object_list)
+    for letter in page.object_list:
+        letter.delivery = summaries.get(letter.pk)
     context = {
         "batch": batch,
+        "delivery": delivery_counts(batch),
         "job": batch.job,
         "counts": counts,
         "page": page,

@@ -18,6 +18,7 @@ LAYERS = [
     "tenants",
     "letters",
     "archive",
+    "dispatch",
     "dwellings",
     "startloan",
     "register_import",

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DispatchConfig(AppConfig):
+    name = "dispatch"
+    verbose_name = _("Utsending")
+
+    def ready(self) -> None:
+        from housing_office.audit import audit
+        from letters.delivery import Delivery, register_delivery
+
+        from . import models, services
+
+        # letters does not import dispatch: it calls these through letters.delivery.
+        register_delivery(
+            Delivery(
+                dispatch=services.plan_dispatch,
+                take_for_print=services.take_for_print,
+                summaries=services.summaries,
+                counts=services.batch_counts,
+            )
+        )
+        audit(models.Shipment, household_of=lambda shipment: shipment.letter.household_id)
+        audit(models.PrintFile)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dispatch"
+
+urlpatterns = [
+    path("brev/<int:pk>/", views.letter_page, name="letter"),
+    path("brev/<int:pk>/papir/", views.choose_print, name="choose-print"),
+    path("utskrift/<int:pk>/", views.print_file_download, name="print-file"),
+]
