@@ -433,3 +433,21 @@ def batch_counts(batch: SummonsBatch) -> dict[str, int]:
             & Q(shipment__send_state__in=[SendState.QUEUED, SendState.SENDING, SendState.UNCERTAIN]),
         ),
     )
+
+
+def overview_counts(shipments: QuerySet[Shipment]) -> dict[str, int]:
+    """The overview's figures, in one aggregate."""
+    digital = Q(channel=Channel.DIGITAL)
+    return shipments.aggregate(
+        total=Count("pk"),
+        waiting=Count("pk", filter=digital & ~Q(send_state=SendState.SENT)),
+        sent=Count("pk", filter=digital & Q(send_state=SendState.SENT)),
+        notified=Count("pk", filter=digital & Q(svarut_status=SvarUtStatus.VARSLET)),
+        delivered=Count("pk", filter=digital & Q(svarut_status=SvarUtStatus.LEVERT_SDP)),
+        read=Count("pk", filter=digital & Q(svarut_status=SvarUtStatus.LEST)),
+        paper=Count("pk", filter=Q(channel=Channel.PRINT)),
+        fell_back=Count("pk", filter=Q(channel=Channel.PRINT, print_reason__in=FALLBACK_REASONS)),
+        unprinted=Count(
+            "pk", filter=Q(channel=Channel.PRINT, print_batch__isnull=True, print_file__isnull=True)
+        ),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,8 +16,38 @@ from housing_office.files import Action, serve_logged
 from letters.models import Letter, LetterStatus
 
 from . import services
-from .models import Channel, PrintFile, SendState, ShipmentStatus
+from .models import Channel, PrintFile, SendState, Shipment, ShipmentStatus
 from .svarut import config
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """How the municipality's letters went out, and the print files of
+    letters that went on paper outside a summons batch's own file."""
+    files = Paginator(PrintFile.objects.order_by("-created_at", "-id"), 25).get_page(request.GET.get("side"))
+    return render(
+        request,
+        "dispatch/overview.html",
+        {
+            "counts": services.overview_counts(Shipment.objects.all()),
+            "files": files,
+            "configured": config() is not None,
+        },
+    )
+
+
+@login_required
+@permission_required("letters.add_letter", raise_exception=True)
+@require_POST
+def poll_now(request: HttpRequest) -> HttpResponse:
+    from .tasks import poll_shipment_statuses
+
+    if config() is None:
+        messages.error(request, _("SvarUt er ikke satt opp; alle brev sendes på papir."))
+    else:
+        poll_shipment_statuses.delay()
+        messages.success(request, _("Statusene hentes fra SvarUt."))
+    return redirect("dispatch:overview")
 
 
 @login_required

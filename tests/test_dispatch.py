@@ -29,7 +29,7 @@ from dispatch.models import (
 from dispatch.standin import PATHS, StandIn
 from dispatch.svarut import Document, SvarUtClient, SvarUtError, SvarUtUnavailable, config
 from housing_office.national_id import W1, W2
-from letters.models import Letter, LetterStatus
+from letters.models import Letter, LetterStatus, LetterTemplate
 from letters.summons import create_summons_batch
 from letters.tasks import render_and_store
 from tests import factories
@@ -96,8 +96,11 @@ def household(municipality, n: int | None, **kwargs):
 
 
 def new_letter(municipality, n: int | None) -> Letter:
+    template = LetterTemplate.all_objects.filter(municipality=municipality).first()
     return factories.LetterFactory(
-        household=household(municipality, n), context={"recipient_name": "Åse Ødegård"}
+        household=household(municipality, n),
+        context={"recipient_name": "Åse Ødegård"},
+        **({"template": template} if template else {}),
     )
 
 
@@ -467,3 +470,23 @@ def test_the_batch_page_shows_how_each_letter_went_out_in_constant_queries(
     large_page = caseworker_client.get(reverse("letters:batch-detail", args=[large.pk])).content.decode()
     assert "6 digitalt gjennom SvarUt, 1 på papir" in large_page
     assert "Last ned utskriftsfil (1 brev)" in large_page
+
+
+def test_the_overview_counts_and_lists_print_files_and_polls_on_request(
+    standin, municipality, caseworker_client, rendered_letter, django_assert_max_num_queries
+):
+    standin.paths[national_id(70)] = "not_delivered"
+    standin.paths[national_id(71)] = "altinn_read"
+    letters = [rendered_letter(municipality, 70), rendered_letter(municipality, 71)]
+    for _ in range(4):
+        response = caseworker_client.post(reverse("dispatch:poll-now"), follow=True)
+    assert "Statusene hentes fra SvarUt" in response.content.decode()
+    with django_assert_max_num_queries(15):
+        page = caseworker_client.get(reverse("dispatch:overview")).content.decode()
+    (printed,) = PrintFile.all_objects.all()
+    assert reverse("dispatch:print-file", args=[printed.pk]) in page
+    shipments = {s.letter_id: s for s in Shipment.all_objects.all()}
+    assert shipments[letters[0].pk].channel == Channel.PRINT
+    assert shipments[letters[1].pk].svarut_status == "LEST"
+    counts = services.overview_counts(Shipment.all_objects.all())
+    assert (counts["sent"], counts["read"], counts["paper"], counts["fell_back"]) == (1, 1, 1, 1)
