@@ -17,8 +17,9 @@ class DispatchConfig(AppConfig):
             Delivery(
                 dispatch=services.plan_dispatch,
                 take_for_print=services.take_for_print,
+                with_delivery=services.with_shipments,
                 summaries=services.summaries,
-                counts=services.batch_counts,
+                aggregates=services.batch_aggregates,
             )
         )
         audit(models.Shipment, household_of=lambda shipment: shipment.letter.household_id)

@@ -391,48 +391,56 @@ def describe(shipment: Shipment | None, letter: Letter) -> DeliverySummary:
             where = _("innkallingens utskriftsfil")
         else:
             where = _("venter på utskriftsfil")
-        text = _("Papir – %(where)s (%(reason)s)") % {
+        text = _("Papir – %(where)s. Grunn: %(reason)s") % {
             "where": where,
-            "reason": shipment.get_print_reason_display().lower(),
+            "reason": shipment.get_print_reason_display(),
         }
         return DeliverySummary(text=text, url=url)
     if shipment.send_state != SendState.SENT:
         return DeliverySummary(
-            text=_("Digitalt – %(state)s") % {"state": shipment.get_send_state_display().lower()},
+            text=_("Digitalt – %(state)s") % {"state": shipment.get_send_state_display()},
             url=url,
             digital=True,
         )
     status = shipment.get_svarut_status_display() if shipment.svarut_status else _("Sendt")
-    return DeliverySummary(
-        text=_("Digitalt – %(status)s") % {"status": status.lower()}, url=url, digital=True
-    )
+    return DeliverySummary(text=_("Digitalt – %(status)s") % {"status": status}, url=url, digital=True)
+
+
+def with_shipments(letters: QuerySet[Letter]) -> QuerySet[Letter]:
+    return letters.select_related("shipment")
 
 
 def summaries(letters: Sequence[Letter]) -> dict[int, DeliverySummary]:
-    shipments = {
-        s.letter_id: s for s in Shipment.all_objects.filter(letter__in=[letter.pk for letter in letters])
-    }
+    """Uses the shipments `with_shipments` loaded; else one query."""
+    letters = list(letters)
+    loaded = all(Letter.shipment.is_cached(letter) for letter in letters)
+    if loaded:
+        shipments = {letter.pk: getattr(letter, "shipment", None) for letter in letters}
+    else:
+        shipments = {
+            s.letter_id: s for s in Shipment.all_objects.filter(letter__in=[letter.pk for letter in letters])
+        }
     return {letter.pk: describe(shipments.get(letter.pk), letter) for letter in letters}
 
 
-def batch_counts(batch: SummonsBatch) -> dict[str, int]:
-    """For the batch page, in one query: letters gone digitally, on paper,
+def batch_aggregates(batch: SummonsBatch) -> dict[str, Any]:
+    """For the batch page's count query: letters gone digitally, on paper,
     in the batch's own print file, and digital ones not sent yet."""
     rendered = Q(status=LetterStatus.RENDERED)
     digital = Q(shipment__channel=Channel.DIGITAL)
-    return Letter.all_objects.filter(batch_key=batch.batch_key).aggregate(
-        digital=Count("pk", filter=rendered & digital),
-        print=Count("pk", filter=rendered & ~digital | rendered & Q(shipment__isnull=True)),
-        in_batch_print_file=Count(
+    return {
+        "digital": Count("pk", filter=rendered & digital),
+        "print": Count("pk", filter=rendered & (~digital | Q(shipment__isnull=True))),
+        "in_batch_print_file": Count(
             "pk", filter=rendered & (Q(shipment__isnull=True) | Q(shipment__print_batch=batch))
         ),
-        waiting=Count(
+        "waiting": Count(
             "pk",
             filter=rendered
             & digital
             & Q(shipment__send_state__in=[SendState.QUEUED, SendState.SENDING, SendState.UNCERTAIN]),
         ),
-    )
+    }
 
 
 def overview_counts(shipments: QuerySet[Shipment]) -> dict[str, int]:

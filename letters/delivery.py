@@ -10,9 +10,11 @@ The dispatch app registers one `Delivery` from its `AppConfig.ready()`:
 - `take_for_print(letters, batch)` is asked, when a summons batch writes its
   print file, which of the batch's rendered letters go in it (those going out
   on paper), and records that they are in that file;
-- `summaries(letters)` tells, for the letters of a page, how each went out
-  and where it is, in one query; `counts(batch)` how many of a batch's
-  letters went digitally and how many on paper (one aggregate).
+- `with_delivery(letters)` adds what `summaries(letters)` needs to a page's
+  query (no query of its own), and `summaries` tells how each letter went
+  out and where it is; `aggregates(batch)` are the aggregate expressions
+  that count a batch's letters by how they went out, added to the batch
+  page's own count query.
 
 With none registered every letter is printed, as before.
 """
@@ -38,8 +40,9 @@ class DeliverySummary:
 class Delivery:
     dispatch: Callable[[Sequence[Any]], None]
     take_for_print: Callable[[Any, Any], Any]
+    with_delivery: Callable[[Any], Any]
     summaries: Callable[[Sequence[Any]], dict[int, DeliverySummary]]
-    counts: Callable[[Any], dict[str, int]]
+    aggregates: Callable[[Any], dict[str, Any]]
 
 
 _deliveries: list[Delivery] = []
@@ -65,6 +68,12 @@ def letters_for_print(letters: Any, batch: Any) -> Any:
     return letters
 
 
+def with_delivery(letters: Any) -> Any:
+    for delivery in _deliveries:
+        letters = delivery.with_delivery(letters)
+    return letters
+
+
 def delivery_summaries(letters: Sequence[Any]) -> dict[int, DeliverySummary]:
     found: dict[int, DeliverySummary] = {}
     for delivery in _deliveries:
@@ -72,9 +81,11 @@ def delivery_summaries(letters: Sequence[Any]) -> dict[int, DeliverySummary]:
     return found
 
 
-def delivery_counts(batch: Any) -> dict[str, int] | None:
-    """{"digital": n, "print": n, ...} for the batch page, or None when no
+def delivery_aggregates(batch: Any) -> dict[str, Any]:
+    """Aggregate expressions over a batch's letters, keyed by name
+    ("digital", "print", "in_batch_print_file", "waiting"); empty when no
     delivery is registered (every letter is printed)."""
+    found: dict[str, Any] = {}
     for delivery in _deliveries:
-        return delivery.counts(batch)
-    return None
+        found.update(delivery.aggregates(batch))
+    return found

@@ -274,13 +274,15 @@ class SummonsBatch(MunicipalityOwned):
     def letters(self) -> models.QuerySet[Letter]:
         return Letter.all_objects.filter(batch_key=self.batch_key)
 
-    def letter_counts(self) -> dict[str, int]:
-        """How many of the batch's letters there are, by status."""
+    def letter_counts(self, **more: models.Aggregate) -> dict[str, int]:
+        """How many of the batch's letters there are, by status (and by
+        `more`, in the same query)."""
         return self.letters().aggregate(
             total=models.Count("pk"),
             rendered=models.Count("pk", filter=models.Q(status=LetterStatus.RENDERED)),
             failed=models.Count("pk", filter=models.Q(status=LetterStatus.FAILED)),
             pending=models.Count("pk", filter=models.Q(status=LetterStatus.PENDING)),
+            **more,
         )
 
     def retry_refusal(self, counts: dict[str, int] | None = None) -> str | None:

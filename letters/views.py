@@ -23,7 +23,7 @@ from housing_office.request_hygiene import parse_ids
 from housing_office.text import fold
 from tenants.models import CLOSED_STAGES, Household, PathwayStage, Person
 
-from .delivery import delivery_counts, delivery_summaries
+from .delivery import delivery_aggregates, delivery_summaries, with_delivery
 from .engine import TemplateRefused
 from .forms import LetterTemplateForm, SummonsForm, caseworker_choices
 from .kinds import get_kind
@@ -272,9 +272,11 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(
         SummonsBatch.objects.select_related("job", "created_by").prefetch_related("caseworkers"), pk=pk
     )
-    counts = batch.letter_counts()
+    # How the letters went out (letters.delivery) is counted in the same query.
+    more = delivery_aggregates(batch)
+    counts = batch.letter_counts(**more)
     status = request.GET.get("status", "")
-    shown = (
+    shown = with_delivery(
         Letter.objects.filter(batch_key=batch.batch_key).select_related("household", "meeting").order_by("pk")
     )
     if status in LetterStatus.values:
@@ -282,13 +284,12 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         status = ""
     page = Paginator(shown, LETTERS_PER_PAGE).get_page(request.GET.get("side"))
-    # How each letter went out (letters.delivery): one query for the page.
     summaries = delivery_summaries(page.object_list)
     for letter in page.object_list:
         letter.delivery = summaries.get(letter.pk)
     context = {
         "batch": batch,
-        "delivery": delivery_counts(batch),
+        "delivery": {name: counts[name] for name in more} or None,
         "job": batch.job,
         "counts": counts,
         "page": page,
