@@ -32,6 +32,7 @@ class PrintReason(models.TextChoices):
     SEND_REFUSED = "send_refused", _("SvarUt tok ikke imot forsendelsen")
     REJECTED = "rejected", _("SvarUt avviste forsendelsen")
     NOT_DELIVERED = "not_delivered", _("Kunne ikke leveres digitalt")
+    NOT_READ = "not_read", _("Ikke åpnet digitalt innen fristen")
     MANUALLY_HANDLED = "manually_handled", _("Manuelt håndtert i SvarUt")
 
 
@@ -43,6 +44,7 @@ FALLBACK_REASONS = (
     PrintReason.SEND_REFUSED,
     PrintReason.REJECTED,
     PrintReason.NOT_DELIVERED,
+    PrintReason.NOT_READ,
     PrintReason.MANUALLY_HANDLED,
 )
 
@@ -99,10 +101,14 @@ FINAL_STATUSES = frozenset(
 )
 # These send the letter to our print file: we ask SvarUt for digital
 # delivery only (kunDigitalLevering), so it never prints a letter itself.
+# SENDT_DIGITALT is a letter left unopened in Altinn when SvarUt's read
+# window ran out (40 hours, ksdif.no's status page); without
+# kunDigitalLevering SvarUt would print it then, so we do.
 PRINT_FALLBACK_STATUSES: dict[str, str] = {
     SvarUtStatus.AVVIST: PrintReason.REJECTED,
     SvarUtStatus.FEILET_UNDER_MOTTAK: PrintReason.REJECTED,
     SvarUtStatus.IKKE_LEVERT: PrintReason.NOT_DELIVERED,
+    SvarUtStatus.SENDT_DIGITALT: PrintReason.NOT_READ,
     SvarUtStatus.MANUELT_HANDTERT: PrintReason.MANUALLY_HANDLED,
 }
 

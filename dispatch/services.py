@@ -77,8 +77,9 @@ def external_reference(letter: Letter) -> str:
 
 def plan_dispatch(letters: Sequence[Letter]) -> list[int]:
     """Make a shipment for each newly rendered letter that has none: digital
-    to the main person's national identity number, or print (the office
-    chose paper, or there is no national id). Digital ones are sent by a task
+    to the main person's national identity number (digital is the main rule,
+    forvaltningsloven § 15 a and eForvaltningsforskriften), or print (the
+    office chose paper, or there is no national id). Digital ones are sent by a task
     enqueued when the transaction commits. With SvarUt not configured nothing
     is made: every letter is printed, as before. Returns the digital ids."""
     if not letters or config() is None:
@@ -141,10 +142,20 @@ def _payload(shipment: Shipment) -> tuple[dict[str, Any], list[Document]] | None
         return None
     spec = get_kind(letter.kind)
     filename = f"{spec.file_stem}-{letter.pk}.pdf"
-    name = person.full_name or str(letter.context.get("recipient_name") or "") or letter.household.reference
+    household = letter.household
+    name = person.full_name or str(letter.context.get("recipient_name") or "") or household.reference
+    recipient: dict[str, Any] = {"navn": name[:100], "digitalId": person.national_id}
+    if household.address and household.postal_place:
+        # Not needed for digital-only delivery, but SvarUt's recipient is
+        # described with the postal address (DOMAIN.md §3, "SvarUt API fields").
+        recipient["adresse"] = {
+            "adresselinje1": household.address[:70],
+            "poststed": household.postal_place[:70],
+            **({"postnummer": household.postal_code} if household.postal_code else {}),
+        }
     shipment_json: dict[str, Any] = {
         "tittel": str(letter.get_kind_display())[:1000],
-        "mottaker": {"navn": name[:100], "digitalId": person.national_id},
+        "mottaker": recipient,
         "dokumenter": [{"filnavn": filename, "mimeType": "application/pdf"}],
         # Our print file is the fallback: SvarUt must not print and post it too.
         "kunDigitalLevering": True,

@@ -199,6 +199,12 @@ def test_a_batch_goes_digitally_to_those_with_a_national_id_and_the_rest_is_prin
         assert stored.digital_id == person.national_id
         assert stored.shipment["mottaker"]["navn"] == person.full_name
         assert stored.shipment["kunDigitalLevering"] is True
+        household_ = shipment.letter.household
+        assert stored.shipment["mottaker"]["adresse"] == {
+            "adresselinje1": household_.address,
+            "postnummer": household_.postal_code,
+            "poststed": household_.postal_place,
+        }
         ((filename, mime, content),) = stored.files
         assert (filename, mime) == (stored.shipment["dokumenter"][0]["filnavn"], "application/pdf")
         with shipment.letter.pdf.open("rb") as handle:
