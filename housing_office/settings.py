@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "letters",
     "archive",
     "decisions",
+    "dispatch",
     "dwellings",
     "startloan",
     "applications",
@@ -222,6 +223,28 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+
+# KS Fiks SvarUt (dispatch): letters go digitally to the main person's
+# digital mailbox, with the print file as the fallback. All of the account,
+# the integration and a Maskinporten token (scope ks:fiks) must be set;
+# otherwise every letter is printed. See README.md, "Configuration".
+SVARUT_BASE_URL = env("SVARUT_BASE_URL", default="")
+SVARUT_ACCOUNT_ID = env("SVARUT_ACCOUNT_ID", default="")
+SVARUT_INTEGRATION_ID = env("SVARUT_INTEGRATION_ID", default="")
+SVARUT_INTEGRATION_PASSWORD = env("SVARUT_INTEGRATION_PASSWORD", default="")
+SVARUT_MASKINPORTEN_TOKEN_FILE = env("SVARUT_MASKINPORTEN_TOKEN_FILE", default="")
+SVARUT_MASKINPORTEN_TOKEN = env("SVARUT_MASKINPORTEN_TOKEN", default="")
+# SvarUt gives up on a call after 15 minutes; wait a little longer.
+SVARUT_TIMEOUT_SECONDS = env.float("SVARUT_TIMEOUT_SECONDS", default=16 * 60)
+SVARUT_POLL_SECONDS = env.int("SVARUT_POLL_SECONDS", default=5 * 60)
+# The published OpenAPI files, for the stand-in SvarUt (tests, demo).
+SVARUT_SPEC_DIR = env("SVARUT_SPEC_DIR", default=str(BASE_DIR.parent / "shared" / "reference" / "svarut"))
+CELERY_BEAT_SCHEDULE = {
+    "poll-svarut-statuses": {
+        "task": "dispatch.tasks.poll_shipment_statuses",
+        "schedule": float(SVARUT_POLL_SECONDS),
+    },
+}
 
 # Security. The production switch turns on what `check --deploy` asks for.
 SECURE = env("DJANGO_SECURE")

@@ -27,6 +27,7 @@ urlpatterns = [
     path("brev/", include("letters.urls")),
     path("arkiv/", include("archive.urls")),
     path("vedtak/", include("decisions.urls")),
+    path("utsending/", include("dispatch.urls")),
     path("boliger/", include("dwellings.urls")),
     path("startlan/", include("startloan.urls")),
     path("soknader/", include("applications.urls")),

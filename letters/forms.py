@@ -141,6 +141,14 @@ class SummonsForm(forms.Form):
     letter_date = forms.DateField(
         label=_("Brevdato"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    print_only = forms.BooleanField(
+        label=_("Send alle brevene på papir"),
+        required=False,
+        help_text=_(
+            "Uten avkryssing går brevene digitalt gjennom SvarUt til dem som har fødselsnummer, "
+            "og på papir til resten."
+        ),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

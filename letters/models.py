@@ -136,6 +136,9 @@ class Letter(MunicipalityOwned):
         help_text=_("Samme pulje og husstand gir aldri to brev."),
     )
     error = models.TextField(_("feil"), blank=True, default="")
+    # The office chose paper for this letter: it goes in the print file even
+    # when the recipient could get it digitally (letters.delivery).
+    print_chosen = models.BooleanField(_("sendes på papir"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("laget av"),
@@ -279,13 +282,15 @@ class SummonsBatch(MunicipalityOwned):
     def letters(self) -> models.QuerySet[Letter]:
         return Letter.all_objects.filter(batch_key=self.batch_key)
 
-    def letter_counts(self) -> dict[str, int]:
-        """How many of the batch's letters there are, by status."""
+    def letter_counts(self, **more: models.Aggregate) -> dict[str, int]:
+        """How many of the batch's letters there are, by status (and by
+        `more`, in the same query)."""
         return self.letters().aggregate(
             total=models.Count("pk"),
             rendered=models.Count("pk", filter=models.Q(status=LetterStatus.RENDERED)),
             failed=models.Count("pk", filter=models.Q(status=LetterStatus.FAILED)),
             pending=models.Count("pk", filter=models.Q(status=LetterStatus.PENDING)),
+            **more,
         )
 
     def retry_refusal(self, counts: dict[str, int] | None = None) -> str | None:

@@ -355,6 +355,7 @@ def create_summons_batch(
     closes: datetime.time = OFFICE_CLOSES,
     letter_date: datetime.date | None = None,
     token: Any = None,
+    print_only: bool = False,
 ) -> SummonsBatch:
     """Plan and write a summons batch: planned meetings, pending letters,
     households moved to `summoned`, and one job that renders the letters
@@ -417,6 +418,7 @@ def create_summons_batch(
                 batch_key=batch.batch_key,
                 archive_reference=reference,
                 created_by=by,
+                print_chosen=print_only,
                 context=SUMMONS.build_context(
                     household=slot.household,
                     municipality=municipality,

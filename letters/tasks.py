@@ -32,6 +32,7 @@ from housing_office.files import sha256_hex
 from housing_office.jobs import JOB_TASK_OPTIONS, TRANSIENT_ERRORS, job_result, job_run, set_progress
 from housing_office.models import Job, JobState
 
+from .delivery import dispatch_letters, letters_for_print
 from .kinds import get_kind
 from .models import Letter, LetterStatus, SummonsBatch
 from .rendering import LetterPage, render_pdfs, render_text
@@ -202,6 +203,8 @@ def render_and_store(letters: list[Letter]) -> None:
     # One UPDATE for the chunk. It bypasses Letter.save's archive guard, which
     # is right here: these letters were pending until this very statement.
     Letter.all_objects.bulk_update(letters, ["pdf", "sha256", "status", "rendered_at", "error", "updated_at"])
+    # The dispatch step (letters.delivery): digital through SvarUt, or print.
+    dispatch_letters([letter for letter in letters if letter.status == LetterStatus.RENDERED])
 
 
 def _describe(exc: BaseException) -> str:
@@ -242,35 +245,42 @@ def finish_batch(batch: SummonsBatch, job_id: int) -> None:
 
 
 def write_print_file(batch: SummonsBatch) -> None:
-    """One PDF with every letter of the batch, sorted by postal code for
-    the post office's discount sorting. Re-running replaces the file.
-
-    The letters' own PDFs are joined with qpdf (through pikepdf), which costs
-    a few milliseconds a letter; laying them out again would cost a render.
-    """
-    import pikepdf
-
-    letters = (
-        Letter.all_objects.filter(batch_key=batch.batch_key, status=LetterStatus.RENDERED)
-        .order_by("household__postal_code", "household__address", "household__reference", "pk")
-        .only("pdf")
+    """One PDF with the batch's letters that go out on paper (all of them
+    when nothing sends digitally, see letters.delivery), sorted by postal
+    code for the post office's discount sorting. Re-running replaces the file."""
+    letters = letters_for_print(
+        Letter.all_objects.filter(batch_key=batch.batch_key, status=LetterStatus.RENDERED), batch
     )
-    combined = pikepdf.Pdf.new()
-    sources = []  # kept open until the combined file is written
-    for letter in letters:
-        with letter.pdf.open("rb") as handle:
-            source = pikepdf.Pdf.open(io.BytesIO(handle.read()))
-        sources.append(source)
-        combined.pages.extend(source.pages)
-    combined.docinfo["/Title"] = f"Innkallingsbrev, utskrift {batch.pk}"
-    buffer = io.BytesIO()
-    combined.save(buffer)
-    for source in sources:
-        source.close()
-    data = buffer.getvalue()
+    data = combine_pdfs(letters, title=f"Innkallingsbrev, utskrift {batch.pk}")
     if batch.print_file:
         batch.print_file.delete(save=False)
     batch.print_file.save(f"innkallinger-{batch.pk}.pdf", ContentFile(data), save=False)
     batch.print_sha256 = sha256_hex(data)
     batch.finished_at = timezone.now()
     batch.save(update_fields=["print_file", "print_sha256", "finished_at", "updated_at"])
+
+
+def combine_pdfs(letters, *, title: str) -> bytes:
+    """The letters' own PDFs as one, in postal-code order.
+
+    They are joined with qpdf (through pikepdf), which costs a few
+    milliseconds a letter; laying them out again would cost a render.
+    """
+    import pikepdf
+
+    ordered = letters.order_by(
+        "household__postal_code", "household__address", "household__reference", "pk"
+    ).only("pdf")
+    combined = pikepdf.Pdf.new()
+    sources = []  # kept open until the combined file is written
+    for letter in ordered:
+        with letter.pdf.open("rb") as handle:
+            source = pikepdf.Pdf.open(io.BytesIO(handle.read()))
+        sources.append(source)
+        combined.pages.extend(source.pages)
+    combined.docinfo["/Title"] = title
+    buffer = io.BytesIO()
+    combined.save(buffer)
+    for source in sources:
+        source.close()
+    return buffer.getvalue()

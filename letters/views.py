@@ -24,6 +24,7 @@ from housing_office.text import fold
 from tenants.models import Household, PathwayStage, Person
 from tenants.pathway import CANDIDATE_STAGES
 
+from .delivery import delivery_aggregates, delivery_summaries, with_delivery
 from .engine import TemplateRefused
 from .forms import LetterTemplateForm, SummonsForm, caseworker_choices
 from .kinds import get_kind
@@ -222,6 +223,7 @@ def summons_new(request: HttpRequest) -> HttpResponse:
                         place=data["place"],
                         letter_date=data["letter_date"],
                         token=data["token"],
+                        print_only=data.get("print_only", False),
                         **options,
                     )
                 except DomainError as exc:
@@ -274,9 +276,11 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(
         SummonsBatch.objects.select_related("job", "created_by").prefetch_related("caseworkers"), pk=pk
     )
-    counts = batch.letter_counts()
+    # How the letters went out (letters.delivery) is counted in the same query.
+    more = delivery_aggregates(batch)
+    counts = batch.letter_counts(**more)
     status = request.GET.get("status", "")
-    shown = (
+    shown = with_delivery(
         Letter.objects.filter(batch_key=batch.batch_key).select_related("household", "meeting").order_by("pk")
     )
     if status in LetterStatus.values:
@@ -284,8 +288,12 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         status = ""
     page = Paginator(shown, LETTERS_PER_PAGE).get_page(request.GET.get("side"))
+    summaries = delivery_summaries(page.object_list)
+    for letter in page.object_list:
+        letter.delivery = summaries.get(letter.pk)
     context = {
         "batch": batch,
+        "delivery": {name: counts[name] for name in more} or None,
         "job": batch.job,
         "counts": counts,
         "page": page,

@@ -19,6 +19,7 @@ LAYERS = [
     "letters",
     "archive",
     "decisions",
+    "dispatch",
     "dwellings",
     "startloan",
     "applications",
