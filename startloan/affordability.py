@@ -20,7 +20,16 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType, SimpleNamespace
 
-from .budget import ChildRate, ElectricityBand, HouseholdComposition, RateTable, default_electricity
+from .budget import (
+    ChildRate,
+    ElectricityBand,
+    HouseholdComposition,
+    Member,
+    RateTable,
+    SifoBudget,
+    SifoPersonBand,
+    default_electricity,
+)
 from .findings import Finding, Level, findings
 from .loan_maths import (
     ZERO,
@@ -39,6 +48,7 @@ from .loan_maths import (
     max_principal_stressed,
     payment_plan,
     serial_payment,
+    standard_purchase_costs,
     stressed_highest_payment,
 )
 
@@ -53,12 +63,15 @@ __all__ = [
     "HouseholdComposition",
     "Inputs",
     "Level",
+    "Member",
     "Ownership",
     "Parameters",
     "PaymentPlan",
     "Purpose",
     "RateTable",
     "Repayment",
+    "SifoBudget",
+    "SifoPersonBand",
     "_kr",
     "annuity_payment",
     "assess",
@@ -86,7 +99,9 @@ class Parameters:
     municipal_markup: Decimal
     policy_rate: Decimal
     guideline: RateTable
-    standard: RateTable
+    # The standard budget: the bailiff's rates or the guideline (per member),
+    # or SIFO's reference budget (per person and household size).
+    standard: RateTable | SifoBudget
     stress_addition: Decimal = Decimal("0.025")
     # Husbanken allows a fee only for documented costs beyond what the markup
     # brings in, and then not on top of the markup ("Gebyr kommunen kan ta
@@ -105,6 +120,9 @@ class Parameters:
     # Husbanken's fixed rates by binding period in years (fractions).
     fixed_rates: Mapping[int, Decimal] = field(default_factory=lambda: MappingProxyType({}))
     electricity: tuple[ElectricityBand, ...] = ()
+    # Where the electricity amounts come from and from when, e.g. "NVE …
+    # (1.1.2026)"; empty: an estimate nobody has sourced.
+    electricity_basis: str = ""
     reviewed: bool = True
 
     @property
@@ -256,6 +274,7 @@ class Assessment:
     bank_stress_margin: Decimal
     bank_stress_ok: bool
     findings: tuple[Finding, ...] = field(default=())
+    electricity_basis: str = ""
 
     @property
     def usable_as_decision_basis(self) -> bool:
@@ -280,27 +299,6 @@ class Assessment:
 # --------------------------------------------------------------------------
 # The assessment
 # --------------------------------------------------------------------------
-
-
-def standard_purchase_costs(
-    price: Decimal, ownership_form: str, parameters: Parameters, purpose: str = Purpose.PURCHASE
-) -> Decimal:
-    """The purchase costs when none are entered.
-
-    Document duty (dokumentavgift, 2.5 %) is levied on the registration of a
-    transfer of title to real property (dokumentavgiftsloven § 1): only the
-    purchase of a freehold (selveier) dwelling. A share in a housing
-    cooperative (borettslag) is no real property and pays none; it has the
-    fixed sum the leader keeps (change-of-owner fee, registration). On
-    refinancing and adaptation no title changes hands: no standard costs.
-    The duty is rounded to whole kroner, as it is levied.
-    """
-    if purpose != Purpose.PURCHASE:
-        return ZERO
-    if ownership_form == Ownership.COOPERATIVE:
-        return parameters.cooperative_costs
-    with _precise():
-        return _kr(Decimal(price) * parameters.document_duty_rate)
 
 
 _NO_PAYMENTS = PaymentPlan(ZERO, ZERO, None, None, ZERO)
@@ -597,4 +595,5 @@ def assess(inputs: Inputs, parameters: Parameters) -> Assessment:
         bank_stress_margin=_kr(bank_margin),
         bank_stress_ok=bank_stress_ok,
         findings=tuple(findings(inputs, p, facts)),
+        electricity_basis=p.electricity_basis if electricity_standard else "",
     )

@@ -7,15 +7,17 @@ runs it with the year's parameters). The arithmetic is in
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
-from tenants.models import Household, PersonRole
+from housing_office.national_id import InvalidNationalId, Kind, parse
+from tenants.models import Household, Person, PersonRole
 
 from . import affordability as aff
+from .budget import FEMALE, MALE
 from .loan_rules import NORMAL_MAX_TERM
 from .models import LoanParameters, LoanPurpose
 
@@ -62,21 +64,48 @@ def composition_for(household: Household, on: datetime.date | None = None) -> af
     unknown age); everyone else is an adult. A main person together with a
     co-applicant counts as a couple.
     """
+    return composition_of(household.members.all(), on)
+
+
+def composition_of(members: Iterable[Person], on: datetime.date | None = None) -> aff.HouseholdComposition:
+    """`composition_for` of people not (yet) saved, e.g. the demo's."""
     on = on or timezone.localdate()
     adults = 0
     ages: list[int | None] = []
     roles: set[str] = set()
-    for person in household.members.all():
+    people: list[aff.Member] = []
+    for person in members:
         age = person.age_on(on)
-        if person.role == PersonRole.CHILD and (age is None or age < 18):
+        child = person.role == PersonRole.CHILD and (age is None or age < 18)
+        if child:
             ages.append(age)
         else:
             adults += 1
             roles.add(person.role)
+        people.append(aff.Member(age, sex_from_national_id(person.national_id), child))
     couple = adults >= 2 and {PersonRole.MAIN, PersonRole.CO_APPLICANT} <= roles
     return aff.HouseholdComposition(
-        adults=adults, couple=couple, children_ages=tuple(sorted(ages, key=_age_key))
+        adults=adults,
+        couple=couple,
+        children_ages=tuple(sorted(ages, key=_age_key)),
+        people=tuple(people),
     )
+
+
+def sex_from_national_id(number: str) -> str | None:
+    """The sex a national identity number encodes (the third individual
+    digit: odd for men, even for women), None when it encodes none: no or an
+    invalid number, an FH-number, or one issued under the 2032 rule
+    (Skatteetaten, "Fødselsnummer")."""
+    if not number:
+        return None
+    try:
+        parsed = parse(number)
+    except InvalidNationalId:
+        return None
+    if parsed.new_scheme or parsed.kind == Kind.FH_NUMBER:
+        return None
+    return MALE if int(parsed.number[8]) % 2 else FEMALE
 
 
 def _age_key(age: int | None) -> int:
@@ -161,6 +190,7 @@ def snapshot(assessment: aff.Assessment, parameters: LoanParameters) -> dict[str
         "stress_addition": str(parameters.stress_addition),
         "term_fee": str(parameters.term_fee),
         "living_cost_basis": parameters.living_cost_basis_name,
+        "electricity_basis": parameters.electricity_basis,
         "guideline": parameters.guideline_name,
     }
     return data

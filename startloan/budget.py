@@ -82,11 +82,30 @@ class RateTable:
 
 
 @dataclass(frozen=True)
+class Member:
+    """One person in the household as SIFO's reference budget needs them:
+    age and sex (None when unknown; the budget then takes the dearer)."""
+
+    age: int | None
+    sex: str | None = None
+    child: bool = False
+
+
+@dataclass(frozen=True)
 class HouseholdComposition:
     adults: int
     couple: bool = False
     # Age of each child under 18; None when the date of birth is unknown.
     children_ages: tuple[int | None, ...] = ()
+    # Everyone with age and sex, for SIFO's per-person items; empty when not
+    # known (adults then count at the dearest adult band).
+    people: tuple[Member, ...] = ()
+
+    def members(self) -> tuple[Member, ...]:
+        if self.people:
+            return self.people
+        adults = tuple(Member(None) for _ in range(self.adults))
+        return adults + tuple(Member(age, None, True) for age in self.children_ages)
 
     @property
     def size(self) -> int:
@@ -95,6 +114,74 @@ class HouseholdComposition:
     @property
     def children_without_age(self) -> int:
         return sum(1 for age in self.children_ages if age is None)
+
+
+# --------------------------------------------------------------------------
+# SIFO's reference budget (referansebudsjettet)
+# --------------------------------------------------------------------------
+
+FEMALE = "female"
+MALE = "male"
+ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class SifoPersonBand:
+    """SIFO's per-person items (food and drink, clothing and shoes, personal
+    care, play/media/leisure, travel, infant equipment) summed for one sex
+    and an age band from_age..to_age (None: and older), per month."""
+
+    sex: str
+    from_age: int
+    to_age: int | None
+    amount: Decimal
+
+    def covers(self, age: int) -> bool:
+        return age >= self.from_age and (self.to_age is None or age <= self.to_age)
+
+
+@dataclass(frozen=True)
+class SifoBudget:
+    """SIFO's reference budget as the leader keeps it: per-person items by
+    age and sex, and the household items (other daily goods, household
+    articles, furniture, media and leisure) by household size; a household
+    larger than the largest size kept gets the largest size's amount.
+    SIFO's budget excludes housing and electricity (they have lines of their
+    own). `name` says what it is and from when, e.g. "SIFOs
+    referansebudsjett (1.2.2026)"."""
+
+    persons: tuple[SifoPersonBand, ...]
+    households: tuple[tuple[int, Decimal], ...]
+    name: str = ""
+
+    def person_amount(self, member: Member) -> Decimal:
+        """A person's items; an unknown sex or age gets the dearer amount
+        (among adult bands for an adult, child bands for a child)."""
+        bands = [b for b in self.persons if member.sex is None or b.sex == member.sex]
+        if member.age is not None:
+            found = [b.amount for b in bands if b.covers(member.age)]
+            if found:
+                return max(found)
+        if member.child:
+            pool = [b.amount for b in bands if b.from_age < ADULT_AGE]
+        else:
+            pool = [b.amount for b in bands if b.to_age is None or b.to_age >= ADULT_AGE]
+        return max(pool or [b.amount for b in bands] or [ZERO])
+
+    def household_amount(self, size: int) -> Decimal:
+        if not self.households:
+            return ZERO
+        rows = sorted(self.households)
+        for rows_size, amount in rows:
+            if rows_size >= size:
+                return amount
+        return rows[-1][1]
+
+    def monthly_total(self, composition: HouseholdComposition) -> Decimal:
+        members = composition.members()
+        with _precise():
+            persons = sum((self.person_amount(m) for m in members), ZERO)
+            return persons + self.household_amount(len(members))
 
 
 # --------------------------------------------------------------------------

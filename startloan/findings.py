@@ -129,7 +129,22 @@ def findings(inputs: Any, p: Any, f: Any) -> list[Finding]:
             if inputs.dwelling_area is not None
             else "største bolig (areal er ikke oppgitt)"
         )
-        out.append(Finding(Level.INFO, f"Strøm og oppvarming er satt til standardbeløpet for {where}."))
+        if p.electricity_basis:
+            out.append(
+                Finding(
+                    Level.INFO,
+                    f"Strøm og oppvarming er satt til standardbeløpet for {where} ({p.electricity_basis}).",
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    Level.WARNING,
+                    f"Strøm og oppvarming er satt til standardbeløpet for {where}, et anslag uten kilde "
+                    "og dato: lederen må oppgi kilde og dato i årets satser, eller før inn husstandens "
+                    "faktiske strømutgift.",
+                )
+            )
     if f.fixed_unknown:
         out.append(
             Finding(

@@ -18,6 +18,8 @@ from .models import (
     ApplicationStatus,
     LivingCostRate,
     LoanParameters,
+    SifoHouseholdRate,
+    SifoPersonRate,
     StartLoanApplication,
 )
 
@@ -408,10 +410,13 @@ class ParametersForm(forms.ModelForm):
             "electricity_up_to_50",
             "electricity_up_to_90",
             "electricity_over_90",
+            "electricity_source",
+            "electricity_valid_from",
         ]
         widgets = {
             "living_cost_basis_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "guideline_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "electricity_valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -428,6 +433,15 @@ class ParametersForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        # The electricity amounts are the leader's: saved with their source
+        # and the date they apply from (DOMAIN §9: SIFO and the guideline
+        # exclude electricity, so this line carries real money).
+        if not (data.get("electricity_source") or "").strip():
+            self.add_error(
+                "electricity_source", _("Oppgi hvor strømbeløpene kommer fra (kilde eller egne tall).")
+            )
+        if not data.get("electricity_valid_from"):
+            self.add_error("electricity_valid_from", _("Oppgi datoen strømbeløpene gjelder fra."))
         # Husbanken: a fee only for documented costs beyond what the markup
         # brings in ("Gebyr kommunen kan ta for et startlån",
         # https://www.husbanken.no/kommune/startlaan/veileder/renter-og-avdragsvilkar/fast-eller-flytende-rente/gebyr/).
@@ -504,6 +518,61 @@ RateFormSet = inlineformset_factory(
     form=RateForm,
     formset=BaseRateFormSet,
     fields=["table", "member", "from_age", "to_age", "amount"],
+    extra=1,
+    can_delete=True,
+)
+
+
+class _SifoForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _money_fields(self)
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-select" if name == "sex" else "form-control"
+            if name in self._meta.model.ITEMS:
+                field.required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # A blank item is an item SIFO gives no amount for.
+        for name in self._meta.model.ITEMS:
+            if data.get(name) is None:
+                data[name] = Decimal("0")
+        return data
+
+
+class SifoPersonForm(_SifoForm):
+    class Meta:
+        model = SifoPersonRate
+        fields = ["sex", "from_age", "to_age", *SifoPersonRate.ITEMS]
+
+
+class SifoHouseholdForm(_SifoForm):
+    class Meta:
+        model = SifoHouseholdRate
+        fields = ["household_size", *SifoHouseholdRate.ITEMS]
+
+
+class BaseSifoFormSet(BaseInlineFormSet):
+    def rows(self) -> list[dict[str, Any]]:
+        return [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+SifoPersonFormSet = inlineformset_factory(
+    LoanParameters,
+    SifoPersonRate,
+    form=SifoPersonForm,
+    formset=BaseSifoFormSet,
+    fields=SifoPersonForm.Meta.fields,
+    extra=2,
+    can_delete=True,
+)
+SifoHouseholdFormSet = inlineformset_factory(
+    LoanParameters,
+    SifoHouseholdRate,
+    form=SifoHouseholdForm,
+    formset=BaseSifoFormSet,
+    fields=SifoHouseholdForm.Meta.fields,
     extra=1,
     can_delete=True,
 )

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Any
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -381,3 +382,24 @@ def debt_service(debt: ExistingDebt, stress_rate: Decimal) -> DebtService:
             payment = Decimal(debt.monthly_payment)
             stress = payment + balance * (stressed - rate) / TWELVE
         return DebtService(debt.kind, balance, rate, stressed, payment, stress, assumed)
+
+
+def standard_purchase_costs(
+    price: Decimal, ownership_form: str, parameters: Any, purpose: str = Purpose.PURCHASE
+) -> Decimal:
+    """The purchase costs when none are entered.
+
+    Document duty (dokumentavgift, 2.5 %) is levied on the registration of a
+    transfer of title to real property (dokumentavgiftsloven § 1): only the
+    purchase of a freehold (selveier) dwelling. A share in a housing
+    cooperative (borettslag) is no real property and pays none; it has the
+    fixed sum the leader keeps (change-of-owner fee, registration). On
+    refinancing and adaptation no title changes hands: no standard costs.
+    The duty is rounded to whole kroner, as it is levied.
+    """
+    if purpose != Purpose.PURCHASE:
+        return ZERO
+    if ownership_form == Ownership.COOPERATIVE:
+        return parameters.cooperative_costs
+    with _precise():
+        return _kr(Decimal(price) * parameters.document_duty_rate)

@@ -344,6 +344,9 @@ from .parameter_models import (  # noqa: E402  (the models of the year's paramet
     LoanParameters,
     MemberType,
     RateTableKind,
+    Sex,
+    SifoHouseholdRate,
+    SifoPersonRate,
 )
 
 __all__ = [
@@ -359,5 +362,8 @@ __all__ = [
     "OwnershipForm",
     "RateTableKind",
     "RepaymentType",
+    "Sex",
+    "SifoHouseholdRate",
+    "SifoPersonRate",
     "StartLoanApplication",
 ]

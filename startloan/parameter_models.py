@@ -114,7 +114,9 @@ class LoanParameters(MunicipalityOwned):
         default=LivingCostBasis.BAILIFF,
     )
     living_cost_basis_date = models.DateField(
-        _("standardbudsjettets satser gjelder fra"), default=datetime.date(2023, 7, 1)
+        _("standardbudsjettets satser gjelder fra"),
+        default=datetime.date(2023, 7, 1),
+        help_text=_("For SIFOs referansebudsjett: datoen prisene i SIFO-tabellene gjelder fra."),
     )
     guideline_date = models.DateField(
         _("sosialhjelpssatsene (gulvet) gjelder fra"), default=datetime.date(2024, 1, 1)
@@ -128,6 +130,16 @@ class LoanParameters(MunicipalityOwned):
     electricity_over_90 = models.DecimalField(
         _("strøm og oppvarming, bolig over 90 m² (kr/mnd)"), **NOK, default=Decimal("2300")
     )
+    # The electricity amounts are the leader's: named by source and dated,
+    # or the assessment says they are an unsourced estimate.
+    electricity_source = models.CharField(
+        _("kilde for strømbeløpene"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("F.eks. lokal nettleie og SSBs strømpriser, eller kommunens egne tall."),
+    )
+    electricity_valid_from = models.DateField(_("strømbeløpene gjelder fra"), null=True, blank=True)
     document_duty = models.DecimalField(
         _("dokumentavgift for selveier (%)"),
         **PERCENT,
@@ -233,6 +245,15 @@ class LoanParameters(MunicipalityOwned):
         return f"{self.get_living_cost_basis_display()} ({on.day}.{on.month}.{on.year})"
 
     @property
+    def electricity_basis(self) -> str:
+        """E.g. "Lokal nettleie og SSBs strømpriser (1.1.2026)"; empty when
+        the amounts have no source and date."""
+        on = self.electricity_valid_from
+        if not self.electricity_source or on is None:
+            return ""
+        return f"{self.electricity_source} ({on.day}.{on.month}.{on.year})"
+
+    @property
     def guideline_name(self) -> str:
         on = self.guideline_date
         return f"{LivingCostBasis.GUIDELINE.label} ({on.day}.{on.month}.{on.year})"
@@ -240,7 +261,8 @@ class LoanParameters(MunicipalityOwned):
 
 class RateTableKind(models.TextChoices):
     GUIDELINE = "guideline", _("Statens veiledende satser for økonomisk stønad (gulv)")
-    STANDARD = "standard", _("Standardbudsjett (grunnlaget i satsene)")
+    # Used when the basis is the bailiff's rates.
+    STANDARD = "standard", _("Namsmannens livsoppholdssatser")
 
 
 class MemberType(models.TextChoices):
@@ -307,3 +329,99 @@ class LivingCostRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_table_display()}: {self.get_member_display()} {self.amount}"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Kvinne/jente")
+    MALE = "male", _("Mann/gutt")
+
+
+class SifoPersonRate(models.Model):
+    """One line of SIFO's reference budget for individuals: the monthly
+    per-person items for one sex and age band. SIFO publishes them by age
+    and sex; the leader copies them with the date the prices are from
+    (`LoanParameters.living_cost_basis_date`)."""
+
+    parameters = models.ForeignKey(
+        LoanParameters, verbose_name=_("satser"), on_delete=models.CASCADE, related_name="sifo_persons"
+    )
+    sex = models.CharField(_("kjønn"), max_length=6, choices=Sex.choices)
+    from_age = models.PositiveSmallIntegerField(_("fra alder"))
+    to_age = models.PositiveSmallIntegerField(
+        _("til og med alder"), null=True, blank=True, help_text=_("Tom: og eldre.")
+    )
+    food = models.DecimalField(_("mat og drikke"), **NOK, default=Decimal("0"))
+    clothing = models.DecimalField(_("klær og sko"), **NOK, default=Decimal("0"))
+    personal_care = models.DecimalField(_("personlig pleie"), **NOK, default=Decimal("0"))
+    leisure = models.DecimalField(_("lek, mediebruk og fritid"), **NOK, default=Decimal("0"))
+    travel = models.DecimalField(_("reisekostnader"), **NOK, default=Decimal("0"))
+    infant = models.DecimalField(_("spedbarnsutstyr"), **NOK, default=Decimal("0"))
+
+    ITEMS = ("food", "clothing", "personal_care", "leisure", "travel", "infant")
+
+    municipality_path = "parameters__municipality"
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("SIFO-post per person")
+        verbose_name_plural = _("SIFO-poster per person")
+        ordering = ["sex", "from_age"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parameters", "sex", "from_age"],
+                name="sifo_person_one_band_per_age",
+                violation_error_message=_("To aldersgrupper for samme kjønn kan ikke starte på samme alder."),
+            ),
+            models.CheckConstraint(
+                condition=Q(to_age__isnull=True) | Q(to_age__gte=F("from_age")),
+                name="sifo_person_age_band_ordered",
+                violation_error_message=_("Til-alderen kan ikke være lavere enn fra-alderen."),
+            ),
+        ]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((getattr(self, name) for name in self.ITEMS), Decimal("0"))
+
+    def __str__(self) -> str:
+        return f"{self.get_sex_display()} {self.from_age}–{self.to_age or ''}: {self.total}"
+
+
+class SifoHouseholdRate(models.Model):
+    """SIFO's household items for a household of `household_size` people
+    (the largest size kept also serves larger households)."""
+
+    parameters = models.ForeignKey(
+        LoanParameters, verbose_name=_("satser"), on_delete=models.CASCADE, related_name="sifo_households"
+    )
+    household_size = models.PositiveSmallIntegerField(_("antall personer"), validators=[MinValueValidator(1)])
+    daily_goods = models.DecimalField(_("andre dagligvarer"), **NOK, default=Decimal("0"))
+    household_articles = models.DecimalField(_("husholdningsartikler"), **NOK, default=Decimal("0"))
+    furniture = models.DecimalField(_("møbler"), **NOK, default=Decimal("0"))
+    media = models.DecimalField(_("mediebruk og fritid"), **NOK, default=Decimal("0"))
+
+    ITEMS = ("daily_goods", "household_articles", "furniture", "media")
+
+    municipality_path = "parameters__municipality"
+    objects = ScopedManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("SIFO-post per husholdning")
+        verbose_name_plural = _("SIFO-poster per husholdning")
+        ordering = ["household_size"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parameters", "household_size"],
+                name="sifo_household_one_per_size",
+                violation_error_message=_("Hver husholdningsstørrelse kan bare stå én gang."),
+            ),
+        ]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((getattr(self, name) for name in self.ITEMS), Decimal("0"))
+
+    def __str__(self) -> str:
+        return f"{self.household_size}: {self.total}"

@@ -17,7 +17,16 @@ from django.utils.translation import gettext as _
 from housing_office.errors import DomainError
 
 from . import affordability as aff
-from .models import LivingCostBasis, LivingCostRate, LoanParameters, MemberType, RateTableKind
+from .models import (
+    LivingCostBasis,
+    LivingCostRate,
+    LoanParameters,
+    MemberType,
+    RateTableKind,
+    Sex,
+    SifoHouseholdRate,
+    SifoPersonRate,
+)
 
 PERCENT = Decimal("100")
 
@@ -81,12 +90,16 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "living_cost_basis": LivingCostBasis.BAILIFF,
     "living_cost_basis_date": datetime.date(2023, 7, 1),
     "guideline_date": datetime.date(2024, 1, 1),
-    # Electricity and heating by dwelling size: rough monthly estimates for
-    # the leader to replace with local prices (neither SIFO's budget nor the
-    # guideline rates include electricity).
+    # Electricity and heating by dwelling size (neither SIFO's budget nor the
+    # guideline rates include electricity). These are rough estimates with
+    # no published source behind them: they carry no source and no date, so
+    # every assessment using them says so until the leader enters local
+    # figures with their source and the date they apply from.
     "electricity_up_to_50": Decimal("1200"),
     "electricity_up_to_90": Decimal("1700"),
     "electricity_over_90": Decimal("2300"),
+    "electricity_source": "",
+    "electricity_valid_from": None,
 }
 
 FIXED_RATE_FIELDS = {3: "fixed_rate_3", 5: "fixed_rate_5", 10: "fixed_rate_10", 20: "fixed_rate_20"}
@@ -121,7 +134,87 @@ def copy_parameters(source: LoanParameters, year: int) -> LoanParameters:
         )
         for r in rates
     )
+    SifoPersonRate.all_objects.bulk_create(
+        SifoPersonRate(parameters=new, sex=r.sex, from_age=r.from_age, to_age=r.to_age, **_items(r))
+        for r in SifoPersonRate.all_objects.filter(parameters=source)
+    )
+    SifoHouseholdRate.all_objects.bulk_create(
+        SifoHouseholdRate(parameters=new, household_size=r.household_size, **_items(r))
+        for r in SifoHouseholdRate.all_objects.filter(parameters=source)
+    )
     return new
+
+
+def _items(row: SifoPersonRate | SifoHouseholdRate) -> dict[str, Decimal]:
+    return {name: getattr(row, name) for name in row.ITEMS}
+
+
+def sifo_budget(parameters: LoanParameters) -> aff.SifoBudget:
+    """SIFO's reference budget as the leader keeps it for the year."""
+    persons = tuple(
+        aff.SifoPersonBand(r.sex, r.from_age, r.to_age, r.total)
+        for r in SifoPersonRate.all_objects.filter(parameters=parameters)
+    )
+    households = tuple(
+        (r.household_size, r.total) for r in SifoHouseholdRate.all_objects.filter(parameters=parameters)
+    )
+    return aff.SifoBudget(persons, households, name=parameters.living_cost_basis_name)
+
+
+def sifo_table_errors(
+    persons: Iterable[Mapping[str, Any]], households: Iterable[Mapping[str, Any]]
+) -> list[str]:
+    """What is wrong with SIFO tables (dicts with sex, from_age, to_age; and
+    household_size) for use as the standard budget: each sex needs age bands
+    from 0 without gaps or overlaps, the last open-ended; household sizes
+    from 1 without gaps."""
+    errors: list[str] = []
+    persons = list(persons)
+    for sex, label in Sex.choices:
+        bands = sorted((r["from_age"], r["to_age"]) for r in persons if r["sex"] == sex)
+        expected: int | None = 0
+        for lo, hi in bands or [(None, None)]:
+            if expected is None or lo != expected:
+                errors.append(
+                    _("SIFO, %(sex)s: aldersgruppene må henge sammen fra 0 år uten overlapp (se %(age)s år).")
+                    % {"sex": label, "age": 0 if lo is None else lo}
+                )
+                break
+            expected = None if hi is None else hi + 1
+        else:
+            if expected is not None:
+                errors.append(
+                    _("SIFO, %(sex)s: den siste aldersgruppen må være uten øvre grense («og eldre»).")
+                    % {"sex": label}
+                )
+    sizes = sorted(r["household_size"] for r in households)
+    if not sizes or sizes != list(range(1, len(sizes) + 1)):
+        errors.append(_("SIFO: husholdningspostene må ha én rad for hver størrelse fra 1 person uten hull."))
+    return errors
+
+
+def standard_budget(parameters: LoanParameters, rows: list[LivingCostRate]) -> aff.RateTable | aff.SifoBudget:
+    """The standard budget named by the year's basis: SIFO's reference
+    budget, the guideline rates themselves, or the bailiff's rates (the
+    per-member table, with its reduction from the 4th member)."""
+    p = parameters
+    if p.living_cost_basis == LivingCostBasis.SIFO:
+        return sifo_budget(p)
+    if p.living_cost_basis == LivingCostBasis.GUIDELINE:
+        return _table(
+            rows,
+            RateTableKind.GUIDELINE,
+            reduce_from=None,
+            reduction=Decimal("0"),
+            name=p.living_cost_basis_name,
+        )
+    return _table(
+        rows,
+        RateTableKind.STANDARD,
+        reduce_from=p.reduce_from_member,
+        reduction=p.reduction_percent / PERCENT,
+        name=p.living_cost_basis_name,
+    )
 
 
 def _table(
@@ -168,13 +261,7 @@ def to_affordability(parameters: LoanParameters) -> aff.Parameters:
         guideline=_table(
             rows, RateTableKind.GUIDELINE, reduce_from=None, reduction=Decimal("0"), name=p.guideline_name
         ),
-        standard=_table(
-            rows,
-            RateTableKind.STANDARD,
-            reduce_from=p.reduce_from_member,
-            reduction=p.reduction_percent / PERCENT,
-            name=p.living_cost_basis_name,
-        ),
+        standard=standard_budget(p, rows),
         fixed_rates={
             years: getattr(p, name) / PERCENT
             for years, name in FIXED_RATE_FIELDS.items()
@@ -185,6 +272,7 @@ def to_affordability(parameters: LoanParameters) -> aff.Parameters:
             aff.ElectricityBand(90, p.electricity_up_to_90),
             aff.ElectricityBand(None, p.electricity_over_90),
         ),
+        electricity_basis=p.electricity_basis,
         reviewed=p.updated_by_id is not None,
     )
 

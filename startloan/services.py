@@ -47,6 +47,7 @@ from .parameters import (
     copy_parameters,
     create_default_rates,
     rate_table_errors,
+    sifo_table_errors,
     to_affordability,
 )
 
@@ -73,6 +74,7 @@ __all__ = [
     "parameters_for",
     "rate_table_errors",
     "recommend",
+    "sifo_table_errors",
     "snapshot",
     "to_affordability",
     "update_application",

@@ -33,9 +33,11 @@ from .forms import (
     ParametersForm,
     RateFormSet,
     RecommendForm,
+    SifoHouseholdFormSet,
+    SifoPersonFormSet,
     StatusForm,
 )
-from .models import ApplicationStatus, LoanParameters, StartLoanApplication
+from .models import ApplicationStatus, LivingCostBasis, LoanParameters, StartLoanApplication
 
 PAGE_SIZE = 50
 # Households shown at most for one search in the household picker.
@@ -434,22 +436,36 @@ def parameters_create(request: HttpRequest) -> HttpResponse:
 @leader_required
 def parameters_edit(request: HttpRequest, year: int) -> HttpResponse:
     parameters = get_object_or_404(LoanParameters, year=year)
-    if request.method == "POST":
-        form = ParametersForm(request.POST, instance=parameters)
-        formset = RateFormSet(request.POST, instance=parameters, prefix="rates")
-        if form.is_valid() and formset.is_valid():
+    data = request.POST if request.method == "POST" else None
+    form = ParametersForm(data, instance=parameters)
+    formset = RateFormSet(data, instance=parameters, prefix="rates")
+    persons = SifoPersonFormSet(data, instance=parameters, prefix="sifo_persons")
+    households = SifoHouseholdFormSet(data, instance=parameters, prefix="sifo_households")
+    sifo_errors: list[str] = []
+    if data is not None:
+        valid = all([form.is_valid(), formset.is_valid(), persons.is_valid(), households.is_valid()])
+        if valid and form.cleaned_data["living_cost_basis"] == LivingCostBasis.SIFO:
+            # SIFO's budget as the basis needs complete tables (DOMAIN §9).
+            sifo_errors = services.sifo_table_errors(persons.rows(), households.rows())
+        if valid and not sifo_errors:
             with transaction.atomic():
                 saved = form.save(commit=False)
                 saved.updated_by = request.user
                 saved.save()
                 formset.save()
+                persons.save()
+                households.save()
             messages.success(request, _("Satsene for %(year)s er lagret.") % {"year": year})
             return redirect("startloan:parameters-list")
-    else:
-        form = ParametersForm(instance=parameters)
-        formset = RateFormSet(instance=parameters, prefix="rates")
     return render(
         request,
         "startloan/parameters_form.html",
-        {"form": form, "formset": formset, "parameters": parameters},
+        {
+            "form": form,
+            "formset": formset,
+            "sifo_persons": persons,
+            "sifo_households": households,
+            "sifo_errors": sifo_errors,
+            "parameters": parameters,
+        },
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from decimal import Decimal
 import statistics
 from collections import defaultdict
 
@@ -265,6 +266,37 @@ def test_start_loan_decisions_have_two_different_people(skien):
     for a in applications.filter(status=ApplicationStatus.DISBURSED):
         assert a.purchased_on and a.financing_certificate_on <= a.purchased_on
     assert ApplicationStatusChange.objects.filter(application__municipality=skien).exists()
+
+
+def test_granted_demo_loans_pass_the_apps_own_assessment(skien):
+    # Each granted or paid-out application, assessed afresh from its saved
+    # figures with the year's parameters, is carried at the stress rate with
+    # its debts, common debt and electricity, is not overfinanced, and a
+    # bank part meets the bank's limits: a case a municipality would grant.
+    from startloan.services import assess_application
+
+    applications = StartLoanApplication.objects.filter(municipality=skien).select_related("household")
+    granted = [
+        a for a in applications if a.status in (ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED)
+    ]
+    assert granted
+    for a in granted:
+        fresh = assess_application(a)
+        assert fresh["passes_stress_test"], (a.pk, fresh["margin_stress"])
+        assert fresh["overfinancing"] == "0"
+        assert fresh["debt_limit_ok"] and fresh["loan_to_value_ok"] and fresh["bank_stress_ok"]
+        # The stored snapshot is the same assessment.
+        assert a.assessment["margin_stress"] == fresh["margin_stress"]
+    for a in applications:
+        assert a.dwelling_area and a.assessment
+        assert a.existing_debt == sum((Decimal(d["balance"]) for d in a.debts), Decimal(0))
+        if a.purpose != "purchase":
+            # No title changes hands: no document duty.
+            assert a.purchase_costs == 0
+        elif a.ownership_form == "cooperative":
+            assert a.purchase_costs == 5000 and a.common_debt > 0 and a.monthly_common_costs > 0
+        else:
+            assert a.purchase_costs == a.purchase_price * Decimal("0.025") and a.common_debt == 0
 
 
 def test_stock_changes_match_the_dwellings(skien):

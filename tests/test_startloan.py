@@ -677,7 +677,18 @@ def _parameters_post(parameters, **overrides):
         "electricity_up_to_50": "1200",
         "electricity_up_to_90": "1700",
         "electricity_over_90": "2300",
+        "electricity_source": "Kommunens anslag etter lokal nettleie",
+        "electricity_valid_from": "2026-01-01",
     }
+    for prefix in ("sifo_persons", "sifo_households"):
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
     rates = list(LivingCostRate.all_objects.filter(parameters=parameters).order_by("pk"))
     data.update(
         {
