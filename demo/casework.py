@@ -103,6 +103,16 @@ HELD_NOTES: dict[str, tuple[tuple[str, str], ...]] = {
         ),
     ),
 }
+# The coded outcome of each kind of held meeting above: the barriers found
+# (the names of tenants.services.DEFAULT_BARRIERS) and the household's goal.
+CODED_OUTCOMES: dict[str, tuple[tuple[str, ...], str]] = {
+    HELD_NOTES["buy"][0][0]: ((), "Kjøpe egen bolig med startlån som toppfinansiering"),
+    HELD_NOTES["buy"][1][0]: (("Tilhørighet til stedet",), "Eie egen bolig i samme område"),
+    HELD_NOTES["private"][0][0]: (("Boligen passer ikke",), "Leie privat nær jobb og skole"),
+    HELD_NOTES["guidance"][0][0]: (("Økonomi",), "Rydde opp i gjelden og søke startlån"),
+    HELD_NOTES["guidance"][1][0]: (("Økonomi",), "Eie egen bolig når inntekten er fast"),
+    HELD_NOTES["stay"][0][0]: (("Økonomi", "Tilhørighet til stedet"), "Bli boende inntil videre"),
+}
 NO_SHOW_NOTE = ("Husstanden møtte ikke og svarte ikke på telefon.", "Sender ny innkalling.")
 CANCELLED_NOTE = ("Avlyst etter ønske fra leietaker (sykdom).", "Ny tid avtales på telefon.")
 JOURNAL_TEXTS = (
@@ -242,6 +252,10 @@ def _meeting(
         next_steps=notes[1],
         created_at=min(starts - rng.randint(7, 21) * DAY, timezone.now()),
     )
+    if status == MeetingStatus.HELD and notes[0] in CODED_OUTCOMES:
+        barrier_names, meeting.household_goal = CODED_OUTCOMES[notes[0]]
+        # Linked once the meetings are saved (demo.generator).
+        meeting.demo_barriers = barrier_names  # type: ignore[attr-defined]
     ctx.meetings.append(meeting)
     return meeting
 

@@ -29,6 +29,7 @@ from dwellings.models import RentArrears, Tenancy
 from letters.models import Letter, LetterStatus
 from startloan.models import ApplicationStatusChange, StartLoanApplication
 from tenants.models import (
+    Barrier,
     Household,
     JournalNote,
     MeetingStatus,
@@ -86,6 +87,7 @@ def generate(ctx: Context) -> Summary:
     PathwayStageChange.all_objects.bulk_create(ctx.stage_changes)
     letters = summons.write_letters(ctx)
     OutreachMeeting.all_objects.bulk_create(ctx.meetings)
+    _link_barriers(ctx)
     JournalNote.all_objects.bulk_create(ctx.notes)
     RentArrears.all_objects.bulk_create(ctx.arrears)
     StartLoanApplication.all_objects.bulk_create([loan for loan, _changes in ctx.loans])
@@ -135,3 +137,17 @@ def _summarise(
     # The last ten calendar years, this one included.
     bought_per_year = {year: bought[year] for year in range(ctx.today.year - 9, ctx.today.year + 1)}
     return Summary(counts, ended_by_reason, bought_per_year)
+
+
+def _link_barriers(ctx: Context) -> None:
+    """The coded outcomes of the held meetings (demo.casework.CODED_OUTCOMES)."""
+    by_name = dict(Barrier.all_objects.filter(municipality=ctx.office).values_list("name", "pk"))
+    through = OutreachMeeting.barriers.through
+    through.objects.bulk_create(
+        [
+            through(outreachmeeting_id=meeting.pk, barrier_id=by_name[name])
+            for meeting in ctx.meetings
+            for name in getattr(meeting, "demo_barriers", ())
+            if name in by_name
+        ]
+    )

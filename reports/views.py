@@ -17,6 +17,7 @@ from housing_office.jobs import create_job, enqueue
 from housing_office.models import Job, JobState
 from housing_office.permissions import leader_required
 from housing_office.spreadsheets import to_csv, to_xlsx
+from tenants.barriers import barrier_counts
 
 from . import tasks
 from .apps import YEARLY_REPORT_JOB
@@ -87,6 +88,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "years": years,
         "this_label": this_label,
         "last_label": last_label,
+        "barriers": barrier_counts(municipality.pk),
     }
     return render(request, "reports/dashboard.html", context)
 

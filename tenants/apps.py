@@ -2,6 +2,13 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _give_default_barriers(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    if created and not raw:
+        from .services import ensure_default_barriers
+
+        ensure_default_barriers(instance.pk)
+
+
 class TenantsConfig(AppConfig):
     name = "tenants"
     verbose_name = _("Husstander")
@@ -25,3 +32,12 @@ class TenantsConfig(AppConfig):
         # The one-time form token only guards against double submits.
         audit(models.JournalNote, exclude_fields=["request_token"])
         audit(models.OutreachMeeting, exclude_fields=["request_token"])
+        audit(models.Barrier)
+        # Every municipality starts with Melhus' four barriers (see Barrier).
+        from django.db.models.signals import post_save
+
+        from housing_office.models import Municipality
+
+        post_save.connect(
+            _give_default_barriers, sender=Municipality, dispatch_uid="tenants_default_barriers"
+        )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from housing_office.models import Municipality, User
 from housing_office.national_id import InvalidNationalId, compact, mask, parse
 
-from .models import Household, MeetingStatus, OutreachMeeting, PathwayStage, Person, PersonRole
+from .models import Barrier, Household, MeetingStatus, OutreachMeeting, PathwayStage, Person, PersonRole
 from .services import RECORDABLE_STATUSES
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -467,6 +467,24 @@ NEXT_STEPS_FIELD = {
 CHOOSE_RESULT = _("Velg om samtalen ble gjennomført, om husstanden ikke møtte, eller om den ble avlyst.")
 
 
+def add_coded_outcome_fields(form: forms.Form, municipality_id: int) -> None:
+    """The coded outcome of a held meeting: the barriers found (the
+    municipality's own list, `Barrier`) and the household's own goal."""
+    form.fields["barriers"] = forms.ModelMultipleChoiceField(
+        label=_("Hva holder husstanden tilbake?"),
+        queryset=Barrier.all_objects.filter(municipality_id=municipality_id, active=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Kryss av for det som kom fram i samtalen. Lederen holder listen ved like."),
+    )
+    form.fields["household_goal"] = forms.CharField(
+        label=_("Husstandens eget mål"),
+        max_length=300,
+        required=False,
+        help_text=_("Med husstandens egne ord, for eksempel «Eie egen bolig innen to år»."),
+    )
+
+
 class MeetingRecordForm(forms.Form):
     """How a meeting went. A plain form, not a model form: validating it
     never touches the meeting, so a refused save leaves the page showing
@@ -485,11 +503,16 @@ class MeetingRecordForm(forms.Form):
         self.fields["status"].choices = [
             (v, label) for v, label in MeetingStatus.choices if v in RECORDABLE_STATUSES
         ]
+        add_coded_outcome_fields(self, meeting.municipality_id)
+        self.order_fields(["status", "outcome_notes", "barriers", "household_goal", "next_steps"])
         if not self.is_bound:
             if meeting.status != MeetingStatus.PLANNED:
                 self.initial["status"] = meeting.status
             self.initial["outcome_notes"] = meeting.outcome_notes
             self.initial["next_steps"] = meeting.next_steps
+            self.initial["household_goal"] = meeting.household_goal
+            if meeting.pk:
+                self.initial["barriers"] = list(meeting.barriers.values_list("pk", flat=True))
         self.helper = _crispy_helper()
 
 
@@ -526,6 +549,7 @@ class MeetingForm(OneTimeTokenForm):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("kind", PLAN)
         self.fields["caseworker"].queryset = municipality_users(municipality)
+        add_coded_outcome_fields(self, municipality.pk)
         self.helper = _crispy_helper()
         self.helper.layout = Layout(
             "token",
@@ -544,7 +568,13 @@ class MeetingForm(OneTimeTokenForm):
                 ),
                 "place",
             ),
-            Fieldset(_("Hva kom fram (for en samtale som er holdt)"), "outcome_notes", "next_steps"),
+            Fieldset(
+                _("Hva kom fram (for en samtale som er holdt)"),
+                "outcome_notes",
+                "barriers",
+                "household_goal",
+                "next_steps",
+            ),
         )
 
     def clean_kind(self) -> str:
@@ -553,7 +583,15 @@ class MeetingForm(OneTimeTokenForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if cleaned.get("kind") == PLAN:
-            for name in ("outcome_notes", "next_steps"):
+            if cleaned.get("barriers"):
+                self.add_error(
+                    "barriers",
+                    _(
+                        "En samtale som er planlagt, er ikke holdt ennå. Velg «Registrer en samtale "
+                        "som er holdt», eller fjern kryssene."
+                    ),
+                )
+            for name in ("outcome_notes", "household_goal", "next_steps"):
                 if (cleaned.get(name) or "").strip():
                     # Saying nothing would drop what the user wrote.
                     self.add_error(
@@ -594,3 +632,19 @@ class CandidateSettingsForm(forms.ModelForm):
         self.helper.form_tag = False
         # The page's <form> carries the token.
         self.helper.disable_csrf = True
+
+
+class BarrierForm(forms.ModelForm):
+    class Meta:
+        model = Barrier
+        fields = ["name", "description", "order", "active"]
+        labels = {
+            "name": _("Navn"),
+            "description": _("Beskrivelse"),
+            "order": _("Rekkefølge"),
+            "active": _("I bruk"),
+        }
+
+
+# Barriers are retired, never deleted: meetings refer to them.
+BarrierFormSet = forms.modelformset_factory(Barrier, form=BarrierForm, extra=1, can_delete=False)

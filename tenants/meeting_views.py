@@ -10,7 +10,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,11 +19,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from housing_office.errors import add_to_form, local_url
+from housing_office.errors import add_to_form, local_url, user_municipality
+from housing_office.permissions import leader_required
 
 from .filters import MINE, NONE, apply_search, caseworker_choices, search_words
-from .forms import HELD, PLAN, MeetingForm, MeetingRecordForm
+from .forms import HELD, PLAN, BarrierFormSet, MeetingForm, MeetingRecordForm
 from .models import (
+    Barrier,
     Household,
     MeetingStatus,
     OutreachMeeting,
@@ -127,6 +129,8 @@ def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
                     status=form.cleaned_data["status"],
                     outcome_notes=form.cleaned_data["outcome_notes"],
                     next_steps=form.cleaned_data["next_steps"],
+                    barriers=form.cleaned_data["barriers"],
+                    household_goal=form.cleaned_data["household_goal"],
                     by=request.user,
                 )
         except DomainError as exc:
@@ -204,6 +208,8 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                     household,
                     outcome_notes=form.cleaned_data["outcome_notes"],
                     next_steps=form.cleaned_data["next_steps"],
+                    barriers=form.cleaned_data["barriers"],
+                    household_goal=form.cleaned_data["household_goal"],
                     by=request.user,
                     **common,
                 )
@@ -221,3 +227,31 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
             _household_moved_message(request, household.pk, stage_before)
             return redirect(reverse("tenants:household-detail", args=[household.pk]) + "#meetings")
     return render(request, "tenants/meeting_form.html", {"household": household, "form": form})
+
+
+@leader_required
+@require_http_methods(["GET", "POST"])
+def barrier_settings(request: HttpRequest) -> HttpResponse:
+    """The leader keeps the municipality's list of barriers: rename, add,
+    reorder, and retire (a retired barrier stays on the meetings that named
+    it, and on the dashboard as «ikke i bruk»)."""
+    municipality = user_municipality(request)
+    queryset = Barrier.objects.filter(municipality=municipality).order_by("order", "name")
+    formset = BarrierFormSet(request.POST or None, queryset=queryset)
+    if request.method == "POST" and formset.is_valid():
+        try:
+            with transaction.atomic():
+                for barrier in formset.save(commit=False):
+                    barrier.municipality = municipality
+                    barrier.save()
+        except IntegrityError:
+            messages.error(request, _("To hindringer kan ikke ha samme navn."))
+        else:
+            messages.success(request, _("Listen over hindringer er lagret."))
+            return redirect("tenants:barrier-settings")
+    return render(
+        request,
+        "tenants/barrier_settings.html",
+        {"formset": formset},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -219,6 +219,33 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Avlyst")
 
 
+class Barrier(MunicipalityOwned):
+    """What keeps a household in a municipal dwelling, as the office codes it
+    after a mapping meeting. The leader keeps the list; every municipality
+    starts with the four barriers Melhus kommune's project names (economy,
+    the neighbourhood, attachment to the place, a dwelling that does not fit;
+    Husbanken's «Fra leie til eie» reports), so the dashboard can say why
+    households stay and which barriers fall over time."""
+
+    name = models.CharField(_("navn"), max_length=100)
+    description = models.CharField(_("beskrivelse"), max_length=300, blank=True, default="")
+    order = models.PositiveSmallIntegerField(_("rekkefølge"), default=100)
+    active = models.BooleanField(_("i bruk"), default=True)
+
+    class Meta:
+        verbose_name = _("hindring")
+        verbose_name_plural = _("hindringer")
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "municipality", Lower("name"), name="tenants_barrier_name_unique_per_municipality"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class OutreachMeeting(MunicipalityOwned):
     household = models.ForeignKey(
         Household, verbose_name=_("husstand"), on_delete=models.PROTECT, related_name="meetings"
@@ -237,6 +264,12 @@ class OutreachMeeting(MunicipalityOwned):
     )
     outcome_notes = models.TextField(_("hva kom fram"), blank=True, default="")
     next_steps = models.TextField(_("videre oppfølging"), blank=True, default="")
+    # The coded outcome of a held mapping meeting (issue: follow-up): what
+    # keeps the household where it is, and the household's own goal.
+    barriers = models.ManyToManyField(
+        Barrier, verbose_name=_("hindringer"), blank=True, related_name="meetings"
+    )
+    household_goal = models.CharField(_("husstandens eget mål"), max_length=300, blank=True, default="")
     summons_letter = models.OneToOneField(
         "letters.Letter",
         verbose_name=_("innkalling"),

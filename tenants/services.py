@@ -20,6 +20,7 @@ from housing_office.periods import running_on
 from housing_office.text import fold
 
 from .models import (
+    Barrier,
     Household,
     JournalNote,
     MeetingStatus,
@@ -285,10 +286,13 @@ def record_meeting(
     status: str,
     outcome_notes: str = "",
     next_steps: str = "",
+    barriers: Iterable[Barrier] = (),
+    household_goal: str = "",
     by,
     now: datetime.datetime | None = None,
 ) -> OutreachMeeting:
-    """Record how a meeting went. A held meeting moves a household not yet
+    """Record how a meeting went (with a held one: the barriers found and the
+    household's own goal, `set_coded_outcome`). A held meeting moves a household not yet
     mapped (see `_after_held_meeting`) on to `mapped`; other stages are left
     alone, as the caseworker may already have moved the household further.
 
@@ -315,9 +319,51 @@ def record_meeting(
     meeting.outcome_notes = (outcome_notes or "").strip()
     meeting.next_steps = (next_steps or "").strip()
     meeting.save(update_fields=["status", "outcome_notes", "next_steps", "updated_at"])
+    set_coded_outcome(meeting, barriers if status == MeetingStatus.HELD else (), household_goal)
     if status == MeetingStatus.HELD:
         _after_held_meeting(meeting.household_id, by=by)
     return meeting
+
+
+DEFAULT_BARRIERS = (
+    (_("Økonomi"), _("Inntekt, gjeld eller egenkapital holder husstanden tilbake.")),
+    (_("Nabolag og bomiljø"), _("Husstanden ønsker ikke å flytte fra nabolaget eller bomiljøet.")),
+    (_("Tilhørighet til stedet"), _("Skole, arbeid, familie eller nettverk binder husstanden til stedet.")),
+    (_("Boligen passer ikke"), _("Boligen passer ikke husstanden, men en egen bolig er ikke aktuell ennå.")),
+)
+
+
+def ensure_default_barriers(municipality_id: int) -> None:
+    """Give a municipality Melhus' four barriers the first time it is asked
+    (one query when it has its list already). The leader can rename, add and
+    retire barriers; a retired one stays on the meetings that used it."""
+    if Barrier.all_objects.filter(municipality_id=municipality_id).exists():
+        return
+    Barrier.all_objects.bulk_create(
+        [
+            Barrier(municipality_id=municipality_id, name=str(name), description=str(text), order=i * 10)
+            for i, (name, text) in enumerate(DEFAULT_BARRIERS, start=1)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _own_barriers(municipality_id: int, barriers: Iterable[Barrier]) -> list[Barrier]:
+    chosen = list(barriers)
+    if any(b.municipality_id != municipality_id for b in chosen):
+        raise DomainError(_("Velg hindringer fra kommunens egen liste."), "barriers")
+    return chosen
+
+
+def set_coded_outcome(meeting: OutreachMeeting, barriers: Iterable[Barrier], household_goal: str) -> None:
+    """The coded outcome of a held meeting: its barriers (of the meeting's
+    own municipality only) and the household's own goal."""
+    chosen = _own_barriers(meeting.municipality_id, barriers)
+    goal = (household_goal or "").strip()
+    if goal != meeting.household_goal:
+        meeting.household_goal = goal
+        meeting.save(update_fields=["household_goal", "updated_at"])
+    meeting.barriers.set(chosen)
 
 
 def _new_meeting(
@@ -405,6 +451,8 @@ def register_held_meeting(
     duration_minutes: int = 45,
     outcome_notes: str = "",
     next_steps: str = "",
+    barriers: Iterable[Barrier] = (),
+    household_goal: str = "",
     by,
     now: datetime.datetime | None = None,
     token: uuid.UUID | None = None,
@@ -416,6 +464,7 @@ def register_held_meeting(
     existing = _already_made(household, token)
     if existing is not None:
         return existing
+    barriers = _own_barriers(household.municipality_id, barriers)
     if starts_at > (now or timezone.now()):
         raise DomainError(
             _(
@@ -435,6 +484,7 @@ def register_held_meeting(
         outcome_notes=(outcome_notes or "").strip(),
         next_steps=(next_steps or "").strip(),
     )
+    set_coded_outcome(meeting, barriers, household_goal)
     _after_held_meeting(household.pk, by=by)
     return meeting
 

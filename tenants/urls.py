@@ -19,4 +19,5 @@ urlpatterns = [
     path("samtaler/", meeting_views.meeting_list, name="meeting-list"),
     path("samtaler/ny/", meeting_views.meeting_create, name="meeting-create"),
     path("samtaler/<int:pk>/", meeting_views.meeting_record, name="meeting-record"),
+    path("samtaler/hindringer/", meeting_views.barrier_settings, name="barrier-settings"),
 ]

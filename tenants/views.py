@@ -109,7 +109,11 @@ def _detail_context(
         "tenancies": tenancies,
         "arrears": arrears,
         "open_arrears_total": sum((a.amount for a in arrears if a.settled_on is None), start=0),
-        "meetings": list(household.meetings.select_related("caseworker").order_by("-starts_at")),
+        "meetings": list(
+            household.meetings.select_related("caseworker")
+            .prefetch_related("barriers")
+            .order_by("-starts_at")
+        ),
         "letters": list(household.letters.order_by("-created_at", "-pk")),
         "loan_applications": list(household.loan_applications.order_by("-received_on", "-pk")),
         # Read through the household's own relation (decisions sits above tenants).

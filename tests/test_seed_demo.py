@@ -585,3 +585,18 @@ def test_help_is_in_norwegian():
 
     text = Command().create_parser("manage.py", "seed_demo").format_help()
     assert "Kommunenummer med fire siffer" in text and "Antall husstander" in text
+
+
+def test_held_meetings_have_coded_outcomes_that_the_dashboard_counts(skien):
+    from tenants.barriers import barrier_counts
+
+    held = OutreachMeeting.objects.filter(municipality=skien, status=MeetingStatus.HELD)
+    from demo.casework import CODED_OUTCOMES
+
+    # Every held meeting of the story's kinds carries its coded outcome.
+    of_the_story = held.filter(outcome_notes__in=list(CODED_OUTCOMES))
+    assert of_the_story.exists()
+    assert not of_the_story.filter(household_goal="").exists()
+    assert held.filter(barriers__name="Økonomi").exists()
+    counts = {row.name: row for row in barrier_counts(skien.pk)}
+    assert counts["Økonomi"].now > 0
