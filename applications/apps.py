@@ -25,6 +25,7 @@ class ApplicationsConfig(AppConfig):
 
         from . import models
         from .allocation import register_allocation_kind
+        from .figures import replies_due, share_decided_within_a_month
         from .letter_kinds import register_letter_kinds
         from .waiting_list import waiting_list_size
 
@@ -35,3 +36,12 @@ class ApplicationsConfig(AppConfig):
         register_letter_kinds()
         register_allocation_kind()
         register_office_figure("waiting_list", _("På venteliste"), waiting_list_size, order=25)
+        register_office_figure(
+            "provisional_replies_due", _("Søknader som venter på foreløpig svar"), replies_due, order=26
+        )
+        register_office_figure(
+            "decided_within_a_month",
+            _("Søknader avgjort innen en måned i år (%)"),
+            share_decided_within_a_month,
+            order=27,
+        )

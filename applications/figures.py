@@ -44,6 +44,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     Max,
     Min,
     OuterRef,
@@ -55,6 +56,7 @@ from django.db.models.functions import Coalesce, ExtractYear, Least
 
 from dwellings.models import DwellingCategory, Tenancy
 
+from .deadlines import add_months
 from .models import Application, Outcome
 
 FIGURE_KEYS: tuple[str, ...] = (
@@ -277,3 +279,50 @@ def kostra_applications(municipality_id: int, year: int) -> dict[str, int]:
         "new_applications_refused": row["refused"],
         "waiting_list": waiting_list_on(municipality_id, end),
     }
+
+
+class _PlusOneMonth(Func):
+    """A date one calendar month later, in PostgreSQL (31 January → 28/29 February)."""
+
+    template = "(%(expressions)s + INTERVAL '1 month')::date"
+    output_field = DateField()
+
+
+def decided_within_a_month(municipality_id: int, year: int) -> dict[str, Any]:
+    """Of the applications decided (granted or refused) in the year, how many
+    within a month of being received — forvaltningsloven § 11 a's measure.
+    Returns `decided`, `within` and `share` (percent, one decimal; None if
+    none were decided)."""
+    return _within_a_month(Application.all_objects.filter(municipality_id=municipality_id), year)
+
+
+def _within_a_month(applications, year: int) -> dict[str, Any]:
+    decided = applications.filter(decided_on__year=year).exclude(outcome="")
+    if connection.vendor == "postgresql":
+        row = decided.aggregate(
+            n=Count("pk"), within=Count("pk", filter=Q(decided_on__lte=_PlusOneMonth(F("received_on"))))
+        )
+        n, within = row["n"], row["within"]
+    else:
+        pairs = list(decided.values_list("received_on", "decided_on"))
+        n = len(pairs)
+        within = sum(d <= add_months(r, 1) for r, d in pairs)
+    share = (
+        None if not n else float((Decimal(100 * within) / n).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    )
+    return {"decided": n, "within": within, "share": share}
+
+
+def replies_due(today: datetime.date) -> int:
+    """The start page's figure: undecided applications over a month old with
+    no provisional reply (forvaltningsloven § 11 a). Scoped to the user's office."""
+    return Application.objects.filter(
+        status="received", provisional_reply_sent_on__isnull=True, received_on__lte=add_months(today, -1)
+    ).count()
+
+
+def share_decided_within_a_month(today: datetime.date) -> int:
+    """The start page's figure: percent of this year's decisions made within
+    a month (0 when none), for the user's office (the scoped manager)."""
+    share = _within_a_month(Application.objects.all(), today.year)["share"]
+    return round(share or 0)

@@ -144,6 +144,21 @@ def update_application(
 # --- The decision --------------------------------------------------------------
 
 
+def facts_text(application: Application) -> str:
+    """A start for the decision's facts (fvl. § 25): what the application
+    says, for the caseworker to complete."""
+    parts = [_("Søknaden ble mottatt %(d)s.") % {"d": _date(application.received_on)}]
+    if application.is_transfer:
+        parts.append(_("Husstanden leier kommunal bolig i dag og søker om å flytte."))
+    if application.rooms_needed:
+        parts.append(_("Husstanden trenger %(n)s rom.") % {"n": application.rooms_needed})
+    if application.wheelchair_needed:
+        parts.append(_("Husstanden trenger en bolig som er tilgjengelig for rullestol."))
+    if application.area_wishes:
+        parts.append(_("Ønsket område: %(a)s.") % {"a": application.area_wishes})
+    return " ".join(parts)
+
+
 def record_outcome(application: Application, *, outcome: str, decided_on: datetime.date) -> Application:
     """Write a decided outcome on the application: granted → on the waiting
     list, refused → closed. Called when the decision is made (and when a

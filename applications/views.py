@@ -136,10 +136,8 @@ def _detail_context(request: HttpRequest, application: Application, **forms) -> 
 
 def decision_context(application: Application, form: AllocationDraftForm | None = None) -> dict:
     """The decision part of the page: the draft form, or the decision."""
-    return {
-        "decision": application.decision,
-        "draft_form": form or AllocationDraftForm(initial={"legal_basis": allocation.LEGAL_BASIS}),
-    }
+    initial = {"legal_basis": allocation.LEGAL_BASIS, "facts": services.facts_text(application)}
+    return {"decision": application.decision, "draft_form": form or AllocationDraftForm(initial=initial)}
 
 
 @login_required

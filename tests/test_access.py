@@ -152,6 +152,7 @@ def build_register(municipality) -> None:
     )
     assert import_arrears(municipality.number, SourceFile("restanser.csv", arrears_list.encode())).ok
     build_decisions(household)
+    build_applications(household, factories.DwellingFactory(municipality=municipality))
     build_jobs(municipality)
     extra = getattr(factories, "build_extra_register", None)
     if extra:
@@ -179,6 +180,27 @@ def build_decisions(household) -> None:
             services.review_complaint(complaint, upheld=True, reviewed_by=decider, when=day)
     services.draft_decision(
         household=household, kind="housing_help", outcome="granted", drafted_by=drafter, **grounds
+    )
+
+
+def build_applications(household, dwelling) -> None:
+    """A criterion, a document requirement, a granted application with an
+    open offer of a vacant dwelling, and an undecided one."""
+    from applications.models import AllocationCriterion, DocumentRequirement, Offer
+
+    m = household.municipality
+    AllocationCriterion.all_objects.create(municipality=m, name="Bostedsløs", priority=1)
+    DocumentRequirement.all_objects.create(municipality=m, name="Skattemelding")
+    granted = factories.housing_application(
+        household, datetime.date(2025, 1, 1), decided=datetime.date(2025, 2, 1), outcome="granted"
+    )
+    factories.housing_application(household, datetime.date(2025, 3, 1))
+    Offer.all_objects.create(
+        municipality=m,
+        application=granted,
+        dwelling=dwelling,
+        offered_on=datetime.date(2025, 3, 1),
+        answer_deadline=datetime.date(2025, 3, 15),
     )
 
 

@@ -127,3 +127,16 @@ def test_another_municipality_counts_nothing(register, other_municipality):
     figures = application_figures(other_municipality.pk, 2025)
     assert figures["applications_received"] == 0
     assert figures["median_days_waiting_at_housing"] is None
+
+
+def test_share_decided_within_a_month(municipality):
+    from applications.figures import decided_within_a_month
+
+    h = factories.HouseholdFactory(municipality=municipality)
+    # 31 January + one month is 28 February: decided that day is within.
+    housing_application(h, D(2025, 1, 31), decided=D(2025, 2, 28), outcome="granted")
+    housing_application(h, D(2025, 1, 31), decided=D(2025, 3, 1), outcome="refused")
+    housing_application(h, D(2025, 3, 1), decided=D(2025, 3, 20), outcome="granted")
+    housing_application(h, D(2025, 3, 1), withdrawn=D(2025, 3, 2))  # not a decision
+    assert decided_within_a_month(municipality.pk, 2025) == {"decided": 3, "within": 2, "share": 66.7}
+    assert decided_within_a_month(municipality.pk, 2024)["share"] is None

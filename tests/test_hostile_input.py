@@ -268,6 +268,15 @@ FORM_ROUTES: dict[str, str] = {
     "decisions:complaint-create": "",
     "decisions:complaint-detail": "",
     "decisions:kind-settings": "",
+    "applications:list": "",
+    "applications:create": "",
+    "applications:detail": "",
+    "applications:edit": "",
+    "applications:offer-answer": "",
+    "applications:criteria": "",
+    "applications:criterion-edit": "",
+    "applications:documents": "",
+    "applications:document-edit": "",
     "reports:dashboard": "",
     "reports:report-list": "",
     "reports:import": "",
@@ -351,7 +360,16 @@ def office(client, municipality, settings, tmp_path):
 
 
 # The office's tables, counted together in one query.
-COUNTED_APPS = ("tenants", "letters", "dwellings", "startloan", "reports", "decisions", "auditlog")
+COUNTED_APPS = (
+    "tenants",
+    "letters",
+    "dwellings",
+    "startloan",
+    "reports",
+    "decisions",
+    "applications",
+    "auditlog",
+)
 
 
 def table_counts() -> tuple[int, ...]:
@@ -381,7 +399,7 @@ def table_fingerprint() -> str:
 
     parts = [str(table_counts())]
     with connection.cursor() as cursor:
-        for label in ("tenants", "letters", "dwellings", "startloan", "decisions"):
+        for label in ("tenants", "letters", "dwellings", "startloan", "decisions", "applications"):
             for model in apps.get_app_config(label).get_models():
                 names = {f.attname for f in model._meta.concrete_fields}
                 if "updated_at" in names:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('letters', '0003_arrears_letter_kinds'),
+        ('letters', '0005_application_letter_kinds'),
     ]
 
     operations = [

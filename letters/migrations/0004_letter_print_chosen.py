@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('letters', '0003_arrears_letter_kinds'),
+        ('letters', '0004_letter_kind_arrears_nav_office'),
     ]
 
     operations = [
