@@ -510,3 +510,14 @@ def test_the_send_task_retries_a_timeout_and_reconciles_instead_of_sending_twice
     assert len(standin.shipments) == 1 and str(shipment.svarut_id) in standin.shipments
     page = caseworker_client.get(reverse("tenants:household-detail", args=[letter.household_id]))
     assert reverse("dispatch:letter", args=[letter.pk]) in page.content.decode()
+
+
+def test_a_batch_that_goes_all_digital_offers_no_empty_print_file(
+    standin, municipality, caseworker_user, caseworker_client, django_capture_on_commit_callbacks
+):
+    batch = summon(
+        municipality, caseworker_user, [household(municipality, 90)], django_capture_on_commit_callbacks
+    )
+    page = caseworker_client.get(reverse("letters:batch-detail", args=[batch.pk])).content.decode()
+    assert "utskriftsfilen er tom" in page
+    assert reverse("letters:batch-print", args=[batch.pk]) not in page
