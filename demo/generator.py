@@ -97,6 +97,7 @@ def generate(ctx: Context) -> Summary:
             c.application = loan
             status_changes.append(c)
     ApplicationStatusChange.all_objects.bulk_create(status_changes)
+    loans.write_case_records(ctx)
 
     return _summarise(ctx, dwellings, households, tenancy_rows, letters)
 

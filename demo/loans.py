@@ -18,8 +18,11 @@ from startloan.assessment import composition_of, inputs_from, snapshot
 from startloan.loan_maths import DebtKind
 from startloan.loan_rules import FIXED_RATE_PERIODS
 from startloan.models import (
+    ApplicationDocument,
     ApplicationStatus,
     ApplicationStatusChange,
+    AssessmentRecord,
+    DocumentKind,
     LoanParameters,
     LoanPurpose,
     OwnershipForm,
@@ -27,7 +30,7 @@ from startloan.models import (
     StartLoanApplication,
 )
 from startloan.parameters import to_affordability
-from startloan.services import parameters_for
+from startloan.services import ensure_document_kinds, parameters_for
 from tenants.models import Person, PersonRole
 
 from .helpers import DAY, at, round_to, weekday_after
@@ -276,7 +279,7 @@ def _loan(
         "owns_home": owns,
     }
     net = round_to(rng.uniform(24_000, 52_000), 500)
-    granted = status in (ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED)
+    to_grant = status in (ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED)
     composition = composition_of(
         [Person(date_of_birth=m.born, role=m.role, national_id=m.national_id) for m in h.members], received
     )
@@ -284,7 +287,7 @@ def _loan(
         values["monthly_net_income"] = Decimal(net)
         values["annual_gross_income"] = Decimal(round_to(net * 12 * 1.38, 1_000))
         assessment = aff.assess(inputs_from(values, composition), parameters)
-        if not granted or _carried(assessment):
+        if not to_grant or _carried(assessment):
             break
         # A municipality grants only what the household carries: the demo's
         # granted households earn what that takes.
@@ -302,6 +305,7 @@ def _loan(
         created_at=at(received, 9),
         assessment=snapshot(assessment, row),
         **values,
+        **_eligibility(rng, received, children, purpose),
     )
     changes: list[ApplicationStatusChange] = []
 
@@ -338,6 +342,11 @@ def _loan(
             granted = applied if rng.random() < 0.85 else round_to(applied * 0.9, 10_000)
             loan.loan_granted = Decimal(granted)
             loan.grant_granted = Decimal(grant) if grant else None
+            # The terms as decided in Startskudd: those applied for.
+            loan.decided_term_years = loan.term_years
+            loan.decided_interest_only_years = loan.interest_only_years
+            loan.decided_fixed_rate_years = loan.fixed_rate_years
+            loan.decided_repayment_type = loan.repayment_type
             loan.recommendation = "Innstiller på innvilgelse. Husstanden har betjeningsevne med stresstest."
             loan.decision_reasons = (
                 "Søknaden er innvilget. Husstanden har langvarige problemer med å finansiere egen bolig "
@@ -352,7 +361,80 @@ def _loan(
                 change(ApplicationStatus.GRANTED, status, at(exit_day, 10), user)
             elif rng.random() < 0.8:
                 loan.financing_certificate_on = certificate
+            if loan.financing_certificate_on:
+                # Valid for three months, for a price the loans and the
+                # equity cover with the purchase costs set aside.
+                loan.financing_certificate_expires_on = loan.financing_certificate_on + 91 * DAY
+                loan.financing_certificate_price_cap = max(
+                    Decimal(0), Decimal(granted + grant + bank + equity) - loan.purchase_costs
+                )
     elif status == ApplicationStatus.WITHDRAWN:
         when = at(received + rng.randint(10, 40) * DAY, 11)
         change(ApplicationStatus.IN_REVIEW, status, when, user, "Søkeren trakk søknaden.")
     ctx.loans.append((loan, changes))
+
+
+_BANKS = ("DNB", "Sparebanken Sør", "SpareBank 1 Sørøst-Norge", "Nordea", "Handelsbanken")
+
+
+def _eligibility(rng: random.Random, received: datetime.date, children: int, purpose: str) -> dict:
+    """The eligibility facts (forskrift om lån fra Husbanken § 5-2, § 5-4)
+    as a caseworker records them: the bank's refusal always, then the
+    long-term problem and saving, or an exception with its reason."""
+    facts: dict = {
+        "bank_refusal_bank": rng.choice(_BANKS),
+        "bank_refusal_on": received - rng.randint(7, 60) * DAY,
+        "bank_refusal_facts": "Banken kan ikke gi lån som dekker kjøpet; for lav inntekt og egenkapital.",
+    }
+    if purpose == LoanPurpose.REFINANCE and rng.random() < 0.5:
+        facts["eligibility_exception"] = "forced_sale"
+        facts["exception_facts"] = (
+            "Begjæring om tvangssalg er varslet; refinansiering gjør boutgiftene bærbare."
+        )
+    elif children and rng.random() < 0.3:
+        facts["eligibility_exception"] = "children_or_needs"
+        facts["exception_facts"] = "Barnefamilie i midlertidig bolig som trenger en stabil bolig raskt."
+    else:
+        facts["long_term_difficulty"] = True
+        facts["long_term_facts"] = rng.choice(
+            (
+                "Varig lav inntekt; ingen utsikter til inntektsøkning som gjør vanlig banklån mulig.",
+                "Enslig forsørger med lav inntekt over flere år.",
+                "Uføretrygdet; inntekten vil ikke øke.",
+            )
+        )
+        facts["savings_facts"] = (
+            "Har spart det husstanden kan over tid; kontoutskrifter viser jevnlig sparing."
+        )
+    return facts
+
+
+def write_case_records(ctx: Context) -> None:
+    """After the applications are saved: each one's assessment in its
+    history (the decided one marked) and, for the decided ones, the
+    checklist's required documents received before the recommendation."""
+    ensure_document_kinds(ctx.office)
+    kinds = list(DocumentKind.all_objects.filter(municipality=ctx.office, required=True, active=True))
+    records = []
+    documents = []
+    for loan, _changes in ctx.loans:
+        records.append(
+            AssessmentRecord(
+                application=loan,
+                made_at=loan.created_at,
+                snapshot=loan.assessment,
+                decided=loan.decided_by_id is not None,
+            )
+        )
+        if loan.recommended_at is None:
+            continue
+        for kind in kinds:
+            if kind.purchase_only and loan.purpose != LoanPurpose.PURCHASE:
+                continue
+            documents.append(
+                ApplicationDocument(
+                    application=loan, kind=kind, received_on=loan.recommended_at.date() - 2 * DAY
+                )
+            )
+    AssessmentRecord.all_objects.bulk_create(records)
+    ApplicationDocument.all_objects.bulk_create(documents)

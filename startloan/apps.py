@@ -35,6 +35,8 @@ class StartloanConfig(AppConfig):
 
         audit(models.StartLoanApplication)
         audit(models.LoanParameters)
+        audit(models.DocumentKind)
+        audit(models.ApplicationDocument)
         register_job_kind(
             ASSESSMENT_PDF_JOB,
             permission="startloan.view_startloanapplication",

@@ -18,8 +18,7 @@ from .models import (
     ApplicationStatus,
     LivingCostRate,
     LoanParameters,
-    SifoHouseholdRate,
-    SifoPersonRate,
+    RepaymentType,
     StartLoanApplication,
 )
 
@@ -250,7 +249,8 @@ class ApplicationForm(forms.ModelForm):
         client) keeps the application's debts. Unbound: the stored rows, and
         an older application's lump sum as one row to complete."""
         instance = self.instance
-        stored = list(instance.debts or []) if instance.pk else []
+        # A re-assessment starts from a saved application's rows (initial).
+        stored = list(instance.debts or []) if instance.pk else list(self.initial.get("debts") or [])
         if not stored and instance.pk and instance.existing_debt:
             stored = [{"kind": DebtKind.OTHER, "balance": instance.existing_debt, "rate": None}]
         initial = [
@@ -327,11 +327,22 @@ class FollowUpForm(forms.ModelForm):
 
     class Meta:
         model = StartLoanApplication
-        fields = ["startskudd_case_number", "financing_certificate_on", "purchased_on"]
+        fields = [
+            "startskudd_case_number",
+            "financing_certificate_on",
+            "financing_certificate_price_cap",
+            "financing_certificate_expires_on",
+            "purchased_on",
+        ]
         widgets = {
             "financing_certificate_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "financing_certificate_expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "purchased_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _money_fields(self)
 
     def _post_clean(self) -> None:
         pass
@@ -364,8 +375,29 @@ class DecisionForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Velg om søknaden skal innvilges eller avslås.")},
     )
+    startskudd_case_number = forms.CharField(
+        label=_("Saksnummer i Startskudd"),
+        max_length=40,
+        error_messages={"required": _("Oppgi saksnummeret vedtaket har i Startskudd.")},
+    )
     loan_granted = MoneyField(label=_("Innvilget startlån (kr)"), required=False)
     grant_granted = MoneyField(label=_("Innvilget etableringstilskudd (kr)"), required=False)
+    term_years = forms.IntegerField(
+        label=_("Nedbetalingstid (år)"), min_value=1, max_value=50, required=False
+    )
+    interest_only_years = forms.IntegerField(
+        label=_("Avdragsfri periode (år)"), min_value=0, max_value=8, required=False
+    )
+    fixed_rate_years = forms.TypedChoiceField(
+        label=_("Rente"),
+        choices=[("", _("Flytende"))] + [(str(y), _("Fast i %(y)s år") % {"y": y}) for y in (3, 5, 10, 20)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    repayment_type = forms.ChoiceField(
+        label=_("Lånetype"), choices=[("", "—"), *RepaymentType.choices], required=False
+    )
     decided_on = forms.DateField(
         label=_("Vedtaksdato"),
         initial=timezone.localdate,
@@ -518,61 +550,6 @@ RateFormSet = inlineformset_factory(
     form=RateForm,
     formset=BaseRateFormSet,
     fields=["table", "member", "from_age", "to_age", "amount"],
-    extra=1,
-    can_delete=True,
-)
-
-
-class _SifoForm(forms.ModelForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _money_fields(self)
-        for name, field in self.fields.items():
-            field.widget.attrs["class"] = "form-select" if name == "sex" else "form-control"
-            if name in self._meta.model.ITEMS:
-                field.required = False
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        # A blank item is an item SIFO gives no amount for.
-        for name in self._meta.model.ITEMS:
-            if data.get(name) is None:
-                data[name] = Decimal("0")
-        return data
-
-
-class SifoPersonForm(_SifoForm):
-    class Meta:
-        model = SifoPersonRate
-        fields = ["sex", "from_age", "to_age", *SifoPersonRate.ITEMS]
-
-
-class SifoHouseholdForm(_SifoForm):
-    class Meta:
-        model = SifoHouseholdRate
-        fields = ["household_size", *SifoHouseholdRate.ITEMS]
-
-
-class BaseSifoFormSet(BaseInlineFormSet):
-    def rows(self) -> list[dict[str, Any]]:
-        return [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-
-
-SifoPersonFormSet = inlineformset_factory(
-    LoanParameters,
-    SifoPersonRate,
-    form=SifoPersonForm,
-    formset=BaseSifoFormSet,
-    fields=SifoPersonForm.Meta.fields,
-    extra=2,
-    can_delete=True,
-)
-SifoHouseholdFormSet = inlineformset_factory(
-    LoanParameters,
-    SifoHouseholdRate,
-    form=SifoHouseholdForm,
-    formset=BaseSifoFormSet,
-    fields=SifoHouseholdForm.Meta.fields,
     extra=1,
     can_delete=True,
 )

@@ -39,6 +39,19 @@ class RepaymentType(models.TextChoices):
     SERIAL = "serial", _("Serielån")
 
 
+class EligibilityException(models.TextChoices):
+    """The exceptions of forskrift om lån fra Husbanken § 5-4 (2) from the
+    conditions of a long-term problem and of having used the ability to save
+    (https://husbanken.no/kommune/startlaan/veileder/hvem-kan-fa-startlan/unntak-fra-krav/)."""
+
+    CHILDREN_OR_NEEDS = (
+        "children_or_needs",
+        _("a) Barnefamilie eller særlige sosiale eller helsemessige behov, og trenger raskt en stabil bolig"),
+    )
+    FORCED_SALE = "forced_sale", _("b) Refinansiering for å unngå tvangssalg")
+    WORKFORCE = "workforce", _("c) Rekruttere eller beholde arbeidskraft")
+
+
 class ApplicationStatus(models.TextChoices):
     RECEIVED = "received", _("Mottatt")
     IN_REVIEW = "in_review", _("Under behandling")
@@ -157,6 +170,32 @@ class StartLoanApplication(MunicipalityOwned):
     )
     owns_home = models.BooleanField(_("søkeren eier boligen"), default=False)
 
+    # Eligibility (forskrift om lån fra Husbanken § 5-2, § 5-4), as facts.
+    # The bank's refusal can never be waived.
+    bank_refusal_bank = models.CharField(_("bank som har avslått"), max_length=100, blank=True, default="")
+    bank_refusal_on = models.DateField(_("avslaget fra banken er datert"), null=True, blank=True)
+    bank_refusal_facts = models.TextField(
+        _("hva banken avslo"),
+        blank=True,
+        default="",
+        help_text=_("Beløp søkt i banken og bankens begrunnelse."),
+    )
+    long_term_difficulty = models.BooleanField(
+        _("husstanden har langvarige problemer med å finansiere egen bolig"), default=False
+    )
+    long_term_facts = models.TextField(_("hvorfor problemene er langvarige"), blank=True, default="")
+    savings_facts = models.TextField(
+        _("hvordan husstanden har utnyttet sin mulighet til å spare"), blank=True, default=""
+    )
+    eligibility_exception = models.CharField(
+        _("unntak etter § 5-4 annet ledd"),
+        max_length=20,
+        choices=EligibilityException.choices,
+        blank=True,
+        default="",
+    )
+    exception_facts = models.TextField(_("hvorfor unntaket gjelder"), blank=True, default="")
+
     status = models.CharField(
         _("status"), max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.RECEIVED
     )
@@ -189,6 +228,25 @@ class StartLoanApplication(MunicipalityOwned):
     loan_granted = models.DecimalField(_("innvilget startlån (kr)"), **NOK, null=True, blank=True)
     grant_granted = models.DecimalField(_("innvilget tilskudd (kr)"), **NOK, null=True, blank=True)
     financing_certificate_on = models.DateField(_("finansieringsbevis utstedt"), null=True, blank=True)
+    financing_certificate_price_cap = models.DecimalField(
+        _("finansieringsbeviset gjelder kjøp til høyst (kr)"), **NOK, null=True, blank=True
+    )
+    financing_certificate_expires_on = models.DateField(
+        _("finansieringsbeviset gjelder til"), null=True, blank=True
+    )
+    # The terms of the decision made in Startskudd.
+    decided_term_years = models.PositiveSmallIntegerField(
+        _("vedtatt nedbetalingstid (år)"), null=True, blank=True
+    )
+    decided_interest_only_years = models.PositiveSmallIntegerField(
+        _("vedtatt avdragsfri periode (år)"), null=True, blank=True
+    )
+    decided_fixed_rate_years = models.PositiveSmallIntegerField(
+        _("vedtatt fastrente (år)"), null=True, blank=True, help_text=_("Tom: flytende rente.")
+    )
+    decided_repayment_type = models.CharField(
+        _("vedtatt lånetype"), max_length=10, choices=RepaymentType.choices, blank=True, default=""
+    )
     purchased_on = models.DateField(_("kjøpsdato"), null=True, blank=True)
     decision_letter = models.OneToOneField(
         "letters.Letter",
@@ -337,6 +395,11 @@ class ApplicationStatusChange(models.Model):
         return not self.from_status
 
 
+from .case_models import (  # noqa: E402  (the case's checklist and assessment history)
+    ApplicationDocument,
+    AssessmentRecord,
+    DocumentKind,
+)
 from .parameter_models import (  # noqa: E402  (the models of the year's parameters)
     PERCENT,
     LivingCostBasis,
@@ -351,6 +414,10 @@ from .parameter_models import (  # noqa: E402  (the models of the year's paramet
 
 __all__ = [
     "OPEN_STATUSES",
+    "ApplicationDocument",
+    "AssessmentRecord",
+    "DocumentKind",
+    "EligibilityException",
     "PERCENT",
     "ApplicationStatus",
     "ApplicationStatusChange",

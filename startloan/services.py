@@ -25,6 +25,21 @@ from tenants.services import change_stage
 
 from . import affordability as aff
 from .assessment import APPLICATION_FIELDS, composition_for, inputs_from, snapshot
+from .casework import (
+    CERTIFICATE_WARNING_DAYS,
+    ELIGIBILITY_FIELDS,
+    certificate_problems,
+    certificates_expiring,
+    checklist,
+    eligibility_problems,
+    ensure_document_kinds,
+    mark_decided,
+    missing_documents,
+    reassessment_initial,
+    record_assessment,
+    save_checklist,
+    save_eligibility,
+)
 from .loan_rules import (
     FIXED_RATE_PERIODS,
     format_nok,
@@ -53,6 +68,17 @@ from .parameters import (
 
 __all__ = [
     "APPLICATION_FIELDS",
+    "CERTIFICATE_WARNING_DAYS",
+    "ELIGIBILITY_FIELDS",
+    "certificate_problems",
+    "certificates_expiring",
+    "checklist",
+    "eligibility_problems",
+    "ensure_document_kinds",
+    "missing_documents",
+    "reassessment_initial",
+    "save_checklist",
+    "save_eligibility",
     "DEFAULT_PARAMETERS",
     "DEFAULT_RATES",
     "DomainError",
@@ -163,6 +189,7 @@ def create_application(household: Household, values: Mapping[str, Any], *, by) -
     application = StartLoanApplication(municipality_id=household.municipality_id, household=household)
     _apply_values(application, values)
     _save(application)
+    record_assessment(application, by=by)
     # The first row of the history: who registered it, and when.
     ApplicationStatusChange.objects.create(
         application=application,
@@ -194,6 +221,8 @@ def update_application(application: StartLoanApplication, values: Mapping[str, A
         raise DomainError(_("Søknaden er avgjort; tallene vedtaket bygger på, kan ikke endres."))
     _apply_values(application, values)
     _save(application)
+    # Every assessment is kept: a re-assessment with new figures adds one.
+    record_assessment(application, by=by)
 
 
 @transaction.atomic
@@ -201,6 +230,9 @@ def update_follow_up(application: StartLoanApplication, values: Mapping[str, Any
     """Case number, financing certificate (finansieringsbevis) and purchase date."""
     certificate = values.get("financing_certificate_on")
     purchased = values.get("purchased_on")
+    problems = certificate_problems(application, values)
+    if problems:
+        raise DomainError(" ".join(problems))
     if certificate and application.status not in (ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED):
         raise DomainError(_("Finansieringsbevis kan bare registreres på en innvilget søknad."))
     if certificate and certificate < application.received_on:
@@ -209,10 +241,19 @@ def update_follow_up(application: StartLoanApplication, values: Mapping[str, Any
         raise DomainError(_("Kjøpsdatoen kan ikke være før finansieringsbeviset ble utstedt."))
     application.startskudd_case_number = values.get("startskudd_case_number", "") or ""
     application.financing_certificate_on = certificate
+    application.financing_certificate_price_cap = values.get("financing_certificate_price_cap")
+    application.financing_certificate_expires_on = values.get("financing_certificate_expires_on")
     application.purchased_on = purchased
     _save(
         application,
-        update_fields=["startskudd_case_number", "financing_certificate_on", "purchased_on", "updated_at"],
+        update_fields=[
+            "startskudd_case_number",
+            "financing_certificate_on",
+            "financing_certificate_price_cap",
+            "financing_certificate_expires_on",
+            "purchased_on",
+            "updated_at",
+        ],
     )
 
 
@@ -280,6 +321,11 @@ def recommend(application: StartLoanApplication, *, by, text: str) -> None:
             _("En søknad med status «%(status)s» kan ikke innstilles.")
             % {"status": locked.get_status_display()}
         )
+    # The recommendation rests on the eligibility facts (forskrift om lån
+    # fra Husbanken § 5-2, § 5-4): they are recorded first.
+    problems = eligibility_problems(locked)
+    if problems:
+        raise DomainError(_("Vilkårene er ikke dokumentert: %(problems)s") % {"problems": " ".join(problems)})
     if locked.status == ApplicationStatus.RECEIVED:
         _record_status(locked, ApplicationStatus.IN_REVIEW, by=by, comment=_("Innstilling skrevet."))
     locked.recommended_by = by
@@ -311,13 +357,23 @@ def decide(
     loan_granted: Decimal | None = None,
     grant_granted: Decimal | None = None,
     decided_on: datetime.date | None = None,
+    startskudd_case_number: str | None = None,
+    terms: Mapping[str, Any] | None = None,
 ) -> None:
-    """Grant or reject. The decider is never the recommender; a decision
-    needs a recommendation first; a rejection or a partial grant needs
-    reasons (forvaltningsloven § 24)."""
+    """Record the decision made in Startskudd: grant or reject, its case
+    number, date, amounts and terms. The one who records it is never the
+    recommender (the office's two-person check of the recommendation); a
+    decision needs a recommendation first; a rejection or a partial grant
+    needs reasons (forvaltningsloven § 24). `startskudd_case_number=None`
+    keeps the number already on the application."""
     locked = StartLoanApplication.objects.select_for_update().get(pk=application.pk)
     check_two_person_rule(locked, by)
     reasons = (reasons or "").strip()
+    if startskudd_case_number is not None:
+        locked.startskudd_case_number = startskudd_case_number.strip()
+    if not locked.startskudd_case_number:
+        raise DomainError(_("Oppgi saksnummeret vedtaket har i Startskudd."), "startskudd_case_number")
+    terms = dict(terms or {})
     decided_on = decided_on or timezone.localdate()
     if decided_on < locked.received_on:
         raise DomainError(_("Vedtaksdatoen kan ikke være før søknaden ble mottatt."))
@@ -341,6 +397,23 @@ def decide(
         partial = loan_granted < locked.amount_applied or grant_granted < locked.grant_applied
         if partial and not reasons:
             raise DomainError(_("Skriv en begrunnelse: søknaden innvilges ikke fullt ut."))
+        # The terms granted: those applied for unless Startskudd's differ.
+        locked.decided_term_years = terms.get("term_years") or locked.term_years
+        locked.decided_interest_only_years = terms.get("interest_only_years", locked.interest_only_years) or 0
+        # None in the terms: a floating rate was decided.
+        locked.decided_fixed_rate_years = (
+            terms["fixed_rate_years"] if "fixed_rate_years" in terms else locked.fixed_rate_years
+        ) or None
+        locked.decided_repayment_type = terms.get("repayment_type") or locked.repayment_type
+        if locked.decided_term_years > 50 or (
+            locked.decided_term_years > 30 and not locked.long_term_conditions_documented
+        ):
+            raise DomainError(
+                _("Nedbetalingstid over 30 år (høyst 50) krever at de fire vilkårene er dokumentert."),
+                "term_years",
+            )
+        if locked.decided_interest_only_years > 8:
+            raise DomainError(_("Avdragsfri periode kan være høyst 8 år."), "interest_only_years")
     else:
         if not reasons:
             raise DomainError(_("Et avslag må begrunnes."))
@@ -365,10 +438,28 @@ def decide(
             "decision_reasons",
             "loan_granted",
             "grant_granted",
+            "startskudd_case_number",
+            "decided_term_years",
+            "decided_interest_only_years",
+            "decided_fixed_rate_years",
+            "decided_repayment_type",
             "updated_at",
         ],
     )
-    for name in ("status", "decided_by", "decided_on", "decision_reasons", "loan_granted", "grant_granted"):
+    mark_decided(locked, by=by)
+    for name in (
+        "status",
+        "decided_by",
+        "decided_on",
+        "decision_reasons",
+        "loan_granted",
+        "grant_granted",
+        "startskudd_case_number",
+        "decided_term_years",
+        "decided_interest_only_years",
+        "decided_fixed_rate_years",
+        "decided_repayment_type",
+    ):
         setattr(application, name, getattr(locked, name))
     household = locked.household
     if grant and household.pathway_stage not in CLOSED_STAGES | {PathwayStage.LOAN_GRANTED}:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import case_views, views
 
 app_name = "startloan"
 urlpatterns = [
@@ -13,6 +13,10 @@ urlpatterns = [
     path("<int:pk>/innstilling/", views.application_recommend, name="application-recommend"),
     path("<int:pk>/vedtak/", views.application_decide, name="application-decide"),
     path("<int:pk>/utskrift/", views.application_pdf, name="application-pdf"),
+    path("<int:pk>/vilkar/", case_views.application_eligibility, name="application-eligibility"),
+    path("<int:pk>/dokumenter/", case_views.application_documents, name="application-documents"),
+    path("<int:pk>/startskudd/", case_views.application_handoff, name="application-handoff"),
+    path("sjekkliste/", case_views.document_kinds, name="document-kinds"),
     path("satser/", views.parameters_list, name="parameters-list"),
     path("satser/nytt-ar/", views.parameters_create, name="parameters-create"),
     path("satser/<int:year>/", views.parameters_edit, name="parameters-edit"),

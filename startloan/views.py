@@ -12,6 +12,7 @@ from django.db.models import CharField, Count, OuterRef, Subquery, Value
 from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,11 +34,10 @@ from .forms import (
     ParametersForm,
     RateFormSet,
     RecommendForm,
-    SifoHouseholdFormSet,
-    SifoPersonFormSet,
     StatusForm,
 )
 from .models import ApplicationStatus, LivingCostBasis, LoanParameters, StartLoanApplication
+from .sifo_forms import SifoHouseholdFormSet, SifoPersonFormSet
 
 PAGE_SIZE = 50
 # Households shown at most for one search in the household picker.
@@ -85,10 +85,24 @@ def application_list(request: HttpRequest) -> HttpResponse:
     filters = [("", _("Alle"), sum(counts.values()))] + [
         (value, label, counts.get(value, 0)) for value, label in ApplicationStatus.choices
     ]
+    # The worklist: financing certificates about to run out (or run out)
+    # with no purchase recorded.
+    expiring = (
+        services.certificates_expiring()
+        .select_related("household")
+        .annotate(main_name=main_person_name("household_id"))
+    )
     return render(
         request,
         "startloan/application_list.html",
-        {"page": page, "status": status, "filters": filters},
+        {
+            "page": page,
+            "status": status,
+            "filters": filters,
+            "expiring": expiring,
+            "today": timezone.localdate(),
+            "warning_days": services.CERTIFICATE_WARNING_DAYS,
+        },
     )
 
 
@@ -169,7 +183,14 @@ def application_create(request: HttpRequest) -> HttpResponse:
                 return redirect("startloan:application-detail", pk=application.pk)
         assessment = _assessment_context(form, household)
     else:
-        form = ApplicationForm(initial={"household": household.pk})
+        # A re-assessment starts from the household's saved application: only
+        # the new figures are typed.
+        source_pk = parse_id(request.GET.get("fra"))
+        initial: dict[str, Any] = {"household": household.pk}
+        if source_pk is not None:
+            source = get_object_or_404(StartLoanApplication, pk=source_pk, household=household)
+            initial = services.reassessment_initial(source)
+        form = ApplicationForm(initial=initial)
         assessment = {"a": None, "errors": [], "missing": True}
     return render(
         request,
@@ -269,11 +290,16 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         StartLoanApplication.objects.select_related("household", "recommended_by", "decided_by"), pk=pk
     )
     changes = list(application.status_changes.select_related("changed_by"))
+    lines = services.checklist(application)
     return render(
         request,
         "startloan/application_detail.html",
         {
             "application": application,
+            "eligibility_problems": services.eligibility_problems(application),
+            "checklist": lines,
+            "missing_documents": services.missing_documents(lines),
+            "records": application.assessment_records.select_related("made_by"),
             "a": application.assessment or services.assess_application(application) or None,
             "fresh": not application.assessment,
             "changes": changes,
@@ -353,6 +379,16 @@ def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
                     loan_granted=data["loan_granted"],
                     grant_granted=data["grant_granted"],
                     decided_on=data["decided_on"],
+                    startskudd_case_number=data["startskudd_case_number"],
+                    terms={
+                        **{
+                            name: data[name]
+                            for name in ("term_years", "interest_only_years", "repayment_type")
+                            if data.get(name) not in (None, "")
+                        },
+                        # Blank: a floating rate was decided.
+                        "fixed_rate_years": data.get("fixed_rate_years"),
+                    },
                 )
             except DomainError as exc:
                 add_to_form(form, exc)
@@ -360,8 +396,17 @@ def application_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Vedtaket er registrert."))
                 return redirect("startloan:application-detail", pk=application.pk)
     else:
+        # What the case already holds, so nothing is typed twice.
         form = DecisionForm(
-            initial={"loan_granted": application.amount_applied, "grant_granted": application.grant_applied}
+            initial={
+                "startskudd_case_number": application.startskudd_case_number,
+                "loan_granted": application.amount_applied,
+                "grant_granted": application.grant_applied,
+                "term_years": application.term_years,
+                "interest_only_years": application.interest_only_years,
+                "fixed_rate_years": application.fixed_rate_years or "",
+                "repayment_type": application.repayment_type,
+            }
         )
     return render(
         request,

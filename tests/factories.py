@@ -188,6 +188,12 @@ class StartLoanApplicationFactory(factory.django.DjangoModelFactory):
     amount_applied = Decimal("2500000")
     monthly_net_income = Decimal("38000")
     annual_gross_income = Decimal("620000")
+    # Eligibility documented as facts (forskrift om lån fra Husbanken § 5-2).
+    bank_refusal_bank = "Sparebanken Sør"
+    bank_refusal_on = datetime.date(2025, 10, 1)
+    long_term_difficulty = True
+    long_term_facts = "Varig lav inntekt som uføretrygdet."
+    savings_facts = "Har spart 2 000 kr i måneden i to år."
 
 
 def household_with_members(municipality, *, adults: int = 1, children: int = 0, **kwargs) -> Household:

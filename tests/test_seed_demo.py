@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 import io
-from decimal import Decimal
 import statistics
 from collections import defaultdict
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -273,6 +273,7 @@ def test_granted_demo_loans_pass_the_apps_own_assessment(skien):
     # figures with the year's parameters, is carried at the stress rate with
     # its debts, common debt and electricity, is not overfinanced, and a
     # bank part meets the bank's limits: a case a municipality would grant.
+    from startloan import services
     from startloan.services import assess_application
 
     applications = StartLoanApplication.objects.filter(municipality=skien).select_related("household")
@@ -285,8 +286,18 @@ def test_granted_demo_loans_pass_the_apps_own_assessment(skien):
         assert fresh["passes_stress_test"], (a.pk, fresh["margin_stress"])
         assert fresh["overfinancing"] == "0"
         assert fresh["debt_limit_ok"] and fresh["loan_to_value_ok"] and fresh["bank_stress_ok"]
-        # The stored snapshot is the same assessment.
+        # The stored snapshot is the same assessment, kept in the history
+        # and marked as the one decided on.
         assert a.assessment["margin_stress"] == fresh["margin_stress"]
+        assert a.assessment_records.get(decided=True).snapshot == a.assessment
+        # Recommended on documented eligibility and received documents; the
+        # decision from Startskudd with its terms.
+        assert services.eligibility_problems(a) == []
+        assert services.missing_documents(services.checklist(a)) == []
+        assert a.startskudd_case_number and a.decided_term_years == a.term_years
+        if a.financing_certificate_on:
+            assert a.financing_certificate_expires_on > a.financing_certificate_on
+            assert services.certificate_problems(a, a.__dict__) == []
     for a in applications:
         assert a.dwelling_area and a.assessment
         assert a.existing_debt == sum((Decimal(d["balance"]) for d in a.debts), Decimal(0))

@@ -113,8 +113,25 @@ def make_application(household, by, **overrides):
         "fixed_rate_years": None,
         "owns_home": False,
     }
+    eligible = overrides.pop("eligible", True)
     values.update(overrides)
-    return services.create_application(household, values, by=by)
+    application = services.create_application(household, values, by=by)
+    if eligible:
+        services.save_eligibility(application, ELIGIBLE, by=by)
+    return application
+
+
+# Eligibility recorded as facts (forskrift om lån fra Husbanken § 5-2).
+ELIGIBLE = {
+    "bank_refusal_bank": "Sparebanken Sør",
+    "bank_refusal_on": datetime.date(2025, 10, 1),
+    "bank_refusal_facts": "Søkte 3 000 000 kr; avslått på grunn av lav inntekt.",
+    "long_term_difficulty": True,
+    "long_term_facts": "Varig lav inntekt som uføretrygdet.",
+    "savings_facts": "Har spart 2 000 kr i måneden i to år.",
+    "eligibility_exception": "",
+    "exception_facts": "",
+}
 
 
 @pytest.fixture
@@ -365,6 +382,7 @@ def _decide(client, application, **overrides):
         "grant_granted": "0",
         "decided_on": TODAY.isoformat(),
         "reasons": "",
+        "startskudd_case_number": "2026/00123",
     }
     data.update(overrides)
     return client.post(reverse("startloan:application-decide", args=[application.pk]), data)
@@ -533,7 +551,13 @@ def test_an_older_application_shows_its_registration_from_the_audit_trail(
 def test_follow_up_after_the_decision(caseworker_client, caseworker_user, second_caseworker, municipality):
     application = make_application(family(municipality), caseworker_user)
     services.recommend(application, by=caseworker_user, text="Innvilges.")
-    services.decide(application, by=second_caseworker, grant=True, loan_granted=Decimal("2500000"))
+    services.decide(
+        application,
+        by=second_caseworker,
+        grant=True,
+        loan_granted=Decimal("2500000"),
+        startskudd_case_number="2026/01234",
+    )
     url = reverse("startloan:application-edit", args=[application.pk])
     page = caseworker_client.get(url).content.decode()
     assert "kan ikke endres" in page
@@ -543,6 +567,8 @@ def test_follow_up_after_the_decision(caseworker_client, caseworker_user, second
         {
             "startskudd_case_number": "2026/01234",
             "financing_certificate_on": certificate.isoformat(),
+            "financing_certificate_price_cap": "2 475 000",
+            "financing_certificate_expires_on": (certificate + datetime.timedelta(days=90)).isoformat(),
             "purchased_on": (certificate - datetime.timedelta(days=1)).isoformat(),
         },
     )
@@ -552,6 +578,8 @@ def test_follow_up_after_the_decision(caseworker_client, caseworker_user, second
         {
             "startskudd_case_number": "2026/01234",
             "financing_certificate_on": certificate.isoformat(),
+            "financing_certificate_price_cap": "2 475 000",
+            "financing_certificate_expires_on": (certificate + datetime.timedelta(days=90)).isoformat(),
             "purchased_on": TODAY.isoformat(),
         },
     )
@@ -574,8 +602,15 @@ def _applications(municipality, n, recommender, decider):
     for i in range(n):
         app = factories.StartLoanApplicationFactory(household__municipality=municipality)
         if i % 2:
+            # Granted, with a financing certificate running out soon: the
+            # worklist lists it.
             StartLoanApplication.objects.filter(pk=app.pk).update(
-                recommended_by=recommender, decided_by=decider, status="granted"
+                recommended_by=recommender,
+                decided_by=decider,
+                status="granted",
+                financing_certificate_on=TODAY - datetime.timedelta(days=80),
+                financing_certificate_expires_on=TODAY + datetime.timedelta(days=10),
+                financing_certificate_price_cap=Decimal("2400000"),
             )
 
 
