@@ -23,6 +23,8 @@ from __future__ import annotations
 import datetime
 import random
 
+from django.utils import timezone
+
 from applications import allocation
 from applications.models import (
     AllocationCriterion,
@@ -37,7 +39,10 @@ from decisions import services as decision_services
 from dwellings.models import Dwelling, DwellingCategory, Tenancy
 from housing_office.models import Municipality
 from housing_office.scoping import scope
+from letters.models import Letter, LetterStatus
+from letters.tasks import render_now
 
+from .helpers import at
 from .plan import Staff
 
 CRITERIA = (
@@ -220,7 +225,8 @@ def _decide(rows: list[tuple[Application, str, datetime.date]], staff: Staff, to
             by=caseworker,
         )
         row.refresh_from_db()
-        decision_services.decide(row.decision, decided_by=leader, when=decided)
+        decided_decision = decision_services.decide(row.decision, decided_by=leader, when=decided)
+        _sent_on(decided_decision.letter_id, decided)
         if outcome == Outcome.REFUSED:
             complaint = decision_services.register_complaint(
                 row.decision,
@@ -228,7 +234,10 @@ def _decide(rows: list[tuple[Application, str, datetime.date]], staff: Staff, to
                 registered_by=caseworker,
             )
             reviewed = min(today, decided + datetime.timedelta(days=20))
-            decision_services.review_complaint(complaint, upheld=True, reviewed_by=leader, when=reviewed)
+            complaint = decision_services.review_complaint(
+                complaint, upheld=True, reviewed_by=leader, when=reviewed
+            )
+            _sent_on(complaint.forwarding_letter_id, reviewed)
             if reviewed + datetime.timedelta(days=20) <= today:
                 decision_services.record_appeal_outcome(
                     complaint,
@@ -237,3 +246,21 @@ def _decide(rows: list[tuple[Application, str, datetime.date]], staff: Staff, to
                     recorded_by=leader,
                 )
     return len(rows)
+
+
+def _sent_on(letter_id: int | None, day: datetime.date) -> None:
+    """A history letter is dated and rendered when it was sent, not when the
+    demo is made (so the same seed makes the same letters), like the
+    summons letters of the history."""
+    if letter_id is None:
+        return
+    # Ten in the morning, or just after midnight for a letter of today made
+    # before ten: never in the future, and the same for the same seed.
+    moment = at(day, 10, 0)
+    if moment > timezone.now():
+        moment = at(day, 0, 1)
+    Letter.all_objects.filter(pk=letter_id).update(created_at=moment)
+    render_now(letter_id)
+    Letter.all_objects.filter(pk=letter_id, status=LetterStatus.RENDERED).update(
+        rendered_at=moment + datetime.timedelta(minutes=2), updated_at=moment + datetime.timedelta(minutes=2)
+    )

@@ -420,8 +420,13 @@ def test_letter_templates_and_loan_parameters_are_ready_even_when_nothing_is_add
     assert LoanParameters.objects.filter(municipality=skien, year=timezone.localdate().year).exists()
     assert "Kjørte letters.letter_templates.ensure_default_templates." in seeded
     assert "Kjørte startloan.services.ensure_default_parameters." in seeded
-    # The demo's letters were made from the templates; they go first.
+    # The demo's letters were made from the templates; they go first, and the
+    # decisions and complaints let go of theirs.
+    from decisions.models import Complaint, Decision
+
     OutreachMeeting.all_objects.filter(municipality=skien).update(summons_letter=None)
+    Complaint.all_objects.filter(decision__municipality=skien).update(forwarding_letter=None)
+    Decision.all_objects.filter(municipality=skien).update(letter=None)
     Letter.all_objects.filter(municipality=skien).delete()
     LetterTemplate.all_objects.filter(municipality=skien).delete()
     LoanParameters.all_objects.filter(municipality=skien).delete()
