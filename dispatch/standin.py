@@ -15,7 +15,7 @@ about. What happens to a send (accept, reject, time out after storing it,
 time out without storing it) and which path it walks are set per national
 id (`behaviour`, `paths`); by default the path is picked from the id so a
 demo batch shows a mix. The OpenAPI files are not in this repository: they
-are read from SVARUT_SPEC_DIR (../shared/reference/svarut by default).
+are read from SVARUT_SPEC_DIR (dispatch/specs/, shipped, by default).
 """
 
 from __future__ import annotations

@@ -238,7 +238,8 @@ SVARUT_MASKINPORTEN_TOKEN = env("SVARUT_MASKINPORTEN_TOKEN", default="")
 SVARUT_TIMEOUT_SECONDS = env.float("SVARUT_TIMEOUT_SECONDS", default=16 * 60)
 SVARUT_POLL_SECONDS = env.int("SVARUT_POLL_SECONDS", default=5 * 60)
 # The published OpenAPI files, for the stand-in SvarUt (tests, demo).
-SVARUT_SPEC_DIR = env("SVARUT_SPEC_DIR", default=str(BASE_DIR.parent / "shared" / "reference" / "svarut"))
+# SvarUt's OpenAPI files (MIT), shipped in dispatch/specs/ (see its README).
+SVARUT_SPEC_DIR = env("SVARUT_SPEC_DIR", default=str(BASE_DIR / "dispatch" / "specs"))
 CELERY_BEAT_SCHEDULE = {
     "poll-svarut-statuses": {
         "task": "dispatch.tasks.poll_shipment_statuses",

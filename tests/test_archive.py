@@ -3,9 +3,8 @@ case file, incoming documents registered with their checksum, the public
 journal masked, and the extraction, every XML file validated against
 Arkivverket's published schemas (https://schema.arkivverket.no/N5/v5.0/).
 
-The schemas are not in this repository (their repository states no licence):
-they are read from NOARK_SCHEMA_DIR, by default ../shared/reference/noark5/xsd
-beside the repository, and the schema tests skip only when that folder is absent.
+The schemas ship in archive/noark/schemas/ (a government work, free to
+redistribute); NOARK_SCHEMA_DIR points at another copy.
 """
 
 from __future__ import annotations

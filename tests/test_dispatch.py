@@ -1,7 +1,7 @@
 """Dispatch by SvarUt, with print as the fallback, against a stand-in SvarUt
 on 127.0.0.1 that checks every request against the published OpenAPI files
-(dispatch.standin). The files are read from SVARUT_SPEC_DIR, by default
-../shared/reference/svarut; without them these tests are skipped."""
+(dispatch.standin). The files ship in dispatch/specs/ (MIT); SVARUT_SPEC_DIR
+points at another copy."""
 
 from __future__ import annotations
 

@@ -40,7 +40,8 @@ def schema_dir() -> Path:
     configured = getattr(settings, "NOARK_SCHEMA_DIR", "") or os.environ.get("NOARK_SCHEMA_DIR", "")
     if configured:
         return Path(configured)
-    return Path(settings.BASE_DIR).parent / "shared" / "reference" / "noark5" / "xsd"
+    # Shipped with the code (see schemas/README.md for where they come from).
+    return Path(__file__).resolve().parent / "schemas"
 
 
 def stable_id(*parts: object) -> str:
