@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -14,10 +13,12 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from housing_office.forms import OneTimeTokenForm
 from housing_office.models import Municipality, User
 from housing_office.national_id import InvalidNationalId, compact, mask, parse
 
-from .models import Barrier, Household, MeetingStatus, OutreachMeeting, PathwayStage, Person, PersonRole
+from .barrier_forms import add_coded_outcome_fields
+from .models import Household, MeetingStatus, OutreachMeeting, PathwayStage, Person, PersonRole
 from .services import RECORDABLE_STATUSES
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -400,32 +401,6 @@ class StageChangeForm(forms.Form):
         self.helper.disable_csrf = True
 
 
-class OneTimeTokenForm(forms.Form):
-    """A form that writes one row, with the summons wizard's guard against
-    double submits: a hidden one-time token, fresh on every unbound form,
-    that the service stores under a unique constraint (see
-    `tenants.services.create_once`). A resent form keeps its token, so it
-    finds the row instead of making a second one.
-
-    A submit without a (valid) token is still accepted, as before, just
-    without the guard: a page opened before the token existed must not
-    lose what the user wrote.
-    """
-
-    token = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("token", uuid.uuid4())
-
-    def clean_token(self) -> uuid.UUID | None:
-        try:
-            return uuid.UUID(str(self.cleaned_data.get("token") or ""))
-        except ValueError:
-            return None
-
-
 class JournalNoteForm(OneTimeTokenForm):
     text = forms.CharField(
         label=_("Nytt notat"),
@@ -465,24 +440,6 @@ NEXT_STEPS_FIELD = {
 
 
 CHOOSE_RESULT = _("Velg om samtalen ble gjennomført, om husstanden ikke møtte, eller om den ble avlyst.")
-
-
-def add_coded_outcome_fields(form: forms.Form, municipality_id: int) -> None:
-    """The coded outcome of a held meeting: the barriers found (the
-    municipality's own list, `Barrier`) and the household's own goal."""
-    form.fields["barriers"] = forms.ModelMultipleChoiceField(
-        label=_("Hva holder husstanden tilbake?"),
-        queryset=Barrier.all_objects.filter(municipality_id=municipality_id, active=True),
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text=_("Kryss av for det som kom fram i samtalen. Lederen holder listen ved like."),
-    )
-    form.fields["household_goal"] = forms.CharField(
-        label=_("Husstandens eget mål"),
-        max_length=300,
-        required=False,
-        help_text=_("Med husstandens egne ord, for eksempel «Eie egen bolig innen to år»."),
-    )
 
 
 class MeetingRecordForm(forms.Form):
@@ -632,19 +589,3 @@ class CandidateSettingsForm(forms.ModelForm):
         self.helper.form_tag = False
         # The page's <form> carries the token.
         self.helper.disable_csrf = True
-
-
-class BarrierForm(forms.ModelForm):
-    class Meta:
-        model = Barrier
-        fields = ["name", "description", "order", "active"]
-        labels = {
-            "name": _("Navn"),
-            "description": _("Beskrivelse"),
-            "order": _("Rekkefølge"),
-            "active": _("I bruk"),
-        }
-
-
-# Barriers are retired, never deleted: meetings refer to them.
-BarrierFormSet = forms.modelformset_factory(Barrier, form=BarrierForm, extra=1, can_delete=False)

@@ -22,8 +22,9 @@ from django.views.decorators.http import require_http_methods
 from housing_office.errors import add_to_form, local_url, user_municipality
 from housing_office.permissions import leader_required
 
+from .barrier_forms import BarrierFormSet
 from .filters import MINE, NONE, apply_search, caseworker_choices, search_words
-from .forms import HELD, PLAN, BarrierFormSet, MeetingForm, MeetingRecordForm
+from .forms import HELD, PLAN, MeetingForm, MeetingRecordForm
 from .models import (
     Barrier,
     Household,

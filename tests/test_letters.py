@@ -529,7 +529,8 @@ def test_a_letter_is_its_own_archive_copy_in_pdf_a_2a(rendered):
 
     from archive.extraction import pdf_details
 
-    data = rendered.pdf.read()
+    with rendered.pdf.open("rb") as stored:
+        data = stored.read()
     with pikepdf.open(io.BytesIO(data)) as pdf:
         meta = pdf.open_metadata()
         assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("2", "A")

@@ -61,7 +61,7 @@ def test_a_walk_in_meeting_is_recorded_as_held(page, office):
     # First a time that has not come yet: refused, and nothing says it was held.
     page.get_by_label("Dato").fill((timezone.localdate() + datetime.timedelta(days=1)).isoformat())
     page.get_by_label("Klokkeslett").fill("10:00")
-    page.get_by_label("Sted").fill("Resepsjonen, rådhuset")
+    page.get_by_role("textbox", name="Sted").fill("Resepsjonen, rådhuset")
     page.get_by_label("Hva kom fram").fill("Kom innom uten avtale; vil vite mer om startlån.")
     page.get_by_role("button", name="Lagre").click()
     expect(page.locator(".invalid-feedback, .alert-danger").first).to_be_visible()
