@@ -20,7 +20,7 @@ from letters.kinds import get_kind
 from letters.letter_templates import current_template, ensure_default_templates
 from letters.models import Letter, LetterStatus
 from letters.snapshot import letter_language
-from letters.tasks import render_and_store
+from letters.tasks import render_now
 
 from . import letter_kinds as kinds
 from . import rules
@@ -149,15 +149,8 @@ def make_letter(case: ArrearsCase, kind: str, *, by: Any, on: datetime.date, **e
             **extra,
         ),
     )
-    transaction.on_commit(lambda: _render(letter.pk))
+    transaction.on_commit(lambda: render_now(letter.pk))
     return letter
-
-
-def _render(letter_pk: int) -> None:
-    with transaction.atomic():
-        letter = Letter.all_objects.select_for_update().select_related("template").get(pk=letter_pk)
-        if letter.status == LetterStatus.PENDING:
-            render_and_store([letter])
 
 
 def _load(case_pk: int) -> ArrearsCase:
