@@ -126,9 +126,7 @@ def _detail_context(request: HttpRequest, application: Application, **forms) -> 
         "reply_form": forms.get("reply_form") or ProvisionalReplyForm(today=today),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(initial={"withdrawn_on": today}),
         "offer_form": forms.get("offer_form")
-        or OfferForm(
-            dwellings=worklist.vacant_dwellings(today), today=today, initial={"answer_deadline": None}
-        ),
+        or OfferForm(dwellings=worklist.vacant_dwellings(today), today=today),
     }
     context.update(decision_context(application))
     return context
