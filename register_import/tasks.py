@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from housing_office.jobs import JOB_TASK_OPTIONS, job_result, job_run, set_progress, store_result_file
 from housing_office.models import Job
 
-from .services import KINDS, ImportReport, SourceFile, import_register
+from .services import APPLICATIONS, KINDS, ImportReport, SourceFile, import_register
 
 # The errors shown on the page; all of them are in the downloadable file.
 ERRORS_SHOWN = 100
@@ -32,7 +32,11 @@ ERRORS_SHOWN = 100
 def read_sources(job: Job) -> dict[str, SourceFile]:
     files, names = job.params["files"], job.params["names"]
     sources = {}
-    for kind in KINDS:
+    # The applications file is optional (and absent from jobs made before
+    # the page took it).
+    for kind in (*KINDS, APPLICATIONS):
+        if kind not in files:
+            continue
         with default_storage.open(files[kind], "rb") as handle:
             sources[kind] = SourceFile(names[kind], handle.read())
     return sources

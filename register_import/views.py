@@ -23,7 +23,7 @@ from housing_office.permissions import leader_required
 from . import tasks
 from .apps import IMPORT_JOB, PREVIEW_JOB
 from .forms import RegisterImportForm
-from .services import KINDS
+from .services import APPLICATIONS, KINDS
 
 
 @leader_required
@@ -33,8 +33,10 @@ def import_start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         folder = f"imports/{municipality.number}/{uuid.uuid4().hex}"
         files, names = {}, {}
-        for kind in KINDS:
+        for kind in (*KINDS, APPLICATIONS):
             upload = form.cleaned_data[kind]
+            if upload is None:  # the applications file is optional
+                continue
             files[kind] = default_storage.save(f"{folder}/{kind}.csv", upload)
             names[kind] = upload.name
         job = create_job(

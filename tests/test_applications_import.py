@@ -134,3 +134,67 @@ def test_command_exit_status_one_on_a_bad_file(tmp_path):
         call_command("import_register", municipality="3807", stderr=err, **paths)
     assert exit_info.value.code == 1
     assert "soknader.csv:2: ukjent husstand «H-X»" in err.getvalue()
+
+
+# --- Through the leader's import page (the same parse, check, plan, write) -----------
+
+
+def _uploads(files: dict[str, SourceFile]) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {kind: SimpleUploadedFile(s.name, s.data, content_type="text/csv") for kind, s in files.items()}
+
+
+def test_the_import_page_takes_the_applications_file(
+    leader_client, municipality, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from housing_office.models import Job, JobState
+
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        leader_client.post(reverse("reports:import"), _uploads(_files()))
+    preview = Job.objects.get(kind="register_import_preview")
+    assert preview.state == JobState.DONE, preview.error
+    assert preview.params["names"]["applications"] == "soknader.csv"
+    assert preview.result["counts"]["applications"] == {"created": 4, "updated": 0, "unchanged": 0}
+    assert not Application.all_objects.exists()  # a preview writes nothing
+    page = leader_client.get(reverse("reports:import-detail", args=[preview.pk])).content.decode()
+    assert "Søknader om kommunal bolig" in page and "Bekreft og importer" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        leader_client.post(reverse("reports:import-confirm", args=[preview.pk]))
+    run = Job.objects.get(kind="register_import")
+    assert run.state == JobState.DONE and run.result["written"], run.error
+    statuses = dict(Application.all_objects.values_list("reference", "status"))
+    assert statuses == {"S-1": "granted", "S-2": "refused", "S-3": "received", "S-4": "withdrawn"}
+    # Without the optional file the page imports the three as before.
+    files = _files()
+    del files["applications"]
+    with django_capture_on_commit_callbacks(execute=True):
+        leader_client.post(reverse("reports:import"), _uploads(files))
+    again = Job.objects.filter(kind="register_import_preview").latest("pk")
+    assert again.state == JobState.DONE and "applications" not in again.result["counts"], again.error
+
+
+def test_a_bad_applications_file_on_the_page_stops_everything(
+    leader_client, municipality, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from housing_office.models import Job
+
+    settings.MEDIA_ROOT = tmp_path
+    bad = "application_ref;household_ref;received;decided;outcome\nS-1;H-9;2025-01-01;;\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        leader_client.post(reverse("reports:import"), _uploads(_files(bad)))
+    preview = Job.objects.get(kind="register_import_preview")
+    assert preview.result["error_count"] == 1
+    page = leader_client.get(reverse("reports:import-detail", args=[preview.pk])).content.decode()
+    assert "soknader.csv:2: ukjent husstand «H-9»" in page
+    assert reverse("reports:import-confirm", args=[preview.pk]) not in page
+    leader_client.post(reverse("reports:import-confirm", args=[preview.pk]))
+    assert not Job.objects.filter(kind="register_import").exists()
+    assert not Application.all_objects.exists()
+    assert not factories.Household._meta.model.all_objects.exists()
