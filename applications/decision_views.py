@@ -4,7 +4,7 @@ decide it (another person than the drafter when the two-person rule is on)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ def _application(pk: int) -> Application:
 
 
 @login_required
+@permission_required("decisions.add_decision", raise_exception=True)
 @require_POST
 def draft(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(pk)
@@ -42,6 +43,7 @@ def draft(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("decisions.change_decision", raise_exception=True)
 @require_POST
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(pk)

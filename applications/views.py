@@ -4,7 +4,7 @@ render; scoping is the managers' (another municipality's record is a 404)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -40,6 +40,7 @@ def _page(request: HttpRequest, rows):
 
 
 @login_required
+@permission_required("applications.view_application", raise_exception=True)
 def application_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     user_municipality(request)
@@ -56,6 +57,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("applications.add_application", raise_exception=True)
 def application_create(request: HttpRequest) -> HttpResponse:
     user_municipality(request)
     today = timezone.localdate()
@@ -84,6 +86,7 @@ def application_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("applications.change_application", raise_exception=True)
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application.objects.select_related("household"), pk=pk)
     form = ApplicationForm(request.POST or None, instance=application)
@@ -139,6 +142,7 @@ def decision_context(application: Application, form: AllocationDraftForm | None 
 
 
 @login_required
+@permission_required("applications.view_application", raise_exception=True)
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.select_related("household", "municipality", "decision__drafted_by"), pk=pk
@@ -158,6 +162,7 @@ def _render_detail(
 
 
 @login_required
+@permission_required("applications.change_application", raise_exception=True)
 @require_POST
 def provisional_reply(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application.objects.select_related("household", "municipality"), pk=pk)
@@ -181,6 +186,7 @@ def provisional_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("applications.change_application", raise_exception=True)
 @require_POST
 def quick_provisional_reply(request: HttpRequest, pk: int) -> HttpResponse:
     """The worklist's one click: the standard reason, a decision within four weeks."""
@@ -205,6 +211,7 @@ def quick_provisional_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("applications.change_application", raise_exception=True)
 @require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application.objects.select_related("household", "municipality"), pk=pk)
@@ -221,6 +228,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("applications.view_application", raise_exception=True)
 def waiting_list_page(request: HttpRequest) -> HttpResponse:
     user_municipality(request)
     today = timezone.localdate()
@@ -229,6 +237,7 @@ def waiting_list_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("applications.view_application", raise_exception=True)
 def dwelling_fit(request: HttpRequest, dwelling_pk: int) -> HttpResponse:
     dwelling = get_object_or_404(Dwelling.objects, pk=dwelling_pk)
     today = timezone.localdate()
@@ -237,6 +246,7 @@ def dwelling_fit(request: HttpRequest, dwelling_pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("applications.add_offer", raise_exception=True)
 @require_POST
 def make_offer(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application.objects.select_related("household", "municipality"), pk=pk)
@@ -260,6 +270,7 @@ def make_offer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("applications.change_offer", raise_exception=True)
 def offer_answer(request: HttpRequest, pk: int) -> HttpResponse:
     offer = get_object_or_404(Offer.objects.select_related("application__household", "dwelling"), pk=pk)
     today = timezone.localdate()

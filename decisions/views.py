@@ -7,7 +7,7 @@ decision or complaint is a 404)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,6 +32,7 @@ def _require(request: HttpRequest, permission: str) -> None:
 
 
 @login_required
+@permission_required("decisions.view_decision", raise_exception=True)
 def decision_list(request: HttpRequest) -> HttpResponse:
     """Drafts waiting for a decision, and the latest decisions."""
     user_municipality(request)
@@ -42,6 +43,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("decisions.view_decision", raise_exception=True)
 def household_decisions(request: HttpRequest, household_pk: int) -> HttpResponse:
     household = get_object_or_404(Household.objects, pk=household_pk)
     decisions = list(
@@ -87,6 +89,7 @@ def _decision(pk: int) -> Decision:
 
 
 @login_required
+@permission_required("decisions.view_decision", raise_exception=True)
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decision = _decision(pk)
     form = None
@@ -182,6 +185,7 @@ def complaint_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("decisions.view_complaint", raise_exception=True)
 def complaint_list(request: HttpRequest) -> HttpResponse:
     """Open complaints with their deadlines: the office's target for the
     first-instance review (fvl. § 33; `rules.review_due`), then the appeal
@@ -233,6 +237,7 @@ def _render_complaint(request: HttpRequest, complaint: Complaint, status: int = 
 
 
 @login_required
+@permission_required("decisions.view_complaint", raise_exception=True)
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_complaint(request, _complaint(pk))
 

@@ -54,6 +54,26 @@ class MunicipalityScopedAdmin(admin.ModelAdmin):
             filters.insert(0, "municipality")
         return filters
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        municipality_id = request.user.municipality_id
+        if not municipality_id or not hasattr(self.model, "municipality_id"):
+            return form
+
+        class ScopedForm(form):  # type: ignore[misc, valid-type]
+            """Checks the constraints that name the municipality (a name
+            unique per municipality) although the field is hidden, so a
+            clash is a message on the form, not a database error."""
+
+            def _get_validation_exclusions(self) -> Any:
+                exclude = super()._get_validation_exclusions()
+                if not self.instance.municipality_id:
+                    self.instance.municipality_id = municipality_id
+                exclude.discard("municipality")
+                return exclude
+
+        return ScopedForm
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if request.user.municipality_id and hasattr(obj, "municipality_id") and not change:
             obj.municipality_id = request.user.municipality_id

@@ -50,12 +50,24 @@ _CASEWORKER_PERMISSIONS = {
         "complaint": ("view", "add", "change"),
         "decisionkindsetting": ("view",),
     },
+    # The way in is casework: the caseworker registers applications, makes
+    # offers and records their answers; the criteria and the document
+    # checklist are the leader's (the council adopts the criteria). Nobody
+    # deletes an application or an offer: they are the case's record and
+    # the yearly figures count them.
+    "applications": {
+        "application": ("view", "add", "change"),
+        "offer": ("view", "add", "change"),
+        "allocationcriterion": ("view",),
+        "documentrequirement": ("view",),
+    },
 }
 
 _LEADER_EXTRA = {
     "letters": {"lettertemplate": ("add", "change")},
     "dwellings": {"stockchange": ("change",)},
     "decisions": {"decisionkindsetting": ("add", "change")},
+    "applications": {"allocationcriterion": ("add", "change"), "documentrequirement": ("add", "change")},
     "housing_office": {
         "municipality": ("change", "lead_office", "view_full_national_id"),
         "user": ("view", "add", "change"),
