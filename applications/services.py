@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from dwellings.models import ContractType, Dwelling, DwellingStatus
-from dwellings.services import let_dwelling
+from dwellings.models import ContractType, Dwelling, DwellingStatus, EndReason, Tenancy
+from dwellings.services import NewAddress, end_tenancy, let_dwelling
 from housing_office import errors
 from housing_office.errors import DomainError
 from letters.kinds import get_kind
@@ -340,11 +340,16 @@ def accept_offer(
 ) -> Offer:
     """The household accepts: the tenancy starts (the dwellings app's
     letting rules decide, lease length and rent included) and the
-    application is closed as housed. A transfer's old tenancy is ended by
-    the caseworker on the tenancy page as usual."""
+    application is closed as housed. A transfer's old tenancy ends on the
+    day the new one starts (a tenancy runs up to, not including, its end
+    date: the last night in the old dwelling is the night before), for
+    the reason "moved to another municipal dwelling", and the household's
+    address becomes the new dwelling's; all in this one transaction."""
     offer = _open_offer(offer)
     if answered_on < offer.offered_on:
         raise DomainError(_("Svaret kan ikke være før tilbudet ble gitt."), "answered_on")
+    if offer.application.is_transfer:
+        _end_old_tenancy(offer, start_date=start_date, by=by)
     tenancy = let_dwelling(
         dwelling=offer.dwelling,
         household=offer.application.household,
@@ -361,6 +366,37 @@ def accept_offer(
     application.status = ApplicationStatus.HOUSED
     application.save(update_fields=["status", "updated_at"])
     return offer
+
+
+def _end_old_tenancy(offer: Offer, *, start_date: datetime.date, by: Any) -> None:
+    """End the running tenancy a transfer moves from. One that already has an
+    end date is left alone: if it ends after the new start, letting the new
+    dwelling says so."""
+    old = (
+        Tenancy.objects.filter(household_id=offer.application.household_id, end_date__isnull=True)
+        .exclude(dwelling_id=offer.dwelling_id)
+        .first()
+    )
+    if old is None:
+        return
+    dwelling = offer.dwelling
+    try:
+        end_tenancy(
+            old,
+            end_date=start_date,
+            end_reason=EndReason.OTHER_MUNICIPAL_DWELLING,
+            new_address=NewAddress(
+                address=dwelling.address, postal_code=dwelling.postal_code, postal_place=dwelling.postal_place
+            ),
+            by=by,
+        )
+    except DomainError as exc:
+        # The old tenancy's own rule, said about the field the caseworker fills in here.
+        raise DomainError(
+            _("Det nåværende leieforholdet kan ikke avsluttes når det nye starter: %(reason)s")
+            % {"reason": exc.message},
+            "start_date",
+        ) from exc
 
 
 @transaction.atomic

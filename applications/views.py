@@ -288,6 +288,14 @@ def offer_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 if answer == "accept" and accept.is_valid():
                     services.accept_offer(offer, by=request.user, **accept.cleaned_data)
                     messages.success(request, _("Tilbudet er akseptert, og leieforholdet er registrert."))
+                    if offer.application.is_transfer:
+                        messages.info(
+                            request,
+                            _(
+                                "Søknaden var et bytte: det gamle leieforholdet er avsluttet samme dag "
+                                "som det nye starter, og husstandens adresse er den nye boligen."
+                            ),
+                        )
                     return redirect("applications:detail", offer.application_id)
                 if answer == "decline" and decline.is_valid():
                     services.decline_offer(offer, by=request.user, **decline.cleaned_data)
