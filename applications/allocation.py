@@ -7,7 +7,8 @@ klagenemnd (fvl. § 28 second paragraph; DOMAIN.md §3).
 The kind `allocation` is registered from `ApplicationsConfig.ready()`; when
 a decision of the kind is decided (also a new decision after a complaint),
 `on_allocation_decided` writes the outcome and the decision date on the
-application, in the same transaction."""
+application, in the same transaction; when the klagenemnd's outcome is
+recorded, `on_allocation_appealed` does the same for its outcome."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from decisions.kinds import register_decision_kind
-from decisions.models import Decision, DecisionStatus
+from decisions.models import Complaint, Decision, DecisionStatus, FinalOutcome
 from decisions.models import Outcome as DecisionOutcome
 from decisions.services import decide, draft_decision
 from housing_office.errors import DomainError
@@ -42,6 +43,7 @@ def register_allocation_kind() -> None:
         default_legal_basis=LEGAL_BASIS,
         default_appeal_body=APPEAL_BODY,
         on_decided=on_allocation_decided,
+        on_appeal_outcome=on_allocation_appealed,
     )
 
 
@@ -68,6 +70,34 @@ def on_allocation_decided(decision: Decision) -> None:
         application.decision = decision
         application.save(update_fields=["decision", "updated_at"])
     record_outcome(application, outcome=outcome, decided_on=timezone.localdate(decision.decided_at))
+
+
+def on_allocation_appealed(complaint: Complaint) -> None:
+    """The decisions app's callback when the klagenemnd's outcome is
+    recorded (fvl. § 34). Upheld: nothing changes. Changed: the application
+    takes the new outcome from the appeal body's date (a refusal reversed
+    puts it on the waiting list, waiting from that day). Quashed: the case
+    is back with the office, undecided, for a new decision. A household
+    already housed stays housed; an offer waiting for an answer is answered
+    first."""
+    if complaint.final_outcome == FinalOutcome.UPHELD:
+        return
+    application = _application_of(complaint.decision)
+    if application is None or application.status in (ApplicationStatus.HOUSED, ApplicationStatus.WITHDRAWN):
+        return
+    if application.offers.filter(answer="").exists():
+        raise DomainError(
+            _("Søknaden har et tilbud om bolig som venter på svar. Registrer svaret på tilbudet først.")
+        )
+    if complaint.final_outcome == FinalOutcome.CHANGED:
+        new = Outcome.REFUSED if complaint.appeal_new_outcome == DecisionOutcome.REFUSED else Outcome.GRANTED
+        record_outcome(application, outcome=new, decided_on=complaint.final_outcome_on)
+        return
+    application.status = ApplicationStatus.RECEIVED
+    application.outcome = ""
+    application.decided_on = None
+    application.decision = None
+    application.save(update_fields=["status", "outcome", "decided_on", "decision", "updated_at"])
 
 
 @transaction.atomic

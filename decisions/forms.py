@@ -100,6 +100,11 @@ class ReviewForm(forms.Form):
 
 class AppealOutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Klageinstansens avgjørelse"), choices=FinalOutcome.choices)
+    new_outcome = forms.ChoiceField(
+        label=_("Nytt utfall (når klageinstansen endret vedtaket)"),
+        choices=[("", "—"), *Outcome.choices],
+        required=False,
+    )
     decided_on = forms.DateField(label=_("Avgjort"), widget=_date_widget())
 
 

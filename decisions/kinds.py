@@ -8,7 +8,10 @@ housing, the Statsforvalteren for help under the boligsosial lov) and an
 `on_decided(decision)` callback. The callback lets the owning app react to a
 decision without this app importing it (the application becomes granted or
 refused); after a complaint changes a decision it is called again for the
-new decision.
+new decision. `on_appeal_outcome(complaint)` is how the owner hears the
+appeal body's outcome (fvl. § 34): a decision the appeal body changed or
+quashed no longer stands, and the owner's case follows (an allocation
+refusal reversed puts the application on the waiting list).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 OnDecided = Callable[[Any], None]
+OnAppealOutcome = Callable[[Any], None]
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class DecisionKind:
     default_appeal_body: str = "Kommunens klagenemnd"
     default_two_person_rule: bool = True
     on_decided: OnDecided | None = None
+    on_appeal_outcome: OnAppealOutcome | None = None
     # Whether a caseworker may draft this kind from the household's page.
     # A kind whose decision belongs to a case of the owning app (allocation
     # decides an application) is drafted from that app's pages, so that its
@@ -46,6 +51,7 @@ def register_decision_kind(
     label: str,
     default_legal_basis: str,
     on_decided: OnDecided | None = None,
+    on_appeal_outcome: OnAppealOutcome | None = None,
     label_nn: str = "",
     default_appeal_body: str = "Kommunens klagenemnd",
     default_two_person_rule: bool = True,
@@ -61,6 +67,7 @@ def register_decision_kind(
         default_appeal_body=default_appeal_body,
         default_two_person_rule=default_two_person_rule,
         on_decided=on_decided,
+        on_appeal_outcome=on_appeal_outcome,
         drafted_from_household=drafted_from_household,
     )
     if len(code) > 40:

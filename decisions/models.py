@@ -214,6 +214,11 @@ class Complaint(MunicipalityOwned):
         _("klageinstansens avgjørelse"), max_length=10, choices=FinalOutcome.choices, blank=True, default=""
     )
     final_outcome_on = models.DateField(_("avgjort av klageinstansen"), null=True, blank=True)
+    # When the appeal body changed the decision (fvl. § 34 fjerde ledd): the
+    # outcome it changed it to.
+    appeal_new_outcome = models.CharField(
+        _("klageinstansens nye utfall"), max_length=20, choices=Outcome.choices, blank=True, default=""
+    )
     final_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("avgjørelsen registrert av"),
@@ -237,6 +242,11 @@ class Complaint(MunicipalityOwned):
                 violation_error_message=_(
                     "Klagen kom for sent. Skriv hvorfor den likevel behandles (forvaltningsloven § 31)."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(appeal_new_outcome="") | models.Q(final_outcome="changed"),
+                name="complaint_new_outcome_only_when_changed",
+                violation_error_message=_("Nytt utfall hører bare til et vedtak klageinstansen har endret."),
             ),
         ]
 

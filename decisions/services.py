@@ -6,7 +6,7 @@ functions. The API other apps call:
     decide(decision, *, decided_by, when=None)
     register_complaint(decision, *, received_on, registered_by, late_reason="")
     review_complaint(complaint, *, upheld, reviewed_by, new_outcome=None, new_facts=..., ...)
-    record_appeal_outcome(complaint, *, outcome, decided_on, recorded_by)
+    record_appeal_outcome(complaint, *, outcome, decided_on, recorded_by, new_outcome="")
 
 Each runs in one transaction; a broken rule is a `DomainError` in Norwegian
 and nothing is written.
@@ -422,11 +422,19 @@ def review_complaint(
 
 @transaction.atomic
 def record_appeal_outcome(
-    complaint: Complaint, *, outcome: str, decided_on: datetime.date, recorded_by: Any
+    complaint: Complaint,
+    *,
+    outcome: str,
+    decided_on: datetime.date,
+    recorded_by: Any,
+    new_outcome: str = "",
 ) -> Complaint:
-    """The appeal body's decision (fvl. § 34): upheld, changed or quashed.
-    The appeal body writes its own letter to the party; the office records
-    the outcome."""
+    """The appeal body's decision (fvl. § 34): upheld, changed (to
+    `new_outcome`) or quashed. The appeal body writes its own letter to the
+    party; the office records the outcome. A decision changed or quashed no
+    longer stands (superseded; no complaint lies against the appeal body's
+    decision, fvl. § 28 tredje ledd), and the kind's `on_appeal_outcome`
+    lets the owning app's case follow, in this transaction."""
     locked = Complaint.all_objects.select_for_update().get(pk=complaint.pk)
     if locked.review_result != ReviewResult.UPHELD or locked.forwarded_to_appeal_body_on is None:
         raise DomainError(_("Klagen er ikke sendt til klageinstansen."))
@@ -438,8 +446,24 @@ def record_appeal_outcome(
         raise DomainError(_("Avgjørelsen kan ikke være før saken ble sendt klageinstansen."), "decided_on")
     if decided_on > timezone.localdate():
         raise DomainError(_("Datoen kan ikke være fram i tid."), "decided_on")
+    new_outcome = new_outcome or ""
+    if outcome == FinalOutcome.CHANGED:
+        if new_outcome not in Outcome.values:
+            raise DomainError(_("Velg hva klageinstansen endret vedtaket til."), "new_outcome")
+    elif new_outcome:
+        raise DomainError(_("Nytt utfall hører bare til et vedtak klageinstansen har endret."), "new_outcome")
     locked.final_outcome = outcome
     locked.final_outcome_on = decided_on
     locked.final_recorded_by = recorded_by
+    locked.appeal_new_outcome = new_outcome
     _save(locked)
+    if outcome != FinalOutcome.UPHELD:
+        Decision.all_objects.filter(pk=locked.decision_id, status=DecisionStatus.DECIDED).update(
+            status=DecisionStatus.SUPERSEDED, updated_at=timezone.now()
+        )
+    callback = get_decision_kind(locked.decision.kind).on_appeal_outcome
+    if callback is not None:
+        callback(locked)
+    for field in Complaint._meta.concrete_fields:
+        setattr(complaint, field.attname, getattr(locked, field.attname))
     return locked
