@@ -15,7 +15,9 @@ with the tenancies the generator made.
 The recent decisions are real ones (`applications.allocation`): drafted by
 a caseworker, decided by the leader (the two-person rule), each with its
 decision letter; one refusal has a complaint the office upheld and sent on
-to the klagenemnd, which upheld the refusal. Deterministic for a seed.
+to the klagenemnd, which upheld the refusal. Two running tenants have a
+decision on help under the boligsosial lov § 6 (appealed to the
+Statsforvalteren), one granted and one refused. Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -36,11 +38,15 @@ from applications.models import (
     Outcome,
 )
 from decisions import services as decision_services
+from decisions.kinds import HOUSING_HELP
+from decisions.models import Decision
+from decisions.models import Outcome as DecisionOutcome
 from dwellings.models import Dwelling, DwellingCategory, Tenancy
 from housing_office.models import Municipality
 from housing_office.scoping import scope
 from letters.models import Letter, LetterStatus
 from letters.tasks import render_now
+from tenants.models import Household
 
 from .helpers import at
 from .plan import Staff
@@ -189,6 +195,7 @@ def seed_applications(office: Municipality, staff: Staff, today: datetime.date, 
             )
     with scope(office):
         counts["decisions"] = _decide(decided_for_real, staff, today)
+        counts["help_decisions"] = _help_decisions(running[6:8], staff, today, rng)
     counts["applications"] = counter["n"]
     counts["waiting"] = Application.all_objects.filter(
         municipality=office, status=ApplicationStatus.GRANTED
@@ -225,6 +232,10 @@ def _decide(rows: list[tuple[Application, str, datetime.date]], staff: Staff, to
             by=caseworker,
         )
         row.refresh_from_db()
+        # Drafted the working day before it was decided, not when the demo is made.
+        Decision.all_objects.filter(pk=row.decision_id).update(
+            drafted_at=at(decided - datetime.timedelta(days=1), 9)
+        )
         decided_decision = decision_services.decide(row.decision, decided_by=leader, when=decided)
         _sent_on(decided_decision.letter_id, decided)
         if outcome == Outcome.REFUSED:
@@ -246,6 +257,57 @@ def _decide(rows: list[tuple[Application, str, datetime.date]], staff: Staff, to
                     recorded_by=leader,
                 )
     return len(rows)
+
+
+# Help to get or keep a home under the boligsosial lov § 6, for running
+# tenants: one granted, one refused with its grounds (fvl. §§ 24–25); the
+# Statsforvalteren is the appeal body the letters name.
+HELP_CASES = (
+    (
+        DecisionOutcome.GRANTED,
+        "Husstanden har hatt husleierestanse to ganger det siste året og har bedt om hjelp til å "
+        "beholde boligen. Husstanden har ikke oversikt over egen økonomi.",
+        "Husstanden får oppfølging i bolig og hjelp til å sette opp et budsjett i seks måneder, "
+        "slik at den kan bli boende.",
+    ),
+    (
+        DecisionOutcome.REFUSED,
+        "Husstanden har søkt om hjelp til å skaffe en større bolig. Husstanden bor i en kommunal "
+        "bolig med tre rom, har ingen restanse og har inntekt til å betale husleien.",
+        "Bistand etter § 6 gis til dem som ikke selv kan ivareta sine interesser på boligmarkedet. "
+        "Husstanden har en egnet bolig i dag og kan selv søke bytte eller leie privat.",
+    ),
+)
+
+
+def _help_decisions(
+    candidates: list[tuple[int, datetime.date]], staff: Staff, today: datetime.date, rng: random.Random
+) -> int:
+    """One or two § 6 decisions for running tenants, drafted by a caseworker
+    and decided by the leader on a day while the tenancy ran, each with its
+    letter dated that day."""
+    caseworker, leader = staff.caseworkers[0], staff.leader
+    made = 0
+    for (household_id, start), (outcome, facts, considerations) in zip(candidates, HELP_CASES, strict=False):
+        decided = today - _days(rng, 20, 150)
+        if decided - datetime.timedelta(days=2) < start:
+            continue
+        decision = decision_services.draft_decision(
+            household=Household.all_objects.get(pk=household_id),
+            kind=HOUSING_HELP,
+            outcome=outcome,
+            legal_basis="",
+            facts=facts,
+            considerations=considerations,
+            drafted_by=caseworker,
+        )
+        Decision.all_objects.filter(pk=decision.pk).update(
+            drafted_at=at(decided - datetime.timedelta(days=2), 13)
+        )
+        decided_decision = decision_services.decide(decision, decided_by=leader, when=decided)
+        _sent_on(decided_decision.letter_id, decided)
+        made += 1
+    return made
 
 
 def _sent_on(letter_id: int | None, day: datetime.date) -> None:
