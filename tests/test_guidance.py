@@ -186,7 +186,7 @@ def test_the_budget_form_starts_from_the_tenancy_and_saves_a_version(
         "monthly_rent": "9 000",
         "monthly_electricity": "1 200",
         "target_ownership_form": "freehold",
-        "debts-TOTAL_FORMS": "1",
+        "debts-TOTAL_FORMS": "2",
         "debts-INITIAL_FORMS": "0",
         "debts-MIN_NUM_FORMS": "0",
         "debts-MAX_NUM_FORMS": "20",
@@ -194,6 +194,10 @@ def test_the_budget_form_starts_from_the_tenancy_and_saves_a_version(
         "debts-0-balance": "150 000",
         "debts-0-rate": "4",
         "debts-0-monthly_payment": "1 100",
+        # The empty extra row as a browser posts it: the select's first kind.
+        "debts-1-kind": "student",
+        "debts-1-balance": "",
+        "debts-1-rate": "",
     }
     response = caseworker_client.post(url, data)
     assert response.status_code == 302
