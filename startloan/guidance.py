@@ -259,8 +259,8 @@ def budget_initial(household: Household) -> dict[str, Any]:
     the household's current tenancy."""
     latest = latest_budget(household)
     if latest is not None:
-        initial = {name: getattr(latest, name) for name in BUDGET_FIELDS if name != "made_on"}
-        return initial
+        # The date is today's and the notes are the new version's own.
+        return {name: getattr(latest, name) for name in BUDGET_FIELDS if name not in ("made_on", "notes")}
     today = timezone.localdate()
     tenancy = (
         household.tenancies.filter(start_date__lte=today)

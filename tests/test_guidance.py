@@ -11,6 +11,7 @@ budget), the social-assistance guideline 7,850 kr (the floor), Husbanken's
 from __future__ import annotations
 
 import datetime
+import io
 import re
 from decimal import Decimal as D
 from html.parser import HTMLParser
@@ -320,6 +321,8 @@ def test_a_household_becomes_ready_when_the_leader_lowers_the_policy_rate(
 
     page = leader_client.get(reverse("startloan:readiness-list")).content.decode()
     assert household.reference in page and "2\xa0665\xa0000\xa0kr" in page
+    economy = leader_client.get(reverse("startloan:household-economy", args=[household.pk])).content.decode()
+    assert "Startlån ser ut til å være innen rekkevidde." in economy and "6,00\xa0%" in economy
 
 
 def test_the_watch_is_idempotent_and_keeps_the_day_first_flagged(household, caseworker_user):
@@ -354,7 +357,7 @@ def test_yearly_run_and_the_command_make_job_rows(
     # Only the municipality with budgets gets a job; eager here, so it ran.
     assert [Job.all_objects.get(pk=pk).municipality_id for pk in jobs] == [municipality.pk]
     assert ReadinessStatus.objects.get(household=household).affordable
-    out = __import__("io").StringIO()
+    out = io.StringIO()
     call_command("readiness_watch", municipality=municipality.number, stdout=out)
     assert "1 vurdert, 1 flagget" in out.getvalue()
     assert Job.all_objects.filter(kind=readiness.READINESS_JOB).count() == 2
