@@ -138,8 +138,23 @@ def _parameters(ctx: Context, year: int) -> tuple[LoanParameters, aff.Parameters
     cache = ctx.__dict__.setdefault("_loan_parameters", {})
     if year not in cache:
         row = parameters_for(ctx.office, year)
+        if all(getattr(row, name) is None for name in DEMO_FIXED_RATES):
+            # The demo office's leader has entered Husbanken's fixed rates.
+            for name, rate in DEMO_FIXED_RATES.items():
+                setattr(row, name, rate)
+            row.save(update_fields=[*DEMO_FIXED_RATES, "updated_at"])
         cache[year] = (row, to_affordability(row))
     return cache[year]
+
+
+# Husbanken's fixed rates for July 2024, monthly terms (husbanken.no/rente,
+# beside the floating 4.640 % from 1 July 2024 the defaults use).
+DEMO_FIXED_RATES = {
+    "fixed_rate_3": Decimal("4.208"),
+    "fixed_rate_5": Decimal("4.054"),
+    "fixed_rate_10": Decimal("3.948"),
+    "fixed_rate_20": Decimal("4.237"),
+}
 
 
 def _debts(rng: random.Random) -> list[dict]:
@@ -246,6 +261,7 @@ def _loan(
     debts = _debts(rng)
     long_term = rng.random() < 0.2
     row, parameters = _parameters(ctx, received.year)
+    to_grant = status in (ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED)
     fixed = [years for years in FIXED_RATE_PERIODS if years in parameters.fixed_rates]
     values = {
         "received_on": received,
@@ -274,12 +290,14 @@ def _loan(
         "long_term_conditions_documented": long_term,
         "interest_only_years": rng.choice((1, 2, 3)) if rng.random() < 0.15 else 0,
         "repayment_type": RepaymentType.SERIAL if rng.random() < 0.1 else RepaymentType.ANNUITY,
-        # A fixed rate only where the year's parameters know it.
-        "fixed_rate_years": rng.choice(fixed) if fixed and rng.random() < 0.25 else None,
+        # A fixed rate only where the year's parameters know it; the first
+        # granted loan has one, so the demo always shows a fixed-rate loan.
+        "fixed_rate_years": rng.choice(fixed)
+        if fixed and (rng.random() < 0.25 or (to_grant and not ctx.__dict__.get("_fixed_granted")))
+        else None,
         "owns_home": owns,
     }
     net = round_to(rng.uniform(24_000, 52_000), 500)
-    to_grant = status in (ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED)
     composition = composition_of(
         [Person(date_of_birth=m.born, role=m.role, national_id=m.national_id) for m in h.members], received
     )
@@ -297,6 +315,8 @@ def _loan(
             net = max(
                 net, round_to(float(assessment.total_debt) / 5 / 12 / 1.38 + _INCOME_STEP, _INCOME_STEP)
             )
+    if to_grant and values["fixed_rate_years"]:
+        ctx.__dict__["_fixed_granted"] = True
     loan = StartLoanApplication(
         municipality=ctx.office,
         household=h.row,

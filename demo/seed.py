@@ -22,6 +22,7 @@ from tenants.models import Household
 from .applications import seed_applications
 from .arrears import add_arrears_history
 from .generator import generate
+from .guidance import seed_guidance
 from .office import DemoLogin, ensure_municipality, ensure_users
 from .plan import Context
 from .profiles import profile_for
@@ -105,6 +106,7 @@ def seed_demo(
             summary = generate(Context(office, profile, staff, count, seed_value, today))
             result.counts = summary.counts
             result.counts.update(seed_applications(office, staff, today, seed_value))
+            result.counts.update(seed_guidance(office, staff, today, seed_value))
             result.ended_by_reason = summary.ended_by_reason
             result.bought_per_year = summary.bought_per_year
             result.created = True

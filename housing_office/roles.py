@@ -33,6 +33,9 @@ _CASEWORKER_PERMISSIONS = {
     "startloan": {
         "startloanapplication": ("view", "add", "change"),
         "applicationstatuschange": ("view", "add"),
+        # Economic guidance: a budget is kept as dated versions, never edited.
+        "householdbudget": ("view", "add"),
+        "readinessstatus": ("view",),
     },
     # Rent arrears are casework like the rest: the caseworker imports the
     # month's list, works the cases and records the steps; nobody deletes

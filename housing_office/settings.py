@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -244,6 +245,12 @@ CELERY_BEAT_SCHEDULE = {
     "poll-svarut-statuses": {
         "task": "dispatch.tasks.poll_shipment_statuses",
         "schedule": float(SVARUT_POLL_SECONDS),
+    },
+    # The ownership-readiness watch re-assesses households in guidance each
+    # year, once the new year's parameters are in (startloan.readiness).
+    "yearly-readiness-watch": {
+        "task": "startloan.tasks.yearly_readiness_watch",
+        "schedule": crontab(minute=0, hour=6, day_of_month=15, month_of_year=1),
     },
 }
 

@@ -28,6 +28,7 @@ class StartloanConfig(AppConfig):
         from housing_office.navigation import register_menu_item
 
         register_menu_item("startloan", _("Startlån"), "startloan:application-list", order=90)
+        register_menu_item("readiness", _("Eierskapsvakt"), "startloan:readiness-list", order=91)
         from housing_office.audit import audit
         from housing_office.jobs import register_job_kind
 
@@ -36,9 +37,13 @@ class StartloanConfig(AppConfig):
         audit(models.StartLoanApplication)
         audit(models.LoanParameters)
         audit(models.DocumentKind)
+        audit(models.HouseholdBudget)
         audit(models.ApplicationDocument)
         register_job_kind(
             ASSESSMENT_PDF_JOB,
             permission="startloan.view_startloanapplication",
             household_of=household_of_assessment_job,
         )
+        from .readiness import READINESS_JOB
+
+        register_job_kind(READINESS_JOB, permission="startloan.view_householdbudget")

@@ -134,7 +134,9 @@ class DebtForm(forms.Form):
     and serviced over at most 5 years; other debt needs its remaining term or
     its monthly payment."""
 
-    kind = forms.ChoiceField(label=_("Type gjeld"), choices=DEBT_KINDS)
+    # The browser posts the first kind for the empty extra row: as the
+    # initial value it leaves that row unchanged (and skipped), not half-filled.
+    kind = forms.ChoiceField(label=_("Type gjeld"), choices=DEBT_KINDS, initial=DebtKind.STUDENT)
     balance = MoneyField(label=_("Restgjeld / kredittramme (kr)"))
     rate = PercentField(
         label=_("Rente (%)"), min_value=Decimal("0"), max_value=Decimal("100"), max_digits=6, decimal_places=3

@@ -400,6 +400,7 @@ from .case_models import (  # noqa: E402  (the case's checklist and assessment h
     AssessmentRecord,
     DocumentKind,
 )
+from .guidance_models import HouseholdBudget, ReadinessStatus  # noqa: E402  (economic guidance)
 from .parameter_models import (  # noqa: E402  (the models of the year's parameters)
     PERCENT,
     LivingCostBasis,
@@ -418,6 +419,8 @@ __all__ = [
     "AssessmentRecord",
     "DocumentKind",
     "EligibilityException",
+    "HouseholdBudget",
+    "ReadinessStatus",
     "PERCENT",
     "ApplicationStatus",
     "ApplicationStatusChange",

@@ -122,13 +122,13 @@ class LoanParameters(MunicipalityOwned):
         _("sosialhjelpssatsene (gulvet) gjelder fra"), default=datetime.date(2024, 1, 1)
     )
     electricity_up_to_50 = models.DecimalField(
-        _("strøm og oppvarming, bolig til og med 50 m² (kr/mnd)"), **NOK, default=Decimal("1200")
+        _("strøm og oppvarming, bolig til og med 50 m² (kr/mnd)"), **NOK, default=Decimal("1026")
     )
     electricity_up_to_90 = models.DecimalField(
-        _("strøm og oppvarming, bolig 51–90 m² (kr/mnd)"), **NOK, default=Decimal("1700")
+        _("strøm og oppvarming, bolig 51–90 m² (kr/mnd)"), **NOK, default=Decimal("1716")
     )
     electricity_over_90 = models.DecimalField(
-        _("strøm og oppvarming, bolig over 90 m² (kr/mnd)"), **NOK, default=Decimal("2300")
+        _("strøm og oppvarming, bolig over 90 m² (kr/mnd)"), **NOK, default=Decimal("2316")
     )
     # The electricity amounts are the leader's: named by source and dated,
     # or the assessment says they are an unsourced estimate.

@@ -64,6 +64,8 @@ DEFAULT_RATES: dict[str, list[tuple[str, int | None, int | None, int]]] = {
 # Husbanken's floating rate from 1 Jul 2024 (husbanken.no/rente) and Norges
 # Bank's policy rate in 2024. The leader must confirm them for each year; an
 # assessment on unconfirmed rates says so.
+ELECTRICITY_SOURCE = "SSB: strømforbruk etter boligtype (2012) og strømpris for husholdninger 1. kvartal 2024"
+
 DEFAULT_PARAMETERS: dict[str, Any] = {
     "husbanken_rate": Decimal("4.640"),
     "municipal_markup": Decimal("0.25"),
@@ -91,15 +93,26 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "living_cost_basis_date": datetime.date(2023, 7, 1),
     "guideline_date": datetime.date(2024, 1, 1),
     # Electricity and heating by dwelling size (neither SIFO's budget nor the
-    # guideline rates include electricity). These are rough estimates with
-    # no published source behind them: they carry no source and no date, so
-    # every assessment using them says so until the leader enters local
-    # figures with their source and the date they apply from.
-    "electricity_up_to_50": Decimal("1200"),
-    "electricity_up_to_90": Decimal("1700"),
-    "electricity_over_90": Decimal("2300"),
-    "electricity_source": "",
-    "electricity_valid_from": None,
+    # guideline rates include electricity): a year's consumption times the
+    # price households paid, a month. Consumption: Statistics Norway's survey
+    # of household energy use by dwelling type, 2012, which SSB still calls
+    # relevant (flat in a block 8,953 kWh, terraced house 14,975 kWh,
+    # detached house 20,211 kWh a year; "Hva er gjennomsnittlig strømforbruk
+    # i husholdningene?", https://www.ssb.no/energi-og-industri/energi/artikler/
+    # hva-er-gjennomsnittlig-stromforbruk-i-husholdningene). The size bands
+    # stand for those types: up to 50 m² a flat, up to 90 m² a terraced
+    # house, larger a detached house. Price: SSB's electricity prices for
+    # households, 1st quarter 2024, power, grid rent and taxes less the
+    # electricity support, 137.5 øre/kWh (https://www.ssb.no/energi-og-industri/
+    # energi/statistikk/elektrisitetspriser); a winter quarter, so prudent.
+    # 8,953 × 1.375 / 12 = 1,025.86 → 1,026; 14,975 × 1.375 / 12 = 1,715.89
+    # → 1,716; 20,211 × 1.375 / 12 = 2,315.84 → 2,316. The leader replaces
+    # them with local figures (grid rent, the area's price) with their source.
+    "electricity_up_to_50": Decimal("1026"),
+    "electricity_up_to_90": Decimal("1716"),
+    "electricity_over_90": Decimal("2316"),
+    "electricity_source": ELECTRICITY_SOURCE,
+    "electricity_valid_from": datetime.date(2024, 1, 1),
 }
 
 FIXED_RATE_FIELDS = {3: "fixed_rate_3", 5: "fixed_rate_5", 10: "fixed_rate_10", 20: "fixed_rate_20"}

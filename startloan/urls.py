@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, views
+from . import case_views, guidance_views, views
 
 app_name = "startloan"
 urlpatterns = [
@@ -17,6 +17,14 @@ urlpatterns = [
     path("<int:pk>/dokumenter/", case_views.application_documents, name="application-documents"),
     path("<int:pk>/startskudd/", case_views.application_handoff, name="application-handoff"),
     path("sjekkliste/", case_views.document_kinds, name="document-kinds"),
+    path("husstand/<int:household_pk>/okonomi/", guidance_views.household_economy, name="household-economy"),
+    path(
+        "husstand/<int:household_pk>/okonomi/nytt-budsjett/",
+        guidance_views.budget_create,
+        name="budget-create",
+    ),
+    path("eierskapsvakt/", guidance_views.readiness_list, name="readiness-list"),
+    path("eierskapsvakt/kjor/", guidance_views.readiness_run, name="readiness-run"),
     path("satser/", views.parameters_list, name="parameters-list"),
     path("satser/nytt-ar/", views.parameters_create, name="parameters-create"),
     path("satser/<int:year>/", views.parameters_edit, name="parameters-edit"),

@@ -24,7 +24,7 @@ from housing_office.text import fold
 from tenants.models import Household, Person, PersonRole
 from tenants.queries import main_person_name
 
-from . import services
+from . import guidance, readiness, services
 from .apps import ASSESSMENT_PDF_JOB
 from .forms import (
     ApplicationForm,
@@ -171,6 +171,7 @@ def application_create(request: HttpRequest) -> HttpResponse:
     if household_pk is None:
         return _pick_household(request)
     household = get_object_or_404(Household.objects.prefetch_related("members"), pk=household_pk)
+    from_budget = None
     if request.method == "POST":
         form = ApplicationForm(request.POST)
         if "calculate" not in request.POST and form.is_valid():
@@ -190,12 +191,24 @@ def application_create(request: HttpRequest) -> HttpResponse:
         if source_pk is not None:
             source = get_object_or_404(StartLoanApplication, pk=source_pk, household=household)
             initial = services.reassessment_initial(source)
+        else:
+            # A first application starts from the household's latest budget
+            # (economic guidance): the figures are typed once.
+            from_budget = guidance.latest_budget(household)
+            if from_budget is not None:
+                initial = guidance.application_initial(from_budget)
         form = ApplicationForm(initial=initial)
         assessment = {"a": None, "errors": [], "missing": True}
     return render(
         request,
         "startloan/application_form.html",
-        {"form": form, "application": None, **assessment, **_household_summary(household)},
+        {
+            "form": form,
+            "application": None,
+            "from_budget": from_budget,
+            **assessment,
+            **_household_summary(household),
+        },
     )
 
 
@@ -500,7 +513,21 @@ def parameters_edit(request: HttpRequest, year: int) -> HttpResponse:
                 formset.save()
                 persons.save()
                 households.save()
-            messages.success(request, _("Satsene for %(year)s er lagret.") % {"year": year})
+                # New rates may make a start loan affordable for households
+                # in guidance: the readiness watch runs again.
+                readiness.start_watch(
+                    request.user.municipality,
+                    by=request.user,
+                    reason=_("Eierskapsvakt: satsene for %(year)s er endret") % {"year": year},
+                )
+            messages.success(
+                request,
+                _(
+                    "Satsene for %(year)s er lagret. "
+                    "Eierskapsvakten vurderer husstandene i veiledning på nytt."
+                )
+                % {"year": year},
+            )
             return redirect("startloan:parameters-list")
     return render(
         request,

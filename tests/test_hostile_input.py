@@ -267,6 +267,8 @@ FORM_ROUTES: dict[str, str] = {
     "startloan:document-kinds": "",
     "startloan:parameters-list": "",
     "startloan:parameters-edit": "",
+    "startloan:budget-create": "",
+    "startloan:readiness-list": "",
     "arrears:import": "",
     "arrears:case-detail": "",
     "decisions:draft-create": "",

@@ -281,6 +281,11 @@ def test_granted_demo_loans_pass_the_apps_own_assessment(skien):
         a for a in applications if a.status in (ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED)
     ]
     assert granted
+    # (Checked on the same seed: the demo's economic guidance.)
+    _guidance_budgets_show_progress_and_the_watch_flags_one(skien)
+    # A fixed-rate loan among them, at Husbanken's fixed rate, still carried.
+    fixed = [a for a in granted if a.fixed_rate_years]
+    assert fixed and all(a.assessment["fixed_rate_years"] == a.fixed_rate_years for a in fixed)
     for a in granted:
         fresh = assess_application(a)
         assert fresh["passes_stress_test"], (a.pk, fresh["margin_stress"])
@@ -620,3 +625,24 @@ def test_held_meetings_have_coded_outcomes_that_the_dashboard_counts(skien):
     assert held.filter(barriers__name="Økonomi").exists()
     counts = {row.name: row for row in barrier_counts(skien.pk)}
     assert counts["Økonomi"].now > 0
+
+
+def _guidance_budgets_show_progress_and_the_watch_flags_one(skien):
+    # A few households in guidance have budget versions consistent with
+    # their data (today's rent is their tenancy's), their savings growing;
+    # the watch has run and flagged the one saved up to its home.
+    from dwellings.models import Tenancy
+    from startloan.models import HouseholdBudget, ReadinessStatus
+
+    budgets = list(HouseholdBudget.objects.filter(municipality=skien).order_by("household_id", "made_on"))
+    households = {b.household_id for b in budgets}
+    assert 1 <= len(households) <= 5 and len(budgets) >= 2 * len(households)
+    for b in budgets:
+        assert b.household.pathway_stage == "guidance" and not b.household.loan_applications.exists()
+        tenancy = Tenancy.objects.filter(household=b.household, end_date__isnull=True).first()
+        if tenancy:
+            assert b.monthly_rent == tenancy.monthly_rent
+        assert b.figures["left"] and b.target_price
+    first, *rest = [b for b in budgets if b.household_id == budgets[0].household_id]
+    assert rest[-1].savings_now > first.savings_now
+    assert ReadinessStatus.objects.filter(municipality=skien, affordable=True).exists()

@@ -21,7 +21,7 @@ from housing_office.national_id import check_digits
 from startloan import affordability as aff
 from startloan import services
 from startloan.assessment import composition_for, sex_from_national_id
-from startloan.models import LivingCostBasis, SifoHouseholdRate, SifoPersonRate
+from startloan.models import LivingCostBasis, LoanParameters, SifoHouseholdRate, SifoPersonRate
 from tenants.models import PersonRole
 from tests import factories
 from tests.test_affordability import guideline_2024, params
@@ -256,7 +256,6 @@ def _electricity_findings(household) -> list[str]:
         "dwelling_area": 70,
     }
     assessment, _parameters = services.assess_values(values, household)
-    assert assessment.monthly_electricity == D("1700")  # the 51–90 m² default
     return [f.text for f in assessment.findings if "Strøm" in f.text]
 
 
@@ -265,7 +264,13 @@ def test_electricity_amounts_need_a_source_and_a_date(leader_client, municipalit
     today = datetime.date.today()
     parameters = services.ensure_default_parameters(municipality, today.year)
     household = _family(municipality, today)
-    # The default without a source: said plainly.
+    # The published defaults name their source and date; 51–90 m²:
+    # 14,975 kWh (SSB, terraced house) × 137.5 øre / 12 = 1,716 kr.
+    assert parameters.electricity_up_to_90 == D("1716")
+    assert "(SSB: strømforbruk etter boligtype (2012)" in _electricity_findings(household)[0]
+    # Amounts without a source (a year kept before sources were asked for):
+    # said plainly.
+    LoanParameters.all_objects.filter(pk=parameters.pk).update(electricity_source="")
     assert "et anslag uten kilde" in _electricity_findings(household)[0]
     url = reverse("startloan:parameters-edit", args=[parameters.year])
     post = _parameters_post(parameters, electricity_source="", electricity_valid_from="")

@@ -124,3 +124,11 @@ def household_text(adults: int, couple: bool, children_ages: list) -> str:
             details.append(_("%(n)s uten fødselsdato") % {"n": unknown})
         parts.append(f"{text} ({'; '.join(details)})")
     return ", ".join(parts)
+
+
+@register.filter
+def debt_kind(kind: str) -> str:
+    """A debt line's kind in words ('student' → 'Studielån')."""
+    from ..forms import DEBT_KINDS
+
+    return str(dict(DEBT_KINDS).get(kind, kind))
