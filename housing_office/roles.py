@@ -50,12 +50,22 @@ _CASEWORKER_PERMISSIONS = {
         "complaint": ("view", "add", "change"),
         "decisionkindsetting": ("view",),
     },
+    # Follow-up is the housing adviser's (boveileder's) work, and every
+    # caseworker may be assigned as one; plans end, they are not deleted.
+    "followup": {
+        "followupplan": ("view", "add", "change"),
+        "followupcontact": ("view", "add"),
+        "agreedaction": ("view", "add", "change"),
+        "postmovecheckin": ("view", "add"),
+        "followupsetting": ("view",),
+    },
 }
 
 _LEADER_EXTRA = {
     "letters": {"lettertemplate": ("add", "change")},
     "dwellings": {"stockchange": ("change",)},
     "decisions": {"decisionkindsetting": ("add", "change")},
+    "followup": {"followupsetting": ("add", "change")},
     "housing_office": {
         "municipality": ("change", "lead_office", "view_full_national_id"),
         "user": ("view", "add", "change"),

@@ -45,6 +45,7 @@ from django.utils.translation import gettext_lazy as _
 
 from arrears.figures import prevention_rows
 from dwellings.models import EXIT_REASONS, Dwelling, EndReason, RentArrears, StockChange, Tenancy
+from followup.figures import followup_rows
 from housing_office.models import Municipality, User
 from housing_office.roles import CASEWORKER
 from letters.models import Letter, LetterKind, LetterStatus
@@ -188,6 +189,9 @@ class Dashboard:
     # Eviction prevention figures (arrears.figures): label and values for
     # the year before and the year.
     prevention: list[dict[str, Any]] = field(default_factory=list)
+    # Follow-up: persons assisted and the check-ins after a purchase
+    # (followup.figures), for the year before and the year.
+    followup: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def this_year(self) -> dict[str, Any]:
@@ -455,6 +459,7 @@ def dashboard_data(
         loans_in_progress=loans_in_progress(municipality),
         caseworkers=caseworker_table(municipality, year),
         prevention=prevention_rows(municipality.pk, [year - 1, year]),
+        followup=followup_rows(municipality.pk, [year - 1, year]),
         years_available=years_available
         if years_available is not None
         else available_years(municipality, today),
