@@ -524,6 +524,9 @@ def export_rows(data: Dashboard) -> dict[str, list[list[Any]]]:
     caseworker_rows += [
         [c.name, c.active_households, c.meetings_held, c.summons_letters, c.exits] for c in data.caseworkers
     ]
+    # Whole calendar years, this year first as in the key figures.
+    followup_rows_: list[list[Any]] = [[str(_("Tall")), str(_("Nøkkel")), str(year), str(year - 1)]]
+    followup_rows_ += [[str(row["label"]), row["key"], *reversed(row["values"])] for row in data.followup]
     long_rows: list[list[Any]] = [
         [str(_("Bolig")), str(_("Adresse")), str(_("Ledig siden")), str(_("Dager"))]
     ]
@@ -533,6 +536,7 @@ def export_rows(data: Dashboard) -> dict[str, list[list[Any]]]:
         str(_("Utvikling")): trend_rows,
         str(_("Status")): status_rows,
         str(_("Saksbehandlere")): caseworker_rows,
+        str(_("Oppfølging")): followup_rows_,
         str(_("Lenge ledige")): long_rows,
     }
 

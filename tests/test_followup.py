@@ -464,3 +464,62 @@ def test_worklist_query_count_does_not_grow(
     body = page.content.decode()
     assert body.count("/oppfolging/etter-kjop/") == 7
     assert body.count("/oppfolging/plan/") >= 14
+
+
+def test_every_follow_up_row_is_in_the_households_audit_trail(municipality, caseworker_user):
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from housing_office.audit import AUDITED
+
+    household = factories.household_with_members(municipality)
+    plan = make_plan(household, caseworker_user)
+    contact = services.add_contact(
+        plan, date=TODAY, kind="phone", outcome="Ringte.", by=caseworker_user, today=TODAY
+    )
+    action = services.add_action(plan, description="Søke", responsible="nav", due_on=TODAY)
+    tenancy = bought(household, datetime.date(2025, 1, 1))
+    check_in = services.record_check_in(
+        tenancy,
+        years_after=1,
+        done_on=TODAY,
+        still_owner="yes",
+        behind_on_loan="no",
+        needs_help="no",
+        note="",
+        by=caseworker_user,
+        today=TODAY,
+    )
+    for obj in (plan, contact, action, check_in):
+        assert obj._meta.label_lower in AUDITED
+        [entry] = LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj), object_pk=str(obj.pk)
+        )
+        assert entry.additional_data["household_id"] == household.pk
+
+
+def test_dashboard_and_yearly_report_show_the_follow_up_figures(leader_client, municipality, caseworker_user):
+    from reports.yearly_report import report_context
+
+    year = timezone.localdate().year
+    household = factories.household_with_members(municipality, adults=2, children=1)
+    # 1 January: never after today, whatever today is.
+    make_plan(household, caseworker_user, start=datetime.date(year, 1, 1))
+    tenancy = bought(factories.household_with_members(municipality), datetime.date(year - 1, 1, 1))
+    services.record_check_in(
+        tenancy,
+        years_after=1,
+        done_on=datetime.date(year, 1, 1),
+        still_owner="yes",
+        behind_on_loan="no",
+        needs_help="no",
+        note="",
+        by=caseworker_user,
+        today=timezone.localdate(),
+    )
+    page = leader_client.get(reverse("reports:dashboard")).content.decode()
+    assert 'data-figure="persons_assisted">3<' in page
+    assert 'data-figure="check_ins_still_owners">1<' in page
+    rows = {row["key"]: row["values"] for row in report_context(municipality, year)["followup"]}
+    assert rows["persons_assisted"][-2:] == [0, 3]
+    assert rows["check_ins_done"][-1] == 1
