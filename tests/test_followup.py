@@ -367,6 +367,24 @@ def test_caseworker_keeps_a_plan_from_the_household_page(caseworker_client, case
         reverse("tenants:household-detail", args=[household.pk])
     ).content.decode()
     assert reverse("followup:plan-detail", args=[plan.pk]) in household_page
+    # One open plan at a time: no link to make another until this one ends.
+    assert create_url not in household_page
+    edit = caseworker_client.post(
+        reverse("followup:plan-edit", args=[plan.pk]),
+        {
+            "goals": "Kjøpe bolig",
+            "adviser": caseworker_user.pk,
+            "start_date": "2026-01-05",
+            "end_date": today.isoformat(),
+        },
+    )
+    assert edit.status_code == 302
+    plan.refresh_from_db()
+    assert plan.end_date == today and plan.nav_contact_name == ""
+    household_page = caseworker_client.get(
+        reverse("tenants:household-detail", args=[household.pk])
+    ).content.decode()
+    assert create_url in household_page
 
 
 def test_a_bad_contact_shows_a_norwegian_message_and_writes_nothing(
