@@ -21,6 +21,7 @@ from tenants.models import Household
 
 from .applications import seed_applications
 from .arrears import add_arrears_history
+from .followup import add_followup_history
 from .generator import generate
 from .guidance import seed_guidance
 from .office import DemoLogin, ensure_municipality, ensure_users
@@ -114,6 +115,9 @@ def seed_demo(
         # when the office has cases already).
         if arrears_cases := add_arrears_history(office, staff.caseworkers[0], today, seed_value):
             result.counts["arrears_cases"] = arrears_cases
+        # Follow-up plans, contacts, actions and check-ins after a purchase
+        # (none added when the office has plans already).
+        result.counts.update(add_followup_history(office, staff, today, seed_value))
         result.defaults_ensured = _ensure_defaults(office)
     return result
 

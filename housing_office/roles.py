@@ -64,6 +64,15 @@ _CASEWORKER_PERMISSIONS = {
         "allocationcriterion": ("view",),
         "documentrequirement": ("view",),
     },
+    # Follow-up is the housing adviser's (boveileder's) work, and every
+    # caseworker may be assigned as one; plans end, they are not deleted.
+    "followup": {
+        "followupplan": ("view", "add", "change"),
+        "followupcontact": ("view", "add"),
+        "agreedaction": ("view", "add", "change"),
+        "postmovecheckin": ("view", "add"),
+        "followupsetting": ("view",),
+    },
 }
 
 _LEADER_EXTRA = {
@@ -71,6 +80,7 @@ _LEADER_EXTRA = {
     "dwellings": {"stockchange": ("change",)},
     "decisions": {"decisionkindsetting": ("add", "change")},
     "applications": {"allocationcriterion": ("add", "change"), "documentrequirement": ("add", "change")},
+    "followup": {"followupsetting": ("add", "change")},
     "housing_office": {
         "municipality": ("change", "lead_office", "view_full_national_id"),
         "user": ("view", "add", "change"),

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "reports",
     "register_import",
     "arrears",
+    "followup",
     "demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -32,6 +32,7 @@ urlpatterns = [
     path("startlan/", include("startloan.urls")),
     path("soknader/", include("applications.urls")),
     path("restanser/", include("arrears.urls")),
+    path("oppfolging/", include("followup.urls")),
     path("rapporter/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -45,6 +45,7 @@ from django.utils.translation import gettext_lazy as _
 
 from arrears.figures import prevention_rows
 from dwellings.models import EXIT_REASONS, Dwelling, EndReason, RentArrears, StockChange, Tenancy
+from followup.figures import followup_rows
 from housing_office.models import Municipality, User
 from housing_office.roles import CASEWORKER
 from letters.models import Letter, LetterKind, LetterStatus
@@ -188,6 +189,9 @@ class Dashboard:
     # Eviction prevention figures (arrears.figures): label and values for
     # the year before and the year.
     prevention: list[dict[str, Any]] = field(default_factory=list)
+    # Follow-up: persons assisted and the check-ins after a purchase
+    # (followup.figures), for the year before and the year.
+    followup: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def this_year(self) -> dict[str, Any]:
@@ -455,6 +459,7 @@ def dashboard_data(
         loans_in_progress=loans_in_progress(municipality),
         caseworkers=caseworker_table(municipality, year),
         prevention=prevention_rows(municipality.pk, [year - 1, year]),
+        followup=followup_rows(municipality.pk, [year - 1, year]),
         years_available=years_available
         if years_available is not None
         else available_years(municipality, today),
@@ -519,6 +524,9 @@ def export_rows(data: Dashboard) -> dict[str, list[list[Any]]]:
     caseworker_rows += [
         [c.name, c.active_households, c.meetings_held, c.summons_letters, c.exits] for c in data.caseworkers
     ]
+    # Whole calendar years, this year first as in the key figures.
+    followup_rows_: list[list[Any]] = [[str(_("Tall")), str(_("Nøkkel")), str(year), str(year - 1)]]
+    followup_rows_ += [[str(row["label"]), row["key"], *reversed(row["values"])] for row in data.followup]
     long_rows: list[list[Any]] = [
         [str(_("Bolig")), str(_("Adresse")), str(_("Ledig siden")), str(_("Dager"))]
     ]
@@ -528,6 +536,7 @@ def export_rows(data: Dashboard) -> dict[str, list[list[Any]]]:
         str(_("Utvikling")): trend_rows,
         str(_("Status")): status_rows,
         str(_("Saksbehandlere")): caseworker_rows,
+        str(_("Oppfølging")): followup_rows_,
         str(_("Lenge ledige")): long_rows,
     }
 

@@ -26,6 +26,8 @@ Counting rules, beyond what the contract says in words:
 * Loans come from `startloan.figures.loan_figures`: received in the year;
   granted = decided in the year with status granted or disbursed, summing
   `loan_granted`.
+* `persons_assisted`: `followup.figures` (members of households with a
+  follow-up plan running in the year or a § 6 help decision granted in it).
 * Stock changes: a dwelling acquired (disposed of) in the year by its
   StockChange row of that kind, or, where there is no such row, by
   `Dwelling.acquired_on` (`disposed_on`).
@@ -62,6 +64,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.figures import application_series
 from arrears.figures import arrears_contract_series
 from dwellings.models import EXIT_REASONS, Dwelling, DwellingCategory, EndReason, StockChange, Tenancy
+from followup.figures import persons_assisted_series
 from housing_office.dates import DAYS_PER_YEAR
 from housing_office.models import Municipality
 from letters.models import Letter, LetterKind, LetterStatus
@@ -100,6 +103,7 @@ FIGURE_KEYS: tuple[str, ...] = (
     "arrears_cases_closed",
     "eviction_requests",
     "evictions_carried_out",
+    "persons_assisted",
 )
 
 # What the office calls each key figure, for pages, exports and the PDF, in
@@ -329,6 +333,11 @@ def throughput_series(
     arrears = arrears_contract_series(mid, first_year, last_year, lambda field: in_period(field, through))
     for year, figures in out.items():
         figures.update(arrears[year])
+
+    # 9. Persons assisted: follow-up plans and § 6 decisions (followup.figures).
+    assisted = persons_assisted_series(mid, first_year, last_year, through=through)
+    for year, figures in out.items():
+        figures["persons_assisted"] = assisted[year]["persons_assisted"]
     return out
 
 

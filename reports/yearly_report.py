@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from arrears.figures import prevention_rows
 from dwellings.models import EndReason
+from followup.figures import followup_rows
 from housing_office.models import Municipality
 from housing_office.pdf import render_pdf
 
@@ -147,6 +148,8 @@ def report_context(
         "application_rows": application_rows,
         # Eviction prevention: the arrears cases' figures (arrears.figures).
         "prevention": prevention_rows(municipality.pk, years),
+        # Persons assisted and the check-ins after a purchase (followup.figures).
+        "followup": followup_rows(municipality.pk, years),
         "text": report_text(text),
         "reason_rows": reason_rows,
         "charts": charts,

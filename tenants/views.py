@@ -29,6 +29,7 @@ from .forms import (
     MemberFormSet,
     StageChangeForm,
 )
+from .household_page import household_sections
 from .models import (
     CLOSED_STAGES,
     Household,
@@ -124,6 +125,8 @@ def _detail_context(
         "stage_form": StageChangeForm(household=household),
         "can_view_national_id": request.user.has_perm("housing_office.view_full_national_id"),
         "closed_stages": CLOSED_STAGES,
+        # What the apps above tenants show on the page (household_page).
+        "sections": household_sections(request, household),
     }
     context.update(extra)
     return context

@@ -129,7 +129,7 @@ def build_register(municipality) -> None:
     tenancy = factories.TenancyFactory(household__municipality=municipality)
     household = tenancy.household
     factories.PersonFactory(household=household)
-    factories.TenancyFactory(
+    bought = factories.TenancyFactory(
         household__municipality=municipality,
         start_date=datetime.date(2015, 1, 1),
         end_date=datetime.date(2020, 1, 1),
@@ -152,6 +152,7 @@ def build_register(municipality) -> None:
     )
     assert import_arrears(municipality.number, SourceFile("restanser.csv", arrears_list.encode())).ok
     build_decisions(household)
+    build_followup(household, bought)
     build_applications(household, factories.DwellingFactory(municipality=municipality))
     build_jobs(municipality)
     extra = getattr(factories, "build_extra_register", None)
@@ -180,6 +181,29 @@ def build_decisions(household) -> None:
             services.review_complaint(complaint, upheld=True, reviewed_by=decider, when=day)
     services.draft_decision(
         household=household, kind="housing_help", outcome="granted", drafted_by=drafter, **grounds
+    )
+
+
+def build_followup(household, bought) -> None:
+    """A follow-up plan with a contact and an action, and a check-in after
+    the purchase of the household that bought its home."""
+    from followup import services
+
+    adviser = factories.caseworker(household.municipality)
+    day = datetime.date.today()
+    plan = services.create_plan(household, goals="Eie.", adviser=adviser, start_date=day)
+    services.add_contact(plan, date=day, kind="phone", outcome="Ringte.", by=adviser, today=day)
+    services.add_action(plan, description="Søke", responsible="household", due_on=day)
+    services.record_check_in(
+        bought,
+        years_after=1,
+        done_on=day,
+        still_owner="yes",
+        behind_on_loan="no",
+        needs_help="no",
+        note="",
+        by=adviser,
+        today=day,
     )
 
 

@@ -25,6 +25,7 @@ LAYERS = [
     "applications",
     "register_import",
     "arrears",
+    "followup",
     "reports",
     "demo",
 ]

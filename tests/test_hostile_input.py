@@ -288,6 +288,12 @@ FORM_ROUTES: dict[str, str] = {
     "reports:dashboard": "",
     "reports:report-list": "",
     "reports:import": "",
+    "followup:worklist": "",
+    "followup:settings": "",
+    "followup:plan-create": "",
+    "followup:plan-detail": "",
+    "followup:plan-edit": "",
+    "followup:check-in": "",
 }
 
 # Valid values for the forms that create something (by action path), so
@@ -376,6 +382,7 @@ COUNTED_APPS = (
     "reports",
     "decisions",
     "applications",
+    "followup",
     "auditlog",
 )
 

@@ -20,6 +20,7 @@ from demo.seed import seed_demo
 from demo.summons import RENDERED_DAYS
 from dwellings.models import Dwelling, DwellingCategory, EndReason, RentArrears, StockChange, Tenancy
 from dwellings.services import vacancies
+from followup.models import AgreedAction, FollowUpContact, FollowUpPlan, PostMoveCheckIn
 from housing_office.models import Municipality, User
 from housing_office.national_id import is_valid
 from housing_office.roles import CASEWORKER, LEADER
@@ -56,6 +57,10 @@ MODELS = (
     StartLoanApplication,
     ApplicationStatusChange,
     Letter,
+    FollowUpPlan,
+    FollowUpContact,
+    AgreedAction,
+    PostMoveCheckIn,
 )
 
 
@@ -646,3 +651,32 @@ def _guidance_budgets_show_progress_and_the_watch_flags_one(skien):
     first, *rest = [b for b in budgets if b.household_id == budgets[0].household_id]
     assert rest[-1].savings_now > first.savings_now
     assert ReadinessStatus.objects.filter(municipality=skien, affordable=True).exists()
+
+
+def test_follow_up_plans_and_check_ins_fit_the_tenancies(skien):
+    """Open plans for the households working toward ownership, ended plans
+    for the buyers (ending on the day they moved), contacts inside their
+    plans, check-ins only after a purchase and not before they fell due;
+    the worklist has something in it and the figures count it."""
+    from followup.figures import followup_figures
+    from followup.services import add_years
+    from followup.worklist import actions_due, quiet_plans
+
+    today = timezone.localdate()
+    plans = FollowUpPlan.objects.filter(municipality=skien).select_related("household")
+    running = set(Tenancy.objects.filter(end_date__isnull=True).values_list("household", flat=True))
+    assert plans.filter(end_date__isnull=True).exists()
+    assert {p.household_id for p in plans if p.end_date is None} <= running
+    for plan in plans.filter(end_date__isnull=False):
+        assert Tenancy.objects.filter(
+            household=plan.household, end_reason=EndReason.BOUGHT_OWN_HOME, end_date=plan.end_date
+        ).exists()
+    for contact in FollowUpContact.objects.select_related("plan"):
+        assert contact.plan.start_date <= contact.date <= (contact.plan.end_date or today)
+    check_ins = PostMoveCheckIn.objects.select_related("tenancy")
+    assert check_ins.exists()
+    for check_in in check_ins:
+        assert check_in.tenancy.end_reason == EndReason.BOUGHT_OWN_HOME
+        assert add_years(check_in.tenancy.end_date, check_in.years_after) <= check_in.done_on <= today
+    assert list(quiet_plans(today, 60)) and list(actions_due(today))
+    assert followup_figures(skien.pk, today.year)["persons_assisted"] > 0

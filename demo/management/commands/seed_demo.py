@@ -122,6 +122,18 @@ class Command(BaseCommand):
                 }
             )
             write(
+                _(
+                    "  Oppfølgingsplaner: %(plans)s med %(contacts)s kontakter og %(actions)s tiltak; "
+                    "oppfølginger etter kjøp: %(check_ins)s."
+                )
+                % {
+                    "plans": c.get("followup_plans", 0),
+                    "contacts": c.get("followup_contacts", 0),
+                    "actions": c.get("followup_actions", 0),
+                    "check_ins": c.get("post_move_check_ins", 0),
+                }
+            )
+            write(
                 _("  Boliger kjøpt de siste ti årene: %(acquired)s, solgt: %(sold)s.")
                 % {"acquired": c["acquired"], "sold": c["sold"]}
             )
