@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 
@@ -47,3 +49,38 @@ def caseworker_client(client, caseworker_user):
 def leader_client(client, leader_user):
     client.force_login(leader_user)
     return client
+
+
+@pytest.fixture
+def aligned_pks(db):
+    """Every table of ours numbers its next rows from one common value, so
+    that the rows a walk builds share a handful of primary keys: each route
+    is then tried with every key in use (an unscoped lookup of any model
+    would find a row) without trying dozens of keys no row of its own has."""
+    from django.apps import apps
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    base = Path(settings.BASE_DIR).resolve()
+    sequences = []
+    with connection.cursor() as cursor:
+        for config in apps.get_app_configs():
+            if "site-packages" in config.path or not Path(config.path).resolve().is_relative_to(base):
+                continue
+            for model in config.get_models():
+                if model._meta.auto_field is None:
+                    continue
+                cursor.execute(
+                    "SELECT pg_get_serial_sequence(%s, %s)",
+                    [model._meta.db_table, model._meta.auto_field.column],
+                )
+                if sequence := cursor.fetchone()[0]:
+                    sequences.append(sequence)
+        last = 0
+        for sequence in sequences:
+            cursor.execute(f"SELECT last_value FROM {sequence}")
+            last = max(last, cursor.fetchone()[0])
+        for sequence in sequences:
+            cursor.execute("SELECT setval(%s, %s)", [sequence, last + 1])

@@ -44,7 +44,7 @@ from tenants.models import Household
 from . import factories
 from .test_access import all_pks, build_register, routes, url_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("aligned_pks")]
 
 EXAMPLES = int(os.environ.get("TRUST_FUZZ_EXAMPLES", "20"))
 SCRIPT = "<script>alert(1)</script>"

@@ -34,7 +34,7 @@ from . import factories
 from .test_access import all_pks, build_register, routes, url_for
 from .test_households import _form_data, valid_national_id
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("aligned_pks")]
 
 
 def _body(response) -> str:
