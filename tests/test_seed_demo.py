@@ -263,8 +263,12 @@ def test_start_loan_decisions_have_two_different_people(skien):
     for a in applications.filter(status__in=[ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED]):
         assert a.loan_granted is not None and 0 < a.loan_granted <= a.amount_applied
         assert a.household.pathway_stage in (PathwayStage.LOAN_GRANTED, PathwayStage.BOUGHT_HOME)
-    for a in applications.filter(status=ApplicationStatus.DISBURSED):
+    for a in applications.filter(status=ApplicationStatus.DISBURSED, purpose="purchase"):
         assert a.purchased_on and a.financing_certificate_on <= a.purchased_on
+    # Refinancing or adapting one's own home buys nothing: no certificate.
+    others = applications.exclude(purpose="purchase")
+    assert not others.filter(financing_certificate_on__isnull=False).exists()
+    assert not others.filter(purchased_on__isnull=False).exists()
     assert ApplicationStatusChange.objects.filter(application__municipality=skien).exists()
 
 
