@@ -64,6 +64,7 @@ def test_from_the_first_meeting_to_the_recorded_startskudd_decision(page, munici
 
     # The application opens with the budget's figures.
     page.get_by_role("link", name="Søknad om startlån med budsjettets tall").click()
+    expect(page.get_by_role("main")).to_contain_text("Tallene er hentet fra husstandens budsjett")
     expect(page.get_by_label("Inntekt etter skatt per måned (kr)")).to_have_value("32 000")
     expect(page.get_by_label("Brutto årsinntekt (kr)")).to_have_value("500 000")
     expect(page.get_by_label("Kjøpesum / verdi (kr)")).to_have_value("2 000 000")
