@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from startloan import affordability as aff
 from startloan import services
+from startloan.handoff import handoff_sections
 from startloan.models import LivingCostBasis
 from tenants.models import MeetingStatus, OutreachMeeting, PathwayStage
 from tests.test_households import make_household
@@ -153,3 +154,12 @@ def test_the_basis_in_use_is_named_on_the_leaders_pages(leader_client, municipal
     assert "i bruk nå: <strong>Namsmannens livsoppholdssatser (1.7.2023)</strong>" in edit
     listing = leader_client.get(reverse("startloan:parameters-list")).content.decode()
     assert "Namsmannens livsoppholdssatser (1.7.2023)" in listing
+
+
+def test_the_hand_off_names_a_child_born_after_the_application_came_in(caseworker_user, municipality):
+    application = _granted(municipality, caseworker_user)
+    # The assessment was made when the application came in; a child born
+    # since is in the register with no age then (-1 in the snapshot).
+    application.assessment = {**application.assessment, "children_ages": [4, -1, None]}
+    rows = dict(handoff_sections(application, [])[0]["rows"])
+    assert rows["Barn (alder)"] == "4, født etter at søknaden kom inn, ?"
