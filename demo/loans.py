@@ -374,12 +374,19 @@ def _loan(
             )
             change(ApplicationStatus.IN_REVIEW, ApplicationStatus.GRANTED, at(decided, 14), loan.decided_by)
             certificate = min(decided + rng.randint(0, 3) * DAY, ctx.today)
+            # A financing certificate and a purchase date belong to a
+            # purchase: refinancing or adapting the home one owns buys
+            # nothing. (The random draws stay in the same order, so the rest
+            # of the demo is the same for a seed.)
+            buys = loan.purpose == LoanPurpose.PURCHASE
             if status == ApplicationStatus.DISBURSED:
                 exit_day = h.exit_date or ctx.today
-                loan.purchased_on = max(decided, exit_day - rng.randint(14, 75) * DAY)
-                loan.financing_certificate_on = min(certificate, loan.purchased_on)
+                purchased = max(decided, exit_day - rng.randint(14, 75) * DAY)
+                if buys:
+                    loan.purchased_on = purchased
+                    loan.financing_certificate_on = min(certificate, purchased)
                 change(ApplicationStatus.GRANTED, status, at(exit_day, 10), user)
-            elif rng.random() < 0.8:
+            elif rng.random() < 0.8 and buys:
                 loan.financing_certificate_on = certificate
             if loan.financing_certificate_on:
                 # Valid for three months, for a price the loans and the

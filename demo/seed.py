@@ -104,6 +104,11 @@ def seed_demo(
         staff, logins = ensure_users(office, profile, pw)
         result = DemoResult(office, created=False, logins=logins, password=pw)
         if not Household.all_objects.filter(municipality=office).exists():
+            # This year's parameters first: the loans' assessments take the
+            # year's parameters as the app finds them (this year's, else the
+            # nearest), so a row made afterwards would assess them anew with
+            # other rates than the ones they were granted on.
+            ensure_default_parameters(office, today.year)
             summary = generate(Context(office, profile, staff, count, seed_value, today))
             result.counts = summary.counts
             result.counts.update(seed_applications(office, staff, today, seed_value))

@@ -249,11 +249,10 @@ def certificate_problems(application: StartLoanApplication, values: Mapping[str,
         problems.append(_("Finansieringsbeviset må gjelde til en dato etter at det ble utstedt."))
     if (expires or cap is not None) and not issued:
         problems.append(_("Oppgi når finansieringsbeviset ble utstedt."))
-    granted = (application.loan_granted or Decimal(0)) + (application.grant_granted or Decimal(0))
     if cap is not None and issued and application.purpose == LoanPurpose.PURCHASE:
         # The cap is a price: what the household may bid with the loans and
         # its own money, the purchase costs set aside.
-        most = granted + application.bank_loan + application.equity - application.purchase_costs
+        most = certificate_price_cap(application)
         if cap > most:
             problems.append(
                 _(
@@ -263,6 +262,30 @@ def certificate_problems(application: StartLoanApplication, values: Mapping[str,
                 % {"most": f"{most:,.0f}".replace(",", "\u00a0")}
             )
     return problems
+
+
+def certificate_price_cap(application: StartLoanApplication) -> Decimal:
+    """The highest price the certificate can name: what the household may
+    bid with the loans granted, the bank loan and its own money, the
+    purchase costs set aside."""
+    granted = (application.loan_granted or Decimal(0)) + (application.grant_granted or Decimal(0))
+    return granted + application.bank_loan + application.equity - application.purchase_costs
+
+
+def follow_up_initial(application: StartLoanApplication) -> dict[str, Any]:
+    """What the follow-up form can start from, so no figure the decision
+    already holds is typed again: a granted purchase's certificate is issued
+    on the decision's day for the price the decided financing reaches. Only
+    blank fields are filled; the expiry is the caseworker's to enter."""
+    initial: dict[str, Any] = {}
+    granted = application.status == ApplicationStatus.GRANTED
+    if not granted or application.purpose != LoanPurpose.PURCHASE:
+        return initial
+    if application.financing_certificate_on is None and application.decided_on:
+        initial["financing_certificate_on"] = application.decided_on
+    if application.financing_certificate_price_cap is None:
+        initial["financing_certificate_price_cap"] = certificate_price_cap(application)
+    return initial
 
 
 def certificates_expiring(on: datetime.date | None = None) -> QuerySet[StartLoanApplication]:

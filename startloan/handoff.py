@@ -47,6 +47,14 @@ def _date(value: Any) -> str:
     return value.strftime("%d.%m.%Y") if value else "–"
 
 
+def _age(age: int | None) -> str:
+    """A child's age when the application came in; a child born since then
+    (in the register now, not yet then) has no age to give."""
+    if age is None:
+        return "?"
+    return str(age) if age >= 0 else _("født etter at søknaden kom inn")
+
+
 def _yes(value: bool) -> str:
     return _("Ja") if value else _("Nei")
 
@@ -69,7 +77,7 @@ def handoff_sections(application: StartLoanApplication, lines: list[dict[str, An
             (_("Husstand"), household.reference),
             (_("Voksne"), str(a.get("adults", "–"))),
             (_("Par"), _yes(bool(a.get("couple")))),
-            (_("Barn (alder)"), ", ".join("?" if age is None else str(age) for age in ages) or "–"),
+            (_("Barn (alder)"), ", ".join(_age(age) for age in ages) or "–"),
             (_("Søknad mottatt"), _date(app.received_on)),
             (_("Saksnummer i Startskudd"), app.startskudd_case_number or "–"),
         ],

@@ -206,21 +206,44 @@ def sifo_table_errors(
     return errors
 
 
+def sifo_incomplete(sifo: aff.SifoBudget) -> list[str]:
+    """What keeps SIFO's tables as kept from being used (empty: usable)."""
+    return sifo_table_errors(
+        ({"sex": b.sex, "from_age": b.from_age, "to_age": b.to_age} for b in sifo.persons),
+        ({"household_size": size} for size, _amount in sifo.households),
+    )
+
+
+def basis_in_use(parameters: LoanParameters) -> dict[str, Any]:
+    """The living-cost basis the year's assessments use, by name, and
+    whether SIFO was chosen without its tables (the guideline is used then)."""
+    rows = list(LivingCostRate.all_objects.filter(parameters=parameters))
+    name = standard_budget(parameters, rows).name
+    sifo_chosen = parameters.living_cost_basis == LivingCostBasis.SIFO
+    return {"name": name, "sifo_missing": sifo_chosen and name != parameters.living_cost_basis_name}
+
+
 def standard_budget(parameters: LoanParameters, rows: list[LivingCostRate]) -> aff.RateTable | aff.SifoBudget:
     """The standard budget named by the year's basis: SIFO's reference
     budget, the guideline rates themselves, or the bailiff's rates (the
     per-member table, with its reduction from the 4th member)."""
     p = parameters
     if p.living_cost_basis == LivingCostBasis.SIFO:
-        return sifo_budget(p)
-    if p.living_cost_basis == LivingCostBasis.GUIDELINE:
-        return _table(
-            rows,
-            RateTableKind.GUIDELINE,
-            reduce_from=None,
-            reduction=Decimal("0"),
-            name=p.living_cost_basis_name,
-        )
+        sifo = sifo_budget(p)
+        if not sifo_incomplete(sifo):
+            return sifo
+    if p.living_cost_basis in (LivingCostBasis.SIFO, LivingCostBasis.GUIDELINE):
+        # SIFO chosen with tables not (fully) kept — say, set in the admin,
+        # or a year copied before they were filled in — is never read as
+        # nothing: the guideline rates Husbanken requires as the floor are
+        # the standard, and the name says so on every assessment.
+        name = p.living_cost_basis_name
+        if p.living_cost_basis == LivingCostBasis.SIFO:
+            name = _("%(guideline)s – SIFO-tabellene for %(year)s er ikke fylt ut") % {
+                "guideline": LivingCostBasis.GUIDELINE.label,
+                "year": p.year,
+            }
+        return _table(rows, RateTableKind.GUIDELINE, reduce_from=None, reduction=Decimal("0"), name=name)
     return _table(
         rows,
         RateTableKind.STANDARD,

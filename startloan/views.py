@@ -260,7 +260,7 @@ def _follow_up_edit(request: HttpRequest, application: StartLoanApplication) -> 
                 messages.success(request, _("Søknaden er lagret."))
                 return redirect("startloan:application-detail", pk=application.pk)
     else:
-        form = FollowUpForm(instance=application)
+        form = FollowUpForm(instance=application, initial=services.follow_up_initial(application))
     return render(request, "startloan/follow_up_form.html", {"form": form, "application": application})
 
 
@@ -458,7 +458,12 @@ def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def parameters_list(request: HttpRequest) -> HttpResponse:
     if request.user.municipality_id and not LoanParameters.objects.exists():
         services.ensure_default_parameters(request.user.municipality)
-    years = LoanParameters.objects.select_related("updated_by")
+    # How many SIFO rows each year keeps: SIFO chosen with none is shown as
+    # such (the guideline rates are used then, never an empty SIFO).
+    years = LoanParameters.objects.select_related("updated_by").annotate(
+        sifo_person_rows=Count("sifo_persons", distinct=True),
+        sifo_household_rows=Count("sifo_households", distinct=True),
+    )
     return render(
         request,
         "startloan/parameters_list.html",
@@ -539,5 +544,6 @@ def parameters_edit(request: HttpRequest, year: int) -> HttpResponse:
             "sifo_households": households,
             "sifo_errors": sifo_errors,
             "parameters": parameters,
+            "basis": services.basis_in_use(parameters),
         },
     )

@@ -110,6 +110,15 @@ def _household_moved_message(request: HttpRequest, household_pk: int, stage_befo
     return household
 
 
+def _then(request: HttpRequest) -> str | None:
+    """Where the caseworker goes straight on from a held meeting: the
+    "Lagre og lag budsjett" button posts the household's budget page (the
+    template finds it by URL name, so tenants never imports the app that
+    owns it), since the meeting is where the income and debts are first
+    heard. Only a path on this site is followed."""
+    return local_url(request, request.POST.get("then"))
+
+
 @login_required
 @permission_required("tenants.change_outreachmeeting", raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -141,7 +150,8 @@ def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Samtalen er registrert."))
             household = _household_moved_message(request, meeting.household_id, stage_before)
-            target = local_url(request, request.POST.get("next"))
+            held = form.cleaned_data["status"] == MeetingStatus.HELD
+            target = (_then(request) if held else None) or local_url(request, request.POST.get("next"))
             return HttpResponseRedirect(target or reverse("tenants:household-detail", args=[household.pk]))
     return render(
         request,
@@ -226,6 +236,9 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                 text = _("Samtalen med %(ref)s er planlagt %(when)s.")
             messages.success(request, text % {"ref": household.reference, "when": when})
             _household_moved_message(request, household.pk, stage_before)
+            target = _then(request)
+            if target and meeting.status == MeetingStatus.HELD:
+                return HttpResponseRedirect(target)
             return redirect(reverse("tenants:household-detail", args=[household.pk]) + "#meetings")
     return render(request, "tenants/meeting_form.html", {"household": household, "form": form})
 

@@ -268,8 +268,12 @@ def test_start_loan_decisions_have_two_different_people(skien):
     for a in applications.filter(status__in=[ApplicationStatus.GRANTED, ApplicationStatus.DISBURSED]):
         assert a.loan_granted is not None and 0 < a.loan_granted <= a.amount_applied
         assert a.household.pathway_stage in (PathwayStage.LOAN_GRANTED, PathwayStage.BOUGHT_HOME)
-    for a in applications.filter(status=ApplicationStatus.DISBURSED):
+    for a in applications.filter(status=ApplicationStatus.DISBURSED, purpose="purchase"):
         assert a.purchased_on and a.financing_certificate_on <= a.purchased_on
+    # Refinancing or adapting one's own home buys nothing: no certificate.
+    others = applications.exclude(purpose="purchase")
+    assert not others.filter(financing_certificate_on__isnull=False).exists()
+    assert not others.filter(purchased_on__isnull=False).exists()
     assert ApplicationStatusChange.objects.filter(application__municipality=skien).exists()
 
 
@@ -288,6 +292,13 @@ def test_granted_demo_loans_pass_the_apps_own_assessment(skien):
     assert granted
     # (Checked on the same seed: the demo's economic guidance.)
     _guidance_budgets_show_progress_and_the_watch_flags_one(skien)
+    # This year's parameters, which a fresh assessment of this year's
+    # applications takes, are the ones the loans were assessed on (made
+    # before the loans, with the leader's fixed rates), not a row added after.
+    this_year = LoanParameters.objects.filter(municipality=skien).get(year=timezone.localdate().year)
+    assert this_year.fixed_rate_10 is not None
+    recent = [a for a in granted if a.received_on.year >= this_year.year]
+    assert all(a.assessment["year"] == this_year.year for a in recent)
     # A fixed-rate loan among them, at Husbanken's fixed rate, still carried.
     fixed = [a for a in granted if a.fixed_rate_years]
     assert fixed and all(a.assessment["fixed_rate_years"] == a.fixed_rate_years for a in fixed)
