@@ -278,28 +278,23 @@ def test_needs_against_stock_by_hand(municipality, other_municipality):
 # --- The forecast and its back-test ----------------------------------------------
 
 
-def _series(**per_year):
-    keys = (
-        "moved_to_ownership",
-        "moved_to_private_rental",
-        "dwellings_freed",
-        "housed_from_waiting_list",
-        "applications_granted",
-        "waiting_list_at_year_end",
-    )
-    return {year: dict(zip(keys, values, strict=True)) for year, values in per_year.items()}
-
-
+KEYS = (
+    "moved_to_ownership",
+    "moved_to_private_rental",
+    "dwellings_freed",
+    "housed_from_waiting_list",
+    "applications_granted",
+    "waiting_list_at_year_end",
+)
 SERIES = {
-    y: v
-    for y, v in _series(
-        y2020=(1, 2, 3, 4, 6, 10),
-        y2021=(2, 2, 4, 5, 6, 11),
-        y2022=(3, 1, 5, 9, 8, 10),
-        y2023=(2, 2, 6, 6, 9, 13),
-    ).items()
+    year: dict(zip(KEYS, values, strict=True))
+    for year, values in {
+        2020: (1, 2, 3, 4, 6, 10),
+        2021: (2, 2, 4, 5, 6, 11),
+        2022: (3, 1, 5, 9, 8, 10),
+        2023: (2, 2, 6, 6, 9, 13),
+    }.items()
 }
-SERIES = {int(k[1:]): v for k, v in SERIES.items()}
 
 
 def test_forecast_arithmetic():
