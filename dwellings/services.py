@@ -413,9 +413,9 @@ def record_stock_change(
         if let is not None:
             raise DomainError(
                 _(
-                    "Boligen kan ikke selges til andre mens den er utleid (husstand %(household)s fra "
-                    "%(start)s). Avslutt leieforholdet først, eller registrer at leietakeren kjøper "
-                    "boligen fra leieforholdet."
+                    "Boligen kan ikke selges mens den er utleid (husstand %(household)s fra %(start)s). "
+                    "Avslutt leieforholdet først. Kjøper leietakeren boligen, registrer det fra "
+                    "leieforholdet («Leietakeren kjøper boligen»)."
                 )
                 % {"household": let.household.reference, "start": _date(let.start_date)},
                 "date",

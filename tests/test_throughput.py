@@ -165,6 +165,7 @@ def test_hand_counted_year(register):
         "arrears_cases_closed": 0,
         "eviction_requests": 0,
         "evictions_carried_out": 0,
+        "dwellings_sold_to_tenants": 0,
     }
     assert list(figures) == list(FIGURE_KEYS)
 
