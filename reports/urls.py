@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     re_path(r"^eksport\.(?P<fmt>csv|xlsx)$", views.dashboard_export, name="dashboard-export"),
     path("boligmasse/", stock_views.stock_plan, name="stock-plan"),
+    path("boligmasse/boligplan/", stock_views.stock_plan_publish, name="stock-plan-publish"),
     path("arsrapporter/", views.report_list, name="report-list"),
     path("arsrapporter/ny/", views.report_create, name="report-create"),
     path("arsrapporter/<int:pk>/", views.report_detail, name="report-detail"),

@@ -384,3 +384,33 @@ def test_stock_plan_page_is_the_leaders_scoped_and_constant_in_queries(
         assert "Behov mot boligmasse" in text and "chart-needs" in text
         bad = client.get(reverse("reports:stock-plan"), {"kjop": "-3"})
         assert bad.status_code == 200 and "is-invalid" in bad.content.decode()
+
+
+def test_leader_publishes_the_stock_plan_pdf(
+    leader_client, leader_user, municipality, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    import subprocess
+
+    from housing_office.models import Job, JobState
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    d = dwelling(municipality, rooms=1, acquired_on=D(2000, 1, 1))
+    record_stock_change(d, kind=StockChange.Kind.DISPOSED, date=D(2025, 3, 1), price=Decimal("1234000"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = leader_client.post(
+            reverse("reports:stock-plan-publish"),
+            {"kjop": "2", "salg": "", "text": "Vi selger ettromsleiligheter."},
+        )
+    job = Job.objects.get(kind="stock_plan")
+    assert response.status_code == 302 and response["Location"] == reverse("job-detail", args=[job.pk])
+    assert job.state == JobState.DONE, job.error
+    assert job.params["planned_purchases"] == 2 and job.created_by == leader_user
+    pdf = tmp_path / "plan.pdf"
+    pdf.write_bytes(job.result_file.read())
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Vi selger ettromsleiligheter." in text
+    assert "1 234 000" in text and "Behov mot boligmasse" in text and "Hvor godt traff metoden" in text
+    download = leader_client.get(reverse("job-download", args=[job.pk]))
+    assert download.status_code == 200
