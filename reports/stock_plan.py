@@ -47,6 +47,8 @@ from applications.figures import on_waiting_list, with_leaving_date
 from applications.models import Application
 from dwellings.models import Dwelling, DwellingCategory, StockChange, Tenancy
 from housing_office.models import Municipality
+from startloan.models import ApplicationStatus as LoanStatus
+from startloan.models import StartLoanApplication
 from tenants.models import Person, PersonRole
 
 from .kostra import held_on
@@ -168,6 +170,46 @@ def reinvestment_ledger(
             place = row["postal_place"] or "–"
             side.by_place[place] = side.by_place.get(place, 0) + row["n"]
     return [years[y] for y in sorted(years)]
+
+
+def sales_to_tenants(
+    municipality: Municipality | int, first_year: int, last_year: int
+) -> list[dict[str, Any]]:
+    """The sales to sitting tenants in the years, each with the buyer's
+    start loan: the latest granted (or disbursed) one decided on or before
+    the completion date, if any. One query."""
+    mid = municipality.pk if isinstance(municipality, Municipality) else municipality
+    loan = StartLoanApplication.all_objects.filter(
+        household=OuterRef("buyer_household"),
+        status__in=[LoanStatus.GRANTED, LoanStatus.DISBURSED],
+        decided_on__lte=OuterRef("date"),
+    ).order_by("-decided_on", "-pk")
+    return list(
+        StockChange.all_objects.filter(
+            municipality_id=mid,
+            kind=StockChange.Kind.DISPOSED,
+            buyer_household__isnull=False,
+            date__range=(datetime.date(first_year, 1, 1), datetime.date(last_year, 12, 31)),
+        )
+        .annotate(
+            loan_id=Subquery(loan.values("pk")[:1]),
+            loan_amount=Subquery(loan.values("loan_granted")[:1]),
+            loan_decided_on=Subquery(loan.values("decided_on")[:1]),
+        )
+        .order_by("date", "pk")
+        .values(
+            "date",
+            "price",
+            "valuation",
+            "dwelling_id",
+            "dwelling__reference",
+            "buyer_household_id",
+            "buyer_household__reference",
+            "loan_id",
+            "loan_amount",
+            "loan_decided_on",
+        )
+    )
 
 
 def ledger_totals(ledger: list[LedgerYear]) -> dict[str, int]:

@@ -16,7 +16,7 @@ from housing_office.pdf import render_pdf
 
 from .charts import Series, bar_chart
 from .forecast import forecast_page
-from .stock_plan import ledger_totals, needs_against_stock, reinvestment_ledger
+from .stock_plan import ledger_totals, needs_against_stock, reinvestment_ledger, sales_to_tenants
 from .yearly_report import paragraphs
 
 LEDGER_YEARS = 5
@@ -54,6 +54,7 @@ def stock_plan_context(
         "today": day,
         "ledger": ledger,
         "ledger_totals": ledger_totals(ledger),
+        "sales_to_tenants": sales_to_tenants(municipality, day.year - LEDGER_YEARS + 1, day.year),
         "needs": needs,
         "needs_chart": needs_chart(needs),
         "forecast": forecast,

@@ -406,11 +406,53 @@ def test_leader_publishes_the_stock_plan_pdf(
     assert job.state == JobState.DONE, job.error
     assert job.params["planned_purchases"] == 2 and job.created_by == leader_user
     pdf = tmp_path / "plan.pdf"
-    pdf.write_bytes(job.result_file.read())
+    with job.result_file.open("rb") as stored:
+        pdf.write_bytes(stored.read())
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
     assert "Vi selger ettromsleiligheter." in text
     assert "1 234 000" in text and "Behov mot boligmasse" in text and "Hvor godt traff metoden" in text
     download = leader_client.get(reverse("job-download", args=[job.pk]))
-    assert download.status_code == 200
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    download.close()
+
+
+def test_sales_to_tenants_carry_the_buyers_start_loan(municipality, other_municipality):
+    from reports.stock_plan import sales_to_tenants
+    from startloan.models import ApplicationStatus
+
+    with_loan = household(municipality, reference="H-LAN")
+    factories.StartLoanApplicationFactory(
+        household=with_loan,
+        received_on=D(2024, 9, 1),
+        status=ApplicationStatus.GRANTED,
+        decided_on=D(2024, 10, 1),
+        loan_granted=Decimal("1900000"),
+    )
+    # A later or rejected application is not the loan the purchase used.
+    factories.StartLoanApplicationFactory(
+        household=with_loan,
+        received_on=D(2025, 8, 1),
+        status=ApplicationStatus.REJECTED,
+        decided_on=D(2025, 9, 1),
+    )
+    without = household(municipality, reference="H-UTEN")
+    sell_to_tenant(
+        tenancy(with_loan, dwelling(municipality, reference="B-LAN"), D(2019, 1, 1)),
+        completion_date=D(2025, 2, 1),
+        price=Decimal("2000000"),
+        valuation=Decimal("2100000"),
+    )
+    sell_to_tenant(
+        tenancy(without, dwelling(municipality, reference="B-UTEN"), D(2019, 1, 1)),
+        completion_date=D(2025, 3, 1),
+        price=Decimal("1500000"),
+    )
+    rows = sales_to_tenants(municipality, 2025, 2025)
+    assert [(r["dwelling__reference"], r["buyer_household__reference"], r["loan_amount"]) for r in rows] == [
+        ("B-LAN", "H-LAN", Decimal("1900000")),
+        ("B-UTEN", "H-UTEN", None),
+    ]
+    assert rows[0]["valuation"] == Decimal("2100000") and rows[0]["loan_decided_on"] == D(2024, 10, 1)
+    assert sales_to_tenants(other_municipality, 2025, 2025) == []
