@@ -256,6 +256,7 @@ FORM_ROUTES: dict[str, str] = {
     "dwellings:stock-change": "",
     "dwellings:tenancy-create": "",
     "dwellings:tenancy-end": "",
+    "dwellings:sale-to-tenant": "",
     "dwellings:arrears-create": "",
     "startloan:application-create": "?household={household}",
     "startloan:application-detail": "",
@@ -287,6 +288,7 @@ FORM_ROUTES: dict[str, str] = {
     "applications:document-edit": "",
     "reports:dashboard": "",
     "reports:report-list": "",
+    "reports:stock-plan": "",
     "reports:import": "",
 }
 
