@@ -264,6 +264,30 @@ class StockChangeForm(_CrispyMixin, forms.Form):
         self.helper = self._helper("kind", "date", "price", "note")
 
 
+class SaleToTenantForm(_CrispyMixin, forms.Form):
+    completion_date = forms.DateField(
+        label=_("Overtakelsesdato"),
+        widget=date_input(),
+        help_text=_("Leieforholdet avsluttes og boligen går ut av boligmassen denne dagen."),
+    )
+    price = AmountField(
+        label=_("Kjøpesum (kr)"), min_value=0, max_digits=12, decimal_places=0, inputmode="numeric"
+    )
+    valuation = AmountField(
+        label=_("Takst (kr)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=0,
+        inputmode="numeric",
+    )
+    note = forms.CharField(label=_("Merknad"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper("completion_date", "price", "valuation", "note")
+
+
 class ArrearsForm(_CrispyMixin, forms.Form):
     amount = AmountField(label=_("Beløp (kr)"), min_value=Decimal("0.01"), max_digits=10, decimal_places=2)
     due_date = forms.DateField(label=_("Forfallsdato"), widget=date_input())

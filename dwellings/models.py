@@ -287,6 +287,24 @@ class StockChange(MunicipalityOwned):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
+    valuation = models.DecimalField(
+        _("takst (kr)"),
+        max_digits=12,
+        decimal_places=0,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    # The household that bought the dwelling it rented (leie til eie); empty
+    # for purchases and for sales to anyone else.
+    buyer_household = models.ForeignKey(
+        "tenants.Household",
+        verbose_name=_("kjøper (husstand)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dwellings_bought",
+    )
     note = models.TextField(_("merknad"), blank=True, default="")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -311,6 +329,16 @@ class StockChange(MunicipalityOwned):
                 condition=Q(price__isnull=True) | Q(price__gte=0),
                 name="stock_change_price_not_negative",
                 violation_error_message=_("Prisen kan ikke være negativ."),
+            ),
+            models.CheckConstraint(
+                condition=Q(valuation__isnull=True) | Q(valuation__gte=0),
+                name="stock_change_valuation_not_negative",
+                violation_error_message=_("Taksten kan ikke være negativ."),
+            ),
+            models.CheckConstraint(
+                condition=Q(buyer_household__isnull=True) | Q(kind="disposed"),
+                name="stock_change_buyer_only_on_sale",
+                violation_error_message=_("Bare et salg kan ha en kjøper."),
             ),
         ]
 

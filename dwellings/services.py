@@ -54,6 +54,7 @@ CONSTRAINT_FIELDS: dict[str, str] = {
     "tenancy_end_reason_iff_ended": "end_reason",
     "tenancy_rent_not_negative": "monthly_rent",
     "stock_change_price_not_negative": "price",
+    "stock_change_valuation_not_negative": "valuation",
     "dwelling_disposed_not_before_acquired": "date",
     "arrears_amount_positive": "amount",
     "arrears_settled_not_before_due": "settled_on",
@@ -266,16 +267,18 @@ class NewAddress:
 
 @transaction.atomic
 def end_tenancy(
-    tenancy: Tenancy, *, end_date: datetime.date, end_reason: str, new_address: NewAddress, by
+    tenancy: Tenancy, *, end_date: datetime.date, end_reason: str, new_address: NewAddress | None, by
 ) -> TenancyEnded:
     """End `tenancy` on `end_date` for `end_reason`; says what it did.
 
     The household leaves the dwelling, so it gets `new_address` as its postal
     address (or its address is marked unknown: then no letter goes to it
     until a new one is registered), in the audit trail as any change of the
-    household. When the household bought its own home or moved to a private
-    rental, its pathway stage moves on too (with a stage-history row). All in
-    one transaction: either everything happens or nothing.
+    household. `new_address=None` means the household stays where it lives:
+    it bought the dwelling (`dwellings.stock.sell_to_tenant`). When the
+    household bought its own home or moved to a private rental, its pathway
+    stage moves on too (with a stage-history row). All in one transaction:
+    either everything happens or nothing.
     """
     tenancy = Tenancy.objects.select_for_update().select_related("household", "dwelling").get(pk=tenancy.pk)
     if tenancy.end_date is not None:
@@ -308,7 +311,8 @@ def end_tenancy(
 
     dwelling = tenancy.dwelling
     if (
-        not new_address.unknown
+        new_address is not None
+        and not new_address.unknown
         and new_address.address.strip().casefold() == dwelling.address.strip().casefold()
         and new_address.postal_code.strip() == dwelling.postal_code
     ):
@@ -324,14 +328,15 @@ def end_tenancy(
     tenancy.end_reason = end_reason
     with constraint_errors():
         tenancy.save(update_fields=["end_date", "end_reason", "updated_at"])
-    change_address(
-        tenancy.household,
-        address=new_address.address,
-        postal_code=new_address.postal_code,
-        postal_place=new_address.postal_place,
-        unknown=new_address.unknown,
-        by=by,
-    )
+    if new_address is not None:
+        change_address(
+            tenancy.household,
+            address=new_address.address,
+            postal_code=new_address.postal_code,
+            postal_place=new_address.postal_place,
+            unknown=new_address.unknown,
+            by=by,
+        )
 
     stage = EXIT_STAGES.get(end_reason)
     if stage is None:
@@ -356,6 +361,7 @@ def record_stock_change(
     kind: str,
     date: datetime.date,
     price: Decimal | None = None,
+    valuation: Decimal | None = None,
     note: str = "",
     by=None,
 ) -> StockChange:
@@ -371,6 +377,8 @@ def record_stock_change(
         raise DomainError(_("Skriv inn dato."), "date")
     if price is not None and price < 0:
         raise DomainError(_("Prisen kan ikke være negativ."), "price")
+    if valuation is not None and valuation < 0:
+        raise DomainError(_("Taksten kan ikke være negativ."), "valuation")
     if StockChange.objects.filter(dwelling=dwelling, kind=kind).exists():
         message = (
             _("Kjøpet av boligen er allerede registrert.")
@@ -406,7 +414,8 @@ def record_stock_change(
             raise DomainError(
                 _(
                     "Boligen kan ikke selges mens den er utleid (husstand %(household)s fra %(start)s). "
-                    "Avslutt leieforholdet først."
+                    "Avslutt leieforholdet først. Kjøper leietakeren boligen, registrer det fra "
+                    "leieforholdet («Leietakeren kjøper boligen»)."
                 )
                 % {"household": let.household.reference, "start": _date(let.start_date)},
                 "date",
@@ -422,6 +431,7 @@ def record_stock_change(
             kind=kind,
             date=date,
             price=price,
+            valuation=valuation,
             note=(note or "").strip(),
             recorded_by=by,
         )

@@ -21,12 +21,13 @@ from housing_office.errors import DomainError, add_to_form, safe_next_url
 from housing_office.request_hygiene import parse_id
 from tenants.models import Household, PersonRole
 
-from . import services
+from . import services, stock
 from .filters import DwellingFilter, VacancyFilter
 from .forms import (
     ArrearsForm,
     DwellingForm,
     ForSaleForm,
+    SaleToTenantForm,
     SettleArrearsForm,
     StockChangeForm,
     TenancyEndForm,
@@ -87,7 +88,9 @@ def dwelling_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     upcoming = [t for t in tenancies if t.start_date > today]
     arrears = list(current.arrears.order_by("-due_date")) if current else []
-    stock_changes = list(dwelling.stock_changes.select_related("recorded_by").order_by("date"))
+    stock_changes = list(
+        dwelling.stock_changes.select_related("recorded_by", "buyer_household").order_by("date")
+    )
     recorded = {c.kind for c in stock_changes}
     return render(
         request,
@@ -314,6 +317,40 @@ def tenancy_end(request: HttpRequest, pk: int) -> HttpResponse:
             "next": safe_next_url(request, ""),
         },
     )
+
+
+@login_required
+@permission_required("dwellings.add_stockchange", raise_exception=True)
+@permission_required("dwellings.change_tenancy", raise_exception=True)
+def sale_to_tenant(request: HttpRequest, pk: int) -> HttpResponse:
+    """The tenant buys the dwelling they rent: one form, one transaction."""
+    tenancy = get_object_or_404(Tenancy.objects.select_related("household", "dwelling"), pk=pk)
+    form = SaleToTenantForm(request.POST or None, initial={"completion_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            done = stock.sell_to_tenant(
+                tenancy,
+                completion_date=data["completion_date"],
+                price=data["price"],
+                valuation=data["valuation"],
+                note=data["note"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            add_to_form(form, exc)
+        else:
+            text = _(
+                "Husstand %(household)s har kjøpt %(dwelling)s. Leieforholdet er avsluttet %(date)s, "
+                "og boligen er tatt ut av boligmassen."
+            ) % {
+                "household": tenancy.household.reference,
+                "dwelling": tenancy.dwelling.reference,
+                "date": _date(done.sale.date),
+            }
+            messages.success(request, text)
+            return redirect("dwellings:dwelling-detail", pk=tenancy.dwelling_id)
+    return render(request, "dwellings/sale_to_tenant_form.html", {"form": form, "tenancy": tenancy})
 
 
 # --- Rent arrears ------------------------------------------------------------

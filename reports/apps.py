@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 YEARLY_REPORT_JOB = "yearly_report"
+STOCK_PLAN_JOB = "stock_plan"
 
 
 class ReportsConfig(AppConfig):
@@ -21,5 +22,6 @@ class ReportsConfig(AppConfig):
 
         # The yearly report is the leader's, like the page that orders it.
         register_job_kind(YEARLY_REPORT_JOB, permission=LEAD_OFFICE)
+        register_job_kind(STOCK_PLAN_JOB, permission=LEAD_OFFICE)
         # Who wrote what in a report's introduction and comments.
         audit(YearlyReportText)

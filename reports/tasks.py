@@ -1,4 +1,4 @@
-"""Celery jobs: the yearly report PDF.
+"""Celery jobs: the yearly report PDF and the stock plan PDF.
 
 Each takes a Job id and is safe to run twice: the report replaces its file.
 """
@@ -26,4 +26,28 @@ def build_yearly_report(self: Any, job_id: int) -> None:
         set_progress(job_id, 1, 2, message=_("Lagrer rapporten"))
         store_result_file(job, f"arsrapport-{job.municipality.number}-{year}.pdf", pdf)
         job_result(job_id, year=year, bytes=len(pdf))
+        set_progress(job_id, 2, 2, message="")
+
+
+@shared_task(**JOB_TASK_OPTIONS)
+def build_stock_plan(self: Any, job_id: int) -> None:
+    """Render the stock plan PDF onto the job row, for the day it was ordered."""
+    import datetime
+
+    from .stock_plan_pdf import render_stock_plan
+
+    with job_run(self, job_id) as job:
+        params = job.params
+        day = datetime.date.fromisoformat(params["day"])
+        set_progress(job_id, 0, 2, message=_("Regner ut tallene og lager PDF"))
+        pdf = render_stock_plan(
+            job.municipality,
+            day,
+            planned_purchases=int(params.get("planned_purchases") or 0),
+            planned_sales=int(params.get("planned_sales") or 0),
+            text=params.get("text") or "",
+        )
+        set_progress(job_id, 1, 2, message=_("Lagrer boligplanen"))
+        store_result_file(job, f"boligplan-{job.municipality.number}-{day.isoformat()}.pdf", pdf)
+        job_result(job_id, day=day.isoformat(), bytes=len(pdf))
         set_progress(job_id, 2, 2, message="")

@@ -30,7 +30,11 @@ Counting rules, beyond what the contract says in words:
   follow-up plan running in the year or a § 6 help decision granted in it).
 * Stock changes: a dwelling acquired (disposed of) in the year by its
   StockChange row of that kind, or, where there is no such row, by
-  `Dwelling.acquired_on` (`disposed_on`).
+  `Dwelling.acquired_on` (`disposed_on`). `dwellings_sold_to_tenants`: the
+  sales of the year whose buyer is the household that rented the dwelling
+  (`dwellings.stock.sell_to_tenant`). Such a dwelling is not in
+  `dwellings_freed`: it left the stock on the tenancy's end date (the rule
+  is "disposed of on or before the end date"), so nobody can be let into it.
 
 Part of a year (the dashboard's "hittil i år" against "samme periode i
 fjor"): `throughput_series(..., through=(month, day))` counts every year
@@ -104,6 +108,7 @@ FIGURE_KEYS: tuple[str, ...] = (
     "eviction_requests",
     "evictions_carried_out",
     "persons_assisted",
+    "dwellings_sold_to_tenants",
 )
 
 # What the office calls each key figure, for pages, exports and the PDF, in
@@ -124,6 +129,7 @@ FIGURE_LABELS: dict[str, Any] = {
     "loan_amount_granted": _("Innvilget startlån (kr)"),
     "dwellings_acquired": _("Boliger kjøpt eller anskaffet"),
     "dwellings_disposed": _("Boliger solgt eller avhendet"),
+    "dwellings_sold_to_tenants": _("Boliger solgt til leietakeren"),
 }
 
 # The key figures compared year by year: the one list of their order.
@@ -375,10 +381,16 @@ def _ended(
     median is PERCENTILE_CONT; elsewhere one more per year with exits."""
     postgres = connection.vendor == "postgresql"
     exit_filter = Q(end_reason__in=EXIT_VALUES)
+    # A dwelling sold on or before its tenancy's end (to the tenant who
+    # bought it, or to anyone the same day) left the stock: nobody can be
+    # let into it, so it is not freed.
+    still_held = Q(dwelling__disposed_on__isnull=True) | Q(dwelling__disposed_on__gt=F("end_date"))
     aggregates: dict[str, Any] = {
         "ended": Count("pk"),
         "freed": Count(
-            "dwelling", distinct=True, filter=exit_filter & ~Q(dwelling__category=DwellingCategory.CARE)
+            "dwelling",
+            distinct=True,
+            filter=exit_filter & ~Q(dwelling__category=DwellingCategory.CARE) & still_held,
         ),
         **{f"r_{reason.value}": Count("pk", filter=Q(end_reason=reason.value)) for reason in EndReason},
     }
@@ -468,11 +480,16 @@ def _stock_changes(
         )
         .annotate(y=ExtractYear("date"))
         .values("y", "kind")
-        .annotate(n=Count("dwelling", distinct=True))
+        .annotate(
+            n=Count("dwelling", distinct=True),
+            to_tenant=Count("dwelling", distinct=True, filter=Q(buyer_household__isnull=False)),
+        )
         .order_by()
     )
     for row in logged:
         out[row["y"]][kinds[row["kind"]]] += row["n"]
+        if row["kind"] == StockChange.Kind.DISPOSED.value:
+            out[row["y"]]["dwellings_sold_to_tenants"] = row["to_tenant"]
     dwellings = Dwelling.all_objects.filter(municipality_id=municipality_id)
     for kind, field in (
         (StockChange.Kind.ACQUIRED, "acquired_on"),

@@ -4,12 +4,14 @@ from django.urls import path, re_path
 
 from register_import import views as import_views
 
-from . import views
+from . import stock_views, views
 
 app_name = "reports"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     re_path(r"^eksport\.(?P<fmt>csv|xlsx)$", views.dashboard_export, name="dashboard-export"),
+    path("boligmasse/", stock_views.stock_plan, name="stock-plan"),
+    path("boligmasse/boligplan/", stock_views.stock_plan_publish, name="stock-plan-publish"),
     path("arsrapporter/", views.report_list, name="report-list"),
     path("arsrapporter/ny/", views.report_create, name="report-create"),
     path("arsrapporter/<int:pk>/", views.report_detail, name="report-detail"),

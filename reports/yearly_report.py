@@ -25,6 +25,7 @@ from housing_office.pdf import render_pdf
 from .charts import Series, bar_chart, line_chart
 from .kostra import kostra_figures
 from .models import REPORT_SECTIONS, YearlyReportText
+from .stock_plan import reinvestment_ledger
 from .throughput import APPLICATION_LABELS, FIGURE_LABELS, figure_decimals, throughput_series
 
 YEARS_BESIDE = 4
@@ -49,7 +50,7 @@ SECTION_FIGURES: dict[str, tuple[str, ...]] = {
         "loans_granted",
         "loan_amount_granted",
     ),
-    "stock": ("dwellings_acquired", "dwellings_disposed"),
+    "stock": ("dwellings_acquired", "dwellings_disposed", "dwellings_sold_to_tenants"),
 }
 # The way in: applications, the waiting list and re-letting (KOSTRA form 13).
 APPLICATION_ROWS: tuple[str, ...] = tuple(APPLICATION_LABELS)
@@ -154,6 +155,8 @@ def report_context(
         "reason_rows": reason_rows,
         "charts": charts,
         "kostra": kostra_figures(municipality, year),
+        # Sales against purchases, beside KOSTRA's stock figures.
+        "ledger": reinvestment_ledger(municipality, first, year),
         "stock_day": datetime.date(year, 12, 31),
         "made_at": timezone.localtime(),
     }

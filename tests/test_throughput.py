@@ -167,6 +167,7 @@ def test_hand_counted_year(register):
         "evictions_carried_out": 0,
         # Follow-up (followup.figures; counted in tests/test_followup.py).
         "persons_assisted": 0,
+        "dwellings_sold_to_tenants": 0,
     }
     assert list(figures) == list(FIGURE_KEYS)
 

@@ -1,0 +1,458 @@
+"""Stock strategy: the tenant buys the dwelling they rent, the reinvestment
+ledger, needs against stock, and the forecast with its back-test – each
+against registers counted by hand."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from dwellings.models import EndReason, StockChange
+from dwellings.services import record_stock_change, vacancies
+from dwellings.stock import sell_to_tenant
+from housing_office.errors import DomainError
+from reports.dashboard import vacancies as dashboard_vacancies
+from reports.forecast import Estimate, backtest, forecast_from
+from reports.kostra import dwelling_stock
+from reports.stock_plan import needs_against_stock, reinvestment_ledger
+from reports.throughput import throughput_figures
+from tenants.models import PathwayStage, PersonRole
+
+from . import factories
+from .factories import household_with_members as household
+from .factories import housing_application
+from .factories import tenancy_of as tenancy
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+def dwelling(municipality, **kwargs):
+    return factories.DwellingFactory(municipality=municipality, **kwargs)
+
+
+# --- The tenant buys the dwelling --------------------------------------------
+
+
+def test_sale_to_tenant_ends_the_tenancy_and_disposes_of_the_dwelling(municipality, leader_user):
+    h = household(municipality, pathway_stage=PathwayStage.GUIDANCE)
+    address = h.address
+    d = dwelling(municipality, acquired_on=D(2015, 1, 1))
+    t = tenancy(h, d, D(2020, 3, 1))
+
+    done = sell_to_tenant(
+        t,
+        completion_date=D(2025, 6, 1),
+        price=Decimal("2100000"),
+        valuation=Decimal("2200000"),
+        by=leader_user,
+    )
+
+    t.refresh_from_db()
+    d.refresh_from_db()
+    h.refresh_from_db()
+    assert (t.end_date, t.end_reason) == (D(2025, 6, 1), EndReason.BOUGHT_OWN_HOME)
+    assert d.disposed_on == D(2025, 6, 1) and not d.for_sale
+    sale = StockChange.objects.get(dwelling=d)
+    assert sale == done.sale
+    assert (sale.kind, sale.buyer_household, sale.price, sale.valuation) == (
+        StockChange.Kind.DISPOSED,
+        h,
+        Decimal("2100000"),
+        Decimal("2200000"),
+    )
+    assert h.pathway_stage == PathwayStage.BOUGHT_HOME
+    # The household lives on where it lived: its address is untouched.
+    assert h.address == address and not h.address_unknown
+
+
+def test_sold_dwelling_is_no_vacancy(municipality):
+    d = dwelling(municipality, rooms=2)
+    t = tenancy(household(municipality), d, D(2020, 1, 1))
+    sell_to_tenant(t, completion_date=D(2025, 6, 1), price=Decimal("1"))
+    day = D(2025, 9, 1)
+    assert d not in vacancies(day)
+    summary, listed = dashboard_vacancies(municipality, day)
+    assert summary["count"] == 0 and listed == []
+
+
+def test_sale_to_tenant_refusals_write_nothing(municipality):
+    d = dwelling(municipality)
+    h = household(municipality)
+    t = tenancy(h, d, D(2020, 1, 1), D(2024, 1, 1), EndReason.PRIVATE_RENTAL)
+    with pytest.raises(DomainError, match="avsluttet"):
+        sell_to_tenant(t, completion_date=D(2024, 6, 1), price=Decimal("1"))
+
+    running = tenancy(household(municipality), d, D(2024, 2, 1))
+    with pytest.raises(DomainError, match="før leieforholdet startet"):
+        sell_to_tenant(running, completion_date=D(2024, 1, 15), price=Decimal("1"))
+    with pytest.raises(DomainError, match="kjøpesummen"):
+        sell_to_tenant(running, completion_date=D(2025, 1, 15), price=None)
+
+    # Sold already (e.g. the office registered the sale by hand): nothing
+    # of the tenancy changes either.
+    other = dwelling(municipality)
+    t2 = tenancy(household(municipality), other, D(2020, 1, 1))
+    StockChange.objects.create(
+        municipality=municipality, dwelling=other, kind=StockChange.Kind.DISPOSED, date=D(2030, 1, 1)
+    )
+    with pytest.raises(DomainError, match="allerede registrert"):
+        sell_to_tenant(t2, completion_date=D(2025, 1, 1), price=Decimal("1"))
+    t2.refresh_from_db()
+    assert t2.end_date is None
+    running.refresh_from_db()
+    assert running.end_date is None
+    assert StockChange.objects.filter(dwelling=d).count() == 0
+
+
+def test_a_planned_next_tenancy_blocks_the_sale(municipality):
+    d = dwelling(municipality)
+    t = tenancy(household(municipality), d, D(2020, 1, 1))
+    # Data from an import may hold a running tenancy and a later one.
+    tenancy(household(municipality), d, D(2026, 1, 1), D(2027, 1, 1), EndReason.OTHER)
+    with pytest.raises(DomainError, match="annet leieforhold"):
+        sell_to_tenant(t, completion_date=D(2026, 6, 1), price=Decimal("1"))
+    assert not StockChange.objects.exists()
+
+
+def test_let_dwelling_is_not_sold_to_a_third_party_but_a_vacant_one_is(municipality):
+    let = dwelling(municipality)
+    tenancy(household(municipality), let, D(2020, 1, 1))
+    with pytest.raises(DomainError, match="kan ikke selges mens den er utleid.*Leietakeren kjøper boligen"):
+        record_stock_change(let, kind=StockChange.Kind.DISPOSED, date=D(2025, 1, 1), price=Decimal("1"))
+    vacant = dwelling(municipality)
+    sale = record_stock_change(
+        vacant,
+        kind=StockChange.Kind.DISPOSED,
+        date=D(2025, 1, 1),
+        price=Decimal("9"),
+        valuation=Decimal("10"),
+    )
+    assert sale.buyer_household is None and sale.valuation == Decimal("10")
+
+
+def test_throughput_and_kostra_treat_the_sale_to_the_tenant_by_hand_count(municipality, other_municipality):
+    m = municipality
+    bought = dwelling(m, reference="KJOPT-AV-LEIETAKER", acquired_on=D(2010, 1, 1))
+    freed = dwelling(m, reference="FRIGJORT", acquired_on=D(2010, 1, 1))
+    vacant_sold = dwelling(m, reference="SOLGT-LEDIG", acquired_on=D(2010, 1, 1))
+    kept = dwelling(m, reference="UTLEID", acquired_on=D(2010, 1, 1))
+    buyer = household(m, adults=2, children=1)
+    sell_to_tenant(
+        tenancy(buyer, bought, D(2019, 1, 1)), completion_date=D(2025, 5, 1), price=Decimal("2000000")
+    )
+    tenancy(household(m), freed, D(2018, 1, 1), D(2025, 3, 1), EndReason.PRIVATE_RENTAL)
+    tenancy(household(m), freed, D(2025, 3, 11))  # re-let after 10 days
+    record_stock_change(
+        vacant_sold, kind=StockChange.Kind.DISPOSED, date=D(2025, 8, 1), price=Decimal("1500000")
+    )
+    tenancy(household(m), kept, D(2021, 1, 1))
+    # Another municipality's sale to its tenant counts there only.
+    sell_to_tenant(
+        tenancy(household(other_municipality), dwelling(other_municipality), D(2020, 1, 1)),
+        completion_date=D(2025, 5, 1),
+        price=Decimal("1"),
+    )
+
+    f = throughput_figures(m, 2025)
+    assert f["moved_to_ownership"] == 1
+    assert f["moved_to_private_rental"] == 1
+    # The bought dwelling left the stock: only FRIGJORT was freed.
+    assert f["dwellings_freed"] == 1
+    assert f["persons_moved_out"] == 3 + 1
+    assert f["dwellings_disposed"] == 2
+    assert f["dwellings_sold_to_tenants"] == 1
+    assert f["tenancies_started"] == 1
+    assert f["median_days_vacant_before_reletting"] == 10.0
+    stock = dwelling_stock(m, D(2025, 12, 31))
+    assert stock["total"] == 2  # FRIGJORT and UTLEID
+
+
+# --- The reinvestment ledger -------------------------------------------------
+
+
+def test_ledger_against_hand_sums_across_year_boundaries(municipality, other_municipality):
+    m = municipality
+
+    def bought(day, price, **kwargs):
+        d = dwelling(m, **kwargs)
+        record_stock_change(d, kind=StockChange.Kind.ACQUIRED, date=day, price=price)
+        return d
+
+    bought(D(2024, 12, 31), Decimal("2000000"), rooms=2, area_m2=Decimal("50"), postal_place="SKIEN")
+    bought(
+        D(2025, 1, 1),
+        Decimal("3000000"),
+        rooms=4,
+        area_m2=Decimal("90"),
+        wheelchair_accessible=True,
+        postal_place="GJERPEN",
+    )
+    # Acquired without a log row: counted by its date, with no price.
+    dwelling(m, rooms=1, area_m2=Decimal("30"), acquired_on=D(2025, 12, 31), postal_place="SKIEN")
+    old = dwelling(m, rooms=1, area_m2=Decimal("28"), acquired_on=D(2000, 1, 1))
+    record_stock_change(old, kind=StockChange.Kind.DISPOSED, date=D(2025, 12, 31), price=Decimal("1500000"))
+    let = dwelling(m, rooms=2, area_m2=Decimal("45"), acquired_on=D(2000, 1, 1))
+    sell_to_tenant(
+        tenancy(household(m), let, D(2020, 1, 1)), completion_date=D(2025, 6, 1), price=Decimal("1800000")
+    )
+    late = dwelling(m, rooms=3, acquired_on=D(2000, 1, 1))
+    record_stock_change(late, kind=StockChange.Kind.DISPOSED, date=D(2026, 1, 1), price=Decimal("999"))
+    other = dwelling(other_municipality)
+    record_stock_change(other, kind=StockChange.Kind.ACQUIRED, date=D(2025, 5, 5), price=Decimal("7"))
+
+    y2024, y2025 = reinvestment_ledger(m, 2024, 2025)
+    assert (y2024.acquired.count, y2024.acquired.price_total, y2024.disposed.count) == (1, 2000000, 0)
+    assert y2025.acquired.count == 2 and y2025.acquired.priced == 1 and y2025.acquired.unpriced == 1
+    assert y2025.acquired.price_total == 3000000
+    assert y2025.acquired.by_rooms == {4: 1, 1: 1} and y2025.acquired.wheelchair == 1
+    assert y2025.acquired.average_area == 60.0 and y2025.acquired.by_place == {"GJERPEN": 1, "SKIEN": 1}
+    assert y2025.disposed.count == 2 and y2025.disposed.to_tenants == 1
+    assert y2025.disposed.price_total == 3300000
+    assert y2025.disposed.by_rooms == {1: 1, 2: 1} and y2025.disposed.rooms_total == 3
+    assert y2025.net_stock_change == 0 and y2025.net_proceeds == 300000
+    # The ledger's counts are the yearly figures' counts.
+    f = throughput_figures(m, 2025)
+    assert (f["dwellings_acquired"], f["dwellings_disposed"]) == (2, 2)
+
+
+# --- Needs against stock -------------------------------------------------------
+
+
+def test_needs_against_stock_by_hand(municipality, other_municipality):
+    m = municipality
+    day = D(2025, 6, 1)
+    one_a = dwelling(m, rooms=1, wheelchair_accessible=True, acquired_on=D(2000, 1, 1))
+    dwelling(m, rooms=1, acquired_on=D(2000, 1, 1))
+    three = dwelling(m, rooms=3, acquired_on=D(2000, 1, 1))
+    dwelling(m, rooms=6, acquired_on=D(2000, 1, 1))
+    care = dwelling(m, rooms=1, category="care", acquired_on=D(2000, 1, 1))
+    dwelling(m, rooms=2, acquired_on=D(2000, 1, 1), disposed_on=D(2025, 1, 1))  # sold: not held
+    dwelling(other_municipality, rooms=1)
+
+    # A couple with two children (needs 4 rooms) crowded into a 1-room flat.
+    family = household(m, children=2)
+    factories.PersonFactory(household=family, role=PersonRole.CO_APPLICANT)
+    tenancy(family, one_a, D(2020, 1, 1))
+    # A person alone (needs 1) in a 3-room flat.
+    tenancy(household(m), three, D(2020, 1, 1))
+    # Care dwellings and their tenants are kept apart.
+    tenancy(household(m, children=3), care, D(2020, 1, 1))
+
+    # Waiting: a single parent with one child (norm: 3 rooms); a person who
+    # asked for 2 rooms and wheelchair access; a granted application after
+    # the day is not on the list yet; a refused one never.
+    housing_application(household(m, children=1), D(2025, 1, 1), decided=D(2025, 2, 1), outcome="granted")
+    housing_application(
+        household(m),
+        D(2025, 1, 1),
+        decided=D(2025, 2, 1),
+        outcome="granted",
+        rooms_needed=2,
+        wheelchair_needed=True,
+    )
+    housing_application(household(m), D(2025, 5, 1), decided=D(2025, 7, 1), outcome="granted")
+    housing_application(household(m), D(2025, 1, 1), decided=D(2025, 2, 1), outcome="refused")
+
+    needs = needs_against_stock(m, day)
+    table = {r.rooms: (r.dwellings, r.dwellings_wheelchair, r.tenants, r.waiting) for r in needs.rows}
+    assert table == {
+        1: (2, 1, 1, 0),
+        2: (0, 0, 0, 1),
+        3: (1, 0, 0, 1),
+        4: (0, 0, 1, 0),
+        5: (1, 0, 0, 0),
+    }
+    rows = {r.rooms: r for r in needs.rows}
+    assert rows[4].tenants_with_children == 1 and rows[3].waiting_with_children == 1
+    assert rows[2].waiting_wheelchair == 1 and rows[2].balance == -1 and rows[1].balance == 1
+    assert (needs.crowded, needs.under_occupied) == (1, 1)
+    assert needs.wheelchair_balance == 0
+
+
+# --- The forecast and its back-test ----------------------------------------------
+
+
+KEYS = (
+    "moved_to_ownership",
+    "moved_to_private_rental",
+    "dwellings_freed",
+    "housed_from_waiting_list",
+    "applications_granted",
+    "waiting_list_at_year_end",
+)
+SERIES = {
+    year: dict(zip(KEYS, values, strict=True))
+    for year, values in {
+        2020: (1, 2, 3, 4, 6, 10),
+        2021: (2, 2, 4, 5, 6, 11),
+        2022: (3, 1, 5, 9, 8, 10),
+        2023: (2, 2, 6, 6, 9, 13),
+    }.items()
+}
+
+
+def test_forecast_arithmetic():
+    f = forecast_from(SERIES, 2024, waiting_at_start=13)
+    assert f.based_on == (2021, 2022, 2023)
+    assert f.flows["dwellings_freed"] == Estimate(4, 5, 6)
+    assert f.flows["housed_from_waiting_list"] == Estimate(5, 7, 9)  # mean 6.67 rounds to 7
+    assert f.flows["applications_granted"] == Estimate(6, 8, 9)  # mean 7.67
+    # 13 + granted - housed: low 13+6-9, mid 13+8-7, high 13+9-5.
+    assert f.waiting_at_end == Estimate(10, 14, 17)
+    assert f.waiting_months == Estimate(13, 24, 41)  # 12*10/9, 12*14/7, 12*17/5
+
+    planned = forecast_from(SERIES, 2024, waiting_at_start=13, planned_purchases=3, planned_sales=1)
+    assert planned.flows["dwellings_freed"] == Estimate(3, 4, 5)
+    assert planned.flows["housed_from_waiting_list"] == Estimate(7, 9, 11)
+    assert planned.waiting_at_end == Estimate(8, 12, 15)
+
+
+def test_backtest_uses_only_the_years_before():
+    rows = {(r.year, r.key): r for r in backtest(SERIES, [2022, 2023])}
+    r = rows[(2023, "dwellings_freed")]
+    assert (r.predicted, r.actual, r.error, r.hit) == (Estimate(3, 4, 5), 6, 2, False)
+    r = rows[(2022, "housed_from_waiting_list")]
+    # From 2020 and 2021 only: mean 4.5 rounds half up to 5.
+    assert (r.predicted, r.actual, r.hit) == (Estimate(4, 5, 5), 9, False)
+    r = rows[(2023, "waiting_list_at_year_end")]
+    # 10 at the end of 2022 + granted (6, 7, 8) - housed (4, 6, 9).
+    assert (r.predicted, r.actual, r.hit) == (Estimate(7, 11, 14), 13, True)
+
+
+# --- Pages -----------------------------------------------------------------------
+
+
+def test_sale_to_tenant_page(leader_client, municipality, other_municipality):
+    d = dwelling(municipality)
+    t = tenancy(household(municipality), d, D(2020, 1, 1))
+    url = reverse("dwellings:sale-to-tenant", args=[t.pk])
+    page = leader_client.get(reverse("dwellings:dwelling-detail", args=[d.pk]))
+    assert url in page.content.decode()
+    response = leader_client.post(
+        url, {"completion_date": "01.06.2025", "price": "2 000 000", "valuation": ""}
+    )
+    assert response.status_code == 302
+    sale = StockChange.objects.get(dwelling=d)
+    assert sale.buyer_household_id == t.household_id and sale.price == Decimal("2000000")
+    # Another municipality's tenancy is not found.
+    foreign = tenancy(household(other_municipality), dwelling(other_municipality), D(2020, 1, 1))
+    assert leader_client.get(reverse("dwellings:sale-to-tenant", args=[foreign.pk])).status_code == 404
+    # A bad date: a Norwegian message, nothing written.
+    t2 = tenancy(household(municipality), dwelling(municipality), D(2020, 1, 1))
+    response = leader_client.post(
+        reverse("dwellings:sale-to-tenant", args=[t2.pk]), {"completion_date": "01.01.2019", "price": "1"}
+    )
+    assert response.status_code == 200
+    assert "før leieforholdet startet" in response.content.decode()
+    assert not StockChange.objects.filter(dwelling=t2.dwelling).exists()
+
+
+def test_stock_plan_page_is_the_leaders_scoped_and_constant_in_queries(
+    client, leader_user, caseworker_user, municipality, other_municipality, django_assert_max_num_queries
+):
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 12, tzinfo=datetime.UTC), tick=False):
+        client.force_login(caseworker_user)
+        assert client.get(reverse("reports:stock-plan")).status_code == 403
+        client.force_login(leader_user)
+
+        def add(n):
+            for i in range(n):
+                d = dwelling(municipality, rooms=1 + i % 5, acquired_on=D(2000, 1, 1))
+                record_stock_change(d, kind=StockChange.Kind.DISPOSED, date=D(2022 + i % 4, 3, 1), price=i)
+                h = household(municipality, children=i % 2)
+                housing_application(h, D(2025, 1, 1), decided=D(2025, 2, 1), outcome="granted")
+                tenancy(household(municipality), dwelling(municipality, rooms=2), D(2021, 1, 1))
+
+        add(2)
+        foreign = dwelling(other_municipality, postal_place="ÅLESUND-ONLY", acquired_on=D(2000, 1, 1))
+        record_stock_change(foreign, kind=StockChange.Kind.DISPOSED, date=D(2025, 1, 1), price=1)
+        with django_assert_max_num_queries(60) as small:
+            response = client.get(reverse("reports:stock-plan"), {"kjop": "2", "salg": "1"})
+        assert response.status_code == 200
+        assert "ÅLESUND-ONLY" not in response.content.decode()
+        add(6)
+        with django_assert_max_num_queries(len(small.captured_queries)):
+            response = client.get(reverse("reports:stock-plan"))
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "Behov mot boligmasse" in text and "chart-needs" in text
+        bad = client.get(reverse("reports:stock-plan"), {"kjop": "-3"})
+        assert bad.status_code == 200 and "is-invalid" in bad.content.decode()
+
+
+def test_leader_publishes_the_stock_plan_pdf(
+    leader_client, leader_user, municipality, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    import subprocess
+
+    from housing_office.models import Job, JobState
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    d = dwelling(municipality, rooms=1, acquired_on=D(2000, 1, 1))
+    record_stock_change(d, kind=StockChange.Kind.DISPOSED, date=D(2025, 3, 1), price=Decimal("1234000"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = leader_client.post(
+            reverse("reports:stock-plan-publish"),
+            {"kjop": "2", "salg": "", "text": "Vi selger ettromsleiligheter."},
+        )
+    job = Job.objects.get(kind="stock_plan")
+    assert response.status_code == 302 and response["Location"] == reverse("job-detail", args=[job.pk])
+    assert job.state == JobState.DONE, job.error
+    assert job.params["planned_purchases"] == 2 and job.created_by == leader_user
+    pdf = tmp_path / "plan.pdf"
+    with job.result_file.open("rb") as stored:
+        pdf.write_bytes(stored.read())
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Vi selger ettromsleiligheter." in text
+    assert "1 234 000" in text and "Behov mot boligmasse" in text and "Hvor godt traff metoden" in text
+    download = leader_client.get(reverse("job-download", args=[job.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    download.close()
+
+
+def test_sales_to_tenants_carry_the_buyers_start_loan(municipality, other_municipality):
+    from reports.stock_plan import sales_to_tenants
+    from startloan.models import ApplicationStatus
+
+    with_loan = household(municipality, reference="H-LAN")
+    factories.StartLoanApplicationFactory(
+        household=with_loan,
+        received_on=D(2024, 9, 1),
+        status=ApplicationStatus.GRANTED,
+        decided_on=D(2024, 10, 1),
+        loan_granted=Decimal("1900000"),
+    )
+    # A later or rejected application is not the loan the purchase used.
+    factories.StartLoanApplicationFactory(
+        household=with_loan,
+        received_on=D(2025, 8, 1),
+        status=ApplicationStatus.REJECTED,
+        decided_on=D(2025, 9, 1),
+    )
+    without = household(municipality, reference="H-UTEN")
+    sell_to_tenant(
+        tenancy(with_loan, dwelling(municipality, reference="B-LAN"), D(2019, 1, 1)),
+        completion_date=D(2025, 2, 1),
+        price=Decimal("2000000"),
+        valuation=Decimal("2100000"),
+    )
+    sell_to_tenant(
+        tenancy(without, dwelling(municipality, reference="B-UTEN"), D(2019, 1, 1)),
+        completion_date=D(2025, 3, 1),
+        price=Decimal("1500000"),
+    )
+    rows = sales_to_tenants(municipality, 2025, 2025)
+    assert [(r["dwelling__reference"], r["buyer_household__reference"], r["loan_amount"]) for r in rows] == [
+        ("B-LAN", "H-LAN", Decimal("1900000")),
+        ("B-UTEN", "H-UTEN", None),
+    ]
+    assert rows[0]["valuation"] == Decimal("2100000") and rows[0]["loan_decided_on"] == D(2024, 10, 1)
+    assert sales_to_tenants(other_municipality, 2025, 2025) == []
