@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from . import factories
 
@@ -84,3 +89,24 @@ def aligned_pks(db):
             last = max(last, cursor.fetchone()[0])
         for sequence in sequences:
             cursor.execute("SELECT setval(%s, %s)", [sequence, last + 1])
+
+
+@pytest.fixture(scope="class")
+def shared_seed(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+    """One seed of the demo (40 households, the default seed) for a class of
+    tests that read it: seeding costs seconds, and most tests only look.
+    Django's per-test transaction nests inside this one as a savepoint, and
+    the whole is rolled back after the class's last test."""
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"))
+    media.enable()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            out = io.StringIO()
+            call_command("seed_demo", households="40", stdout=out)
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            media.disable()
