@@ -92,6 +92,13 @@ class Command(BaseCommand):
             write(_("  Kjøpt egen bolig per år: %(list)s") % {"list": per_year})
             write(
                 _(
+                    "  Boliger solgt: %(sold)s, av dem %(to_tenants)s til leietakeren. "
+                    "Boliger kjøpt: %(acquired)s."
+                )
+                % {"sold": c["sold"], "to_tenants": c.get("sold_to_tenants", 0), "acquired": c["acquired"]}
+            )
+            write(
+                _(
                     "  Faseendringer: %(changes)s. Samtaler: %(meetings)s (%(planned)s planlagt). "
                     "Journalnotater: %(notes)s."
                 )
