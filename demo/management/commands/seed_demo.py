@@ -92,13 +92,6 @@ class Command(BaseCommand):
             write(_("  Kjøpt egen bolig per år: %(list)s") % {"list": per_year})
             write(
                 _(
-                    "  Boliger solgt: %(sold)s, av dem %(to_tenants)s til leietakeren. "
-                    "Boliger kjøpt: %(acquired)s."
-                )
-                % {"sold": c["sold"], "to_tenants": c.get("sold_to_tenants", 0), "acquired": c["acquired"]}
-            )
-            write(
-                _(
                     "  Faseendringer: %(changes)s. Samtaler: %(meetings)s (%(planned)s planlagt). "
                     "Journalnotater: %(notes)s."
                 )
@@ -141,8 +134,11 @@ class Command(BaseCommand):
                 }
             )
             write(
-                _("  Boliger kjøpt de siste ti årene: %(acquired)s, solgt: %(sold)s.")
-                % {"acquired": c["acquired"], "sold": c["sold"]}
+                _(
+                    "  Boliger kjøpt de siste ti årene: %(acquired)s, solgt: %(sold)s "
+                    "(%(to_tenants)s til leietakeren)."
+                )
+                % {"acquired": c["acquired"], "sold": c["sold"], "to_tenants": c.get("sold_to_tenants", 0)}
             )
         else:
             write(
