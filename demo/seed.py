@@ -27,6 +27,7 @@ from .guidance import seed_guidance
 from .office import DemoLogin, ensure_municipality, ensure_users
 from .plan import Context
 from .profiles import profile_for
+from .stock import add_sales_to_tenants
 
 DEFAULT_MUNICIPALITY = "3807"
 DEFAULT_HOUSEHOLDS = 300
@@ -113,6 +114,10 @@ def seed_demo(
             result.counts = summary.counts
             result.counts.update(seed_applications(office, staff, today, seed_value))
             result.counts.update(seed_guidance(office, staff, today, seed_value))
+            # The sales to sitting tenants through the office's own action,
+            # with the buyer and a valuation (before the follow-up, which
+            # starts from the households that bought).
+            result.counts["sold_to_tenants"] = add_sales_to_tenants(office, staff.leader, seed_value)
             result.ended_by_reason = summary.ended_by_reason
             result.bought_per_year = summary.bought_per_year
             result.created = True

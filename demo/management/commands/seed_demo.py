@@ -134,8 +134,11 @@ class Command(BaseCommand):
                 }
             )
             write(
-                _("  Boliger kjøpt de siste ti årene: %(acquired)s, solgt: %(sold)s.")
-                % {"acquired": c["acquired"], "sold": c["sold"]}
+                _(
+                    "  Boliger kjøpt de siste ti årene: %(acquired)s, solgt: %(sold)s "
+                    "(%(to_tenants)s til leietakeren)."
+                )
+                % {"acquired": c["acquired"], "sold": c["sold"], "to_tenants": c.get("sold_to_tenants", 0)}
             )
         else:
             write(
