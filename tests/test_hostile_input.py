@@ -131,6 +131,9 @@ class Field:
     values: list[str] = field(default_factory=list)  # what the page has chosen or typed
     options: list[str] = field(default_factory=list)
     multiple: bool = False
+    # A text box for a number (inputmode numeric or decimal): the fuzz sends
+    # it anything, but no script can be saved in it to come back.
+    numeric: bool = False
 
 
 @dataclass
@@ -185,6 +188,7 @@ class FormReader(HTMLParser):
                     f.values.append(a.get("value", "on"))
             elif kind != "file":
                 f.values = [a.get("value", "")]
+                f.numeric = a.get("inputmode") in ("numeric", "decimal")
         elif tag == "select":
             self.select = self._field(a["name"], "select")
             self.select.multiple = "multiple" in a
@@ -528,7 +532,7 @@ def script_in_each_text_field(client, form: Form) -> None:
     baseline = {n: (f.values if f.multiple else f.values[0]) for n, f in form.fields.items() if f.values}
     baseline.update(valid_values(form.action))
     for name, f in form.fields.items():
-        if f.kind not in TEXT_KINDS:
+        if f.kind not in TEXT_KINDS or f.numeric:
             continue
         before = table_fingerprint()
         response = submit(client, form, {**baseline, name: SCRIPT})
