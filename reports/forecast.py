@@ -1,37 +1,64 @@
-"""Next year's flows, estimated from the office's own past years, with the
+"""Next year's flows, estimated from the pathway's own history, with the
 method's back-test beside it.
 
-The method is deliberately simple so the leader can explain it to the
-council: for each flow (exits to ownership and to private rental, dwellings
-freed, households housed from the waiting list, applications granted) the
-estimate is the mean of the last `HISTORY_YEARS` complete years, and the
-range is the lowest to the highest of those years. The waiting list at the
-end of the forecast year is today's list plus the granted applications less
-the households housed; the leader's planned purchases add to the households
-housed (each new dwelling is let to someone from the list) and planned sales
-of vacant dwellings take from the dwellings freed and the households housed.
+The method, in words the leader can give the council:
+
+* Exits. For each pathway stage (`tenants.models.PathwayStage`), the share
+  of the households in a municipal dwelling at that stage on 1 January who
+  moved on within the year – bought their own home, moved to private rental,
+  or left a dwelling free for re-letting (the contract's `dwellings_freed`:
+  no care dwellings, not sold to the tenant). The share is pooled over the
+  last `HISTORY_YEARS` complete years and applied to the households at each
+  stage today; the range applies each stage's lowest and highest yearly
+  share instead. The stage on a day is the `to_stage` of the household's
+  last stage change before it, else the `from_stage` of its first change
+  after it, else the stage it has now.
+* Housed from the waiting list: the dwellings freed times the share of the
+  freed dwellings that went to someone on the list in the same years
+  (pooled; the range from the lowest and the highest year).
+* Applications granted: the mean of the same years, between their lowest
+  and highest (nothing in the pathway predicts the way in).
+* The waiting list at the end of the year: today's list plus the granted
+  less the housed. Expected waiting time for a household joining the list
+  now: the households ahead of it over the households housed a year, plus
+  the re-letting time (median days vacant in the last complete year).
+* The leader's planned purchases add to the households housed (each new
+  dwelling is let to someone from the list); planned sales of vacant
+  dwellings take from the dwellings freed and the households housed.
 
 The back-test applies the same method to each of the last `BACKTEST_YEARS`
-complete years, using only the years before it and the waiting list at the
-end of the year before, and puts the estimate beside what happened.
+complete years with only what was known on 1 January of it: the shares of
+the years before, the households at each stage on that day and the waiting
+list at the end of the year before; it puts the estimate beside what the
+throughput figures say happened.
+
+Aggregation is in the database: one grouped query per year of history
+(households by stage on 1 January, with their exits in the year) and one
+for today.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.figures import waiting_list_on
+from dwellings.models import DwellingCategory, EndReason, Tenancy, running_condition
 from housing_office.models import Municipality
+from tenants.models import PathwayStage, PathwayStageChange
 
 from .throughput import throughput_series
 
 HISTORY_YEARS = 3
 BACKTEST_YEARS = 3
+DAYS_PER_MONTH = Decimal("30.44")
 
 FLOW_LABELS: dict[str, Any] = {
     "moved_to_ownership": _("Husstander som kjøper egen bolig"),
@@ -40,9 +67,11 @@ FLOW_LABELS: dict[str, Any] = {
     "housed_from_waiting_list": _("Bosatt fra ventelisten"),
     "applications_granted": _("Søknader innvilget"),
 }
+# The flows the per-stage shares estimate, by the key of `StageCounts`.
+EXIT_FLOWS = {"moved_to_ownership": "own", "moved_to_private_rental": "private", "dwellings_freed": "freed"}
 
 
-def _round(value: float) -> int:
+def _round(value: float | Decimal) -> int:
     return int(Decimal(str(value)).to_integral_value(ROUND_HALF_UP))
 
 
@@ -67,6 +96,61 @@ def estimate(values: list[int]) -> Estimate:
 
 
 @dataclass(frozen=True)
+class StageCounts:
+    """Tenancies running on 1 January at one stage, and how many of them
+    ended within the year to ownership, to private rental, and freeing a
+    dwelling for re-letting."""
+
+    at_risk: int
+    own: int = 0
+    private: int = 0
+    freed: int = 0
+
+
+# year -> stage -> counts; for today only `at_risk` matters.
+Cohorts = dict[int, dict[str, StageCounts]]
+
+
+def _share(part: int, whole: int) -> Decimal:
+    return Decimal(part) / Decimal(whole)
+
+
+def exits_estimate(history: list[dict[str, StageCounts]], now: dict[str, int], field: str) -> Estimate:
+    """Expected exits of kind `field` among the households at each stage
+    `now`: the pooled share of each stage over the `history` years (mid),
+    and its lowest and highest yearly share (range). A stage nobody was at
+    in the history contributes nothing: there is no share to apply."""
+    low = mid = high = Decimal(0)
+    for stage, count in now.items():
+        years = [year[stage] for year in history if stage in year and year[stage].at_risk]
+        if not years or not count:
+            continue
+        shares = [_share(getattr(c, field), c.at_risk) for c in years]
+        pooled = _share(sum(getattr(c, field) for c in years), sum(c.at_risk for c in years))
+        low += count * min(shares)
+        mid += count * pooled
+        high += count * max(shares)
+    return Estimate(_round(low), _round(mid), _round(high))
+
+
+@dataclass(frozen=True)
+class StageRow:
+    stage: str
+    label: Any
+    now: int
+    own_share: Decimal | None
+    private_share: Decimal | None
+
+    @property
+    def own_percent(self) -> Decimal | None:
+        return None if self.own_share is None else 100 * self.own_share
+
+    @property
+    def private_percent(self) -> Decimal | None:
+        return None if self.private_share is None else 100 * self.private_share
+
+
+@dataclass(frozen=True)
 class Forecast:
     year: int
     based_on: tuple[int, ...]
@@ -75,37 +159,67 @@ class Forecast:
     planned_sales: int
     flows: dict[str, Estimate]
     waiting_at_end: Estimate
+    days_vacant: int = 0
+    stages: tuple[StageRow, ...] = ()
 
     @property
     def waiting_months(self) -> Estimate | None:
-        """Expected waiting time in months for a household at the end of the
-        list: the list divided by the households housed a year. None when
-        nobody is housed."""
+        """Expected waiting time in months for a household joining the list
+        now: the households ahead of it over the households housed a year,
+        plus the re-letting time. None when nobody is housed."""
         housed = self.flows["housed_from_waiting_list"]
         if housed.mid == 0:
             return None
-        low = _round(12 * self.waiting_at_end.low / housed.high) if housed.high else 0
-        high = _round(12 * self.waiting_at_end.high / housed.low) if housed.low else None
-        mid = _round(12 * self.waiting_at_end.mid / housed.mid)
-        return Estimate(low, mid, high if high is not None else max(mid, low))
+        vacant = Decimal(self.days_vacant) / DAYS_PER_MONTH
+        w = Decimal(self.waiting_at_start)
+
+        def months(h: int) -> int:
+            return _round(12 * w / h + vacant)
+
+        mid = months(housed.mid)
+        return Estimate(months(housed.high), mid, months(housed.low) if housed.low else mid)
 
     @property
     def rows(self) -> list[dict[str, Any]]:
         return [{"key": k, "label": FLOW_LABELS[k], "estimate": v} for k, v in self.flows.items()]
 
 
+def _housed(series: dict[int, dict[str, Any]], based_on: tuple[int, ...], freed: Estimate) -> Estimate:
+    """The freed dwellings times the share of them let to someone from the
+    waiting list in the `based_on` years (pooled; range from the lowest and
+    highest year). Without a freed dwelling in those years, the mean of the
+    housed."""
+    years = [y for y in based_on if series[y]["dwellings_freed"]]
+    if not years:
+        return estimate([series[y]["housed_from_waiting_list"] for y in based_on])
+    housed = {y: series[y]["housed_from_waiting_list"] for y in years}
+    freed_then = {y: series[y]["dwellings_freed"] for y in years}
+    shares = [_share(housed[y], freed_then[y]) for y in years]
+    pooled = _share(sum(housed.values()), sum(freed_then.values()))
+    return Estimate(
+        _round(freed.low * min(shares)), _round(freed.mid * pooled), _round(freed.high * max(shares))
+    )
+
+
 def forecast_from(
     series: dict[int, dict[str, Any]],
+    cohorts: Cohorts,
     year: int,
+    now: dict[str, int],
     waiting_at_start: int,
     *,
+    days_vacant: int | None = None,
     planned_purchases: int = 0,
     planned_sales: int = 0,
 ) -> Forecast:
-    """The forecast for `year` from the figures of the HISTORY_YEARS years
-    before it (those of them `series` holds)."""
-    based_on = tuple(y for y in range(year - HISTORY_YEARS, year) if y in series)
-    flows = {key: estimate([series[y][key] for y in based_on]) for key in FLOW_LABELS}
+    """The forecast for `year` from the HISTORY_YEARS years before it (those
+    of them both `series` and `cohorts` hold), the households at each stage
+    `now` and the waiting list at the start."""
+    based_on = tuple(y for y in range(year - HISTORY_YEARS, year) if y in series and y in cohorts)
+    history = [cohorts[y] for y in based_on]
+    flows = {key: exits_estimate(history, now, field) for key, field in EXIT_FLOWS.items()}
+    flows["housed_from_waiting_list"] = _housed(series, based_on, flows["dwellings_freed"])
+    flows["applications_granted"] = estimate([series[y]["applications_granted"] for y in based_on])
     flows["dwellings_freed"] = flows["dwellings_freed"].shifted(-planned_sales)
     flows["housed_from_waiting_list"] = flows["housed_from_waiting_list"].shifted(
         planned_purchases - planned_sales
@@ -116,7 +230,30 @@ def forecast_from(
         max(0, waiting_at_start + granted.mid - housed.mid),
         max(0, waiting_at_start + granted.high - housed.low),
     )
-    return Forecast(year, based_on, waiting_at_start, planned_purchases, planned_sales, flows, waiting_at_end)
+    stages = tuple(_stage_row(stage, history, now) for stage in PathwayStage.values if now.get(stage))
+    return Forecast(
+        year,
+        based_on,
+        waiting_at_start,
+        planned_purchases,
+        planned_sales,
+        {key: flows[key] for key in FLOW_LABELS},
+        waiting_at_end,
+        days_vacant or 0,
+        stages,
+    )
+
+
+def _stage_row(stage: str, history: list[dict[str, StageCounts]], now: dict[str, int]) -> StageRow:
+    years = [year[stage] for year in history if stage in year]
+    at_risk = sum(c.at_risk for c in years)
+    return StageRow(
+        stage,
+        PathwayStage(stage).label,
+        now[stage],
+        _share(sum(c.own for c in years), at_risk) if at_risk else None,
+        _share(sum(c.private for c in years), at_risk) if at_risk else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -136,23 +273,70 @@ class BacktestRow:
         return self.predicted.contains(self.actual)
 
 
-BACKTESTED = ("dwellings_freed", "housed_from_waiting_list", "waiting_list_at_year_end")
+BACKTESTED = (
+    "moved_to_ownership",
+    "moved_to_private_rental",
+    "dwellings_freed",
+    "housed_from_waiting_list",
+    "waiting_list_at_year_end",
+)
 
 
-def backtest(series: dict[int, dict[str, Any]], years: list[int]) -> list[BacktestRow]:
-    """For each year in `years`: the forecast made with the years before it
-    and the waiting list at the end of the year before, against the year's
-    own figures."""
+def backtest(series: dict[int, dict[str, Any]], cohorts: Cohorts, years: list[int]) -> list[BacktestRow]:
+    """For each year in `years`: the forecast made on its 1 January – the
+    shares of the years before, the households at each stage that day, the
+    waiting list and the re-letting time of the year before – against the
+    year's own figures."""
     out: list[BacktestRow] = []
     for year in years:
-        if year - 1 not in series or year not in series:
+        if year - 1 not in series or year not in series or year not in cohorts:
             continue
-        made = forecast_from(series, year, series[year - 1]["waiting_list_at_year_end"])
+        before = series[year - 1]
+        made = forecast_from(
+            series,
+            cohorts,
+            year,
+            {stage: c.at_risk for stage, c in cohorts[year].items()},
+            before["waiting_list_at_year_end"],
+            days_vacant=before.get("median_days_vacant_before_reletting"),
+        )
         predicted = {**made.flows, "waiting_list_at_year_end": made.waiting_at_end}
         for key in BACKTESTED:
             label = FLOW_LABELS.get(key) or _("På venteliste ved årets slutt")
             out.append(BacktestRow(year, key, label, predicted[key], series[year][key]))
     return out
+
+
+def _stage_on(moment: datetime.datetime) -> Coalesce:
+    """The household's pathway stage at `moment`, from its stage changes."""
+    changes = PathwayStageChange.all_objects.filter(household=OuterRef("household"))
+    before = changes.filter(changed_at__lt=moment).order_by("-changed_at", "-id").values("to_stage")[:1]
+    after = changes.filter(changed_at__gte=moment).order_by("changed_at", "id").values("from_stage")[:1]
+    return Coalesce(Subquery(before), Subquery(after), F("household__pathway_stage"))
+
+
+def stage_cohort(municipality_id: int, day: datetime.date) -> dict[str, StageCounts]:
+    """Tenancies running on `day` by the household's stage that day, with
+    those that ended within the following year by exit kind. One query."""
+    moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    within = Q(end_date__lt=day.replace(year=day.year + 1))
+    still_held = Q(dwelling__disposed_on__isnull=True) | Q(dwelling__disposed_on__gt=F("end_date"))
+    exits = Q(end_reason__in=[EndReason.BOUGHT_OWN_HOME, EndReason.PRIVATE_RENTAL])
+    rows = (
+        Tenancy.all_objects.filter(running_condition(day), municipality_id=municipality_id)
+        .annotate(stage=_stage_on(moment))
+        .values("stage")
+        .annotate(
+            n=Count("pk"),
+            own=Count("pk", filter=within & Q(end_reason=EndReason.BOUGHT_OWN_HOME)),
+            private=Count("pk", filter=within & Q(end_reason=EndReason.PRIVATE_RENTAL)),
+            freed=Count(
+                "pk", filter=within & exits & ~Q(dwelling__category=DwellingCategory.CARE) & still_held
+            ),
+        )
+        .order_by()
+    )
+    return {r["stage"]: StageCounts(r["n"], r["own"], r["private"], r["freed"]) for r in rows}
 
 
 @dataclass(frozen=True)
@@ -168,30 +352,30 @@ def forecast_page(
     planned_purchases: int = 0,
     planned_sales: int = 0,
 ) -> ForecastPage:
-    """Next calendar year's forecast from the last complete years, and the
-    back-test of the last BACKTEST_YEARS complete years. The throughput
-    series over the years needed (one fixed batch of queries) and one query
-    for today's waiting list."""
+    """Next calendar year's forecast from the last complete years and the
+    households at each stage today, and the back-test of the last
+    BACKTEST_YEARS complete years. The throughput series over the years
+    needed (one fixed batch of queries), one stage query per year and one
+    for today, and one for today's waiting list."""
     last_complete = today.year - 1
     first = last_complete - BACKTEST_YEARS - HISTORY_YEARS + 1
     series = throughput_series(municipality, first, last_complete)
-    # The forecast year is next year; the current year is not complete, so
-    # the estimate rests on the complete years before it and today's list.
+    cohorts = {
+        y: stage_cohort(municipality.pk, datetime.date(y, 1, 1)) for y in range(first, last_complete + 1)
+    }
+    now = {stage: c.at_risk for stage, c in stage_cohort(municipality.pk, today).items()}
+    # The current year is not complete: the shares rest on the complete years
+    # before it, applied to the households at each stage today.
     forecast = forecast_from(
         series,
+        cohorts,
         last_complete + 1,
+        now,
         waiting_list_on(municipality.pk, today),
+        days_vacant=series[last_complete].get("median_days_vacant_before_reletting"),
         planned_purchases=planned_purchases,
         planned_sales=planned_sales,
     )
-    forecast = Forecast(
-        today.year + 1,
-        forecast.based_on,
-        forecast.waiting_at_start,
-        planned_purchases,
-        planned_sales,
-        forecast.flows,
-        forecast.waiting_at_end,
-    )
+    forecast = replace(forecast, year=today.year + 1)
     years = list(range(last_complete - BACKTEST_YEARS + 1, last_complete + 1))
-    return ForecastPage(forecast, backtest(series, years))
+    return ForecastPage(forecast, backtest(series, cohorts, years))

@@ -11,12 +11,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from dwellings.models import EndReason, StockChange
+from dwellings.models import DwellingCategory, EndReason, StockChange
 from dwellings.services import record_stock_change, vacancies
 from dwellings.stock import sell_to_tenant
 from housing_office.errors import DomainError
 from reports.dashboard import vacancies as dashboard_vacancies
-from reports.forecast import Estimate, backtest, forecast_from
+from reports.forecast import Estimate, StageCounts, backtest, forecast_from
 from reports.kostra import dwelling_stock
 from reports.stock_plan import needs_against_stock, reinvestment_ledger
 from reports.throughput import throughput_figures
@@ -289,40 +289,129 @@ KEYS = (
 SERIES = {
     year: dict(zip(KEYS, values, strict=True))
     for year, values in {
-        2020: (1, 2, 3, 4, 6, 10),
-        2021: (2, 2, 4, 5, 6, 11),
-        2022: (3, 1, 5, 9, 8, 10),
+        2020: (2, 1, 3, 3, 6, 9),
+        2021: (1, 2, 4, 2, 6, 11),
+        2022: (4, 1, 5, 5, 8, 10),
         2023: (2, 2, 6, 6, 9, 13),
     }.items()
 }
+G, L = PathwayStage.GUIDANCE.value, PathwayStage.LOAN_GRANTED.value
+# Households in a municipal dwelling at each stage on 1 January, and how many
+# of them bought (own), moved to private rental, or freed a dwelling that year.
+COHORTS = {
+    2020: {G: StageCounts(5, own=0, private=1, freed=1), L: StageCounts(5, own=2, private=0, freed=2)},
+    2021: {G: StageCounts(4, own=0, private=2, freed=2), L: StageCounts(4, own=1, private=0, freed=1)},
+    2022: {G: StageCounts(5, own=1, private=1, freed=2), L: StageCounts(5, own=3, private=0, freed=3)},
+    2023: {G: StageCounts(6, own=0, private=2, freed=2), L: StageCounts(4, own=2, private=0, freed=2)},
+}
 
 
-def test_forecast_arithmetic():
-    f = forecast_from(SERIES, 2024, waiting_at_start=13)
-    assert f.based_on == (2021, 2022, 2023)
-    assert f.flows["dwellings_freed"] == Estimate(4, 5, 6)
-    assert f.flows["housed_from_waiting_list"] == Estimate(5, 7, 9)  # mean 6.67 rounds to 7
-    assert f.flows["applications_granted"] == Estimate(6, 8, 9)  # mean 7.67
-    # 13 + granted - housed: low 13+6-9, mid 13+8-7, high 13+9-5.
-    assert f.waiting_at_end == Estimate(10, 14, 17)
-    assert f.waiting_months == Estimate(13, 24, 41)  # 12*10/9, 12*14/7, 12*17/5
+def test_backtest_by_hand():
+    """2023 as it looked on 1 January 2023: shares of 2020-2022, 6 households
+    at guidance and 4 with a loan granted that day, 10 on the list at the end
+    of 2022.
 
-    planned = forecast_from(SERIES, 2024, waiting_at_start=13, planned_purchases=3, planned_sales=1)
-    assert planned.flows["dwellings_freed"] == Estimate(3, 4, 5)
-    assert planned.flows["housed_from_waiting_list"] == Estimate(7, 9, 11)
-    assert planned.waiting_at_end == Estimate(8, 12, 15)
+    Ownership. Guidance: yearly shares 0/5, 0/4, 1/5; pooled 1/14.
+    Loan granted: 2/5, 1/4, 3/5; pooled 6/14.
+      mid  6*1/14 + 4*6/14 = 30/14 = 2.14 -> 2
+      low  6*0    + 4*1/4  = 1
+      high 6*1/5  + 4*3/5  = 3.6 -> 4
+    Private rental. Guidance: 1/5, 2/4, 1/5; pooled 4/14. Loan granted: 0.
+      mid 6*4/14 = 1.71 -> 2, low 6*1/5 = 1.2 -> 1, high 6*2/4 = 3
+    Freed. Guidance: 1/5, 2/4, 2/5; pooled 5/14. Loan granted: 2/5, 1/4, 3/5; pooled 6/14.
+      mid 6*5/14 + 4*6/14 = 54/14 = 3.86 -> 4
+      low 6*1/5 + 4*1/4 = 2.2 -> 2, high 6*2/4 + 4*3/5 = 5.4 -> 5
+    Housed: freed times the share let to the list, 3/3, 2/4, 5/5; pooled 10/12.
+      mid 4*10/12 = 3.33 -> 3, low 2*2/4 = 1, high 5*5/5 = 5
+    Granted 6, 6, 8: mean 6.67 -> 7, range 6-8.
+    Waiting list at the end: 10 + granted - housed:
+      low 10+6-5 = 11, mid 10+7-3 = 14, high 10+8-1 = 17
+    """
+    rows = {(r.year, r.key): r for r in backtest(SERIES, COHORTS, [2023])}
+    assert {y for y, _ in rows} == {2023}
+    got = {key: (r.predicted, r.actual, r.error, r.hit) for (_, key), r in rows.items()}
+    assert got == {
+        "moved_to_ownership": (Estimate(1, 2, 4), 2, 0, True),
+        "moved_to_private_rental": (Estimate(1, 2, 3), 2, 0, True),
+        "dwellings_freed": (Estimate(2, 4, 5), 6, 2, False),
+        "housed_from_waiting_list": (Estimate(1, 3, 5), 6, 3, False),
+        "waiting_list_at_year_end": (Estimate(11, 14, 17), 13, -1, True),
+    }
+    # 2020 has no year before it in the series: no row, no guess.
+    assert backtest(SERIES, COHORTS, [2020]) == []
 
 
-def test_backtest_uses_only_the_years_before():
-    rows = {(r.year, r.key): r for r in backtest(SERIES, [2022, 2023])}
-    r = rows[(2023, "dwellings_freed")]
-    assert (r.predicted, r.actual, r.error, r.hit) == (Estimate(3, 4, 5), 6, 2, False)
-    r = rows[(2022, "housed_from_waiting_list")]
-    # From 2020 and 2021 only: mean 4.5 rounds half up to 5.
-    assert (r.predicted, r.actual, r.hit) == (Estimate(4, 5, 5), 9, False)
-    r = rows[(2023, "waiting_list_at_year_end")]
-    # 10 at the end of 2022 + granted (6, 7, 8) - housed (4, 6, 9).
-    assert (r.predicted, r.actual, r.hit) == (Estimate(7, 11, 14), 13, True)
+def test_forecast_moves_with_the_leaders_assumptions():
+    now = {G: 6, L: 4}
+    plain = forecast_from(SERIES, COHORTS, 2023, now, 10, days_vacant=61)
+    assert plain.based_on == (2020, 2021, 2022)
+    assert plain.flows["housed_from_waiting_list"] == Estimate(1, 3, 5)
+    # 10 ahead over the housed a year, plus 61 days vacant (2.0 months):
+    # 12*10/3 + 2 = 42, 12*10/5 + 2 = 26, 12*10/1 + 2 = 122.
+    assert plain.waiting_months == Estimate(26, 42, 122)
+    # Three purchases and one sale of a vacant dwelling: one dwelling fewer
+    # freed, the housed +3 -1, so two fewer on the list at the end.
+    planned = forecast_from(
+        SERIES, COHORTS, 2023, now, 10, days_vacant=61, planned_purchases=3, planned_sales=1
+    )
+    assert planned.flows["dwellings_freed"] == Estimate(1, 3, 4)
+    assert planned.flows["housed_from_waiting_list"] == Estimate(3, 5, 7)
+    assert planned.waiting_at_end == Estimate(9, 12, 15)  # 10+6-7, 10+7-5, 10+8-3
+    # 12*10/5 + 2 = 26; 12*10/7 + 2 = 19.1; 12*10/3 + 2 = 42.
+    assert planned.waiting_months == Estimate(19, 26, 42)
+    # The exits do not depend on the assumptions; the stage table shows the pooled shares.
+    assert planned.flows["moved_to_ownership"] == plain.flows["moved_to_ownership"] == Estimate(1, 2, 4)
+    stages = {s.stage: s for s in planned.stages}
+    assert (stages[L].now, stages[L].own_share) == (4, Decimal(6) / Decimal(14))
+
+
+def test_stage_cohort_counts_by_the_stage_on_1_january(municipality, other_municipality):
+    from django.utils import timezone
+
+    from reports.forecast import stage_cohort
+    from tenants.models import PathwayStageChange
+
+    def change(h, frm, to, day):
+        at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+        PathwayStageChange.all_objects.create(
+            household=h, from_stage=frm, to_stage=to, changed_at=at, reason="-"
+        )
+
+    # Bought in 2022; at "loan granted" on 1 January by the change of May 2021.
+    h1 = household(municipality, pathway_stage=PathwayStage.BOUGHT_HOME)
+    change(h1, G, L, D(2021, 5, 1))
+    change(h1, L, PathwayStage.BOUGHT_HOME, D(2022, 6, 1))
+    tenancy(h1, dwelling(municipality), D(2020, 1, 1), D(2022, 6, 30), EndReason.BOUGHT_OWN_HOME)
+    # No change ever: the stage it has now.
+    tenancy(household(municipality, pathway_stage=G), dwelling(municipality), D(2021, 3, 1))
+    # Its first change after 1 January says where it was: guidance. Left a
+    # care dwelling for private rental – an exit, but no dwelling freed.
+    h3 = household(municipality, pathway_stage=PathwayStage.PRIVATE_RENTAL)
+    change(h3, G, PathwayStage.PRIVATE_RENTAL, D(2022, 3, 1))
+    care = dwelling(municipality, category=DwellingCategory.CARE)
+    tenancy(h3, care, D(2019, 1, 1), D(2022, 4, 1), EndReason.PRIVATE_RENTAL)
+    # Left in 2023: at risk in 2022, no exit within it.
+    h4 = household(municipality, pathway_stage=G)
+    tenancy(h4, dwelling(municipality), D(2019, 1, 1), D(2023, 2, 1), EndReason.PRIVATE_RENTAL)
+    # Moved in after 1 January, and moved out the day before: neither counts.
+    tenancy(household(municipality, pathway_stage=G), dwelling(municipality), D(2022, 2, 1))
+    tenancy(
+        household(municipality, pathway_stage=G),
+        dwelling(municipality),
+        D(2019, 1, 1),
+        D(2021, 12, 31),
+        EndReason.BOUGHT_OWN_HOME,
+    )
+    # Bought the dwelling it rented: owned, but the dwelling left the stock.
+    sold = dwelling(municipality, disposed_on=D(2022, 9, 1))
+    h7 = household(municipality, pathway_stage=L)
+    tenancy(h7, sold, D(2019, 1, 1), D(2022, 9, 1), EndReason.BOUGHT_OWN_HOME)
+    tenancy(household(other_municipality, pathway_stage=G), dwelling(other_municipality), D(2019, 1, 1))
+
+    assert stage_cohort(municipality.pk, D(2022, 1, 1)) == {
+        G: StageCounts(3, own=0, private=1, freed=0),
+        L: StageCounts(2, own=2, private=0, freed=1),
+    }
 
 
 # --- Pages -----------------------------------------------------------------------
@@ -382,6 +471,8 @@ def test_stock_plan_page_is_the_leaders_scoped_and_constant_in_queries(
         assert response.status_code == 200
         text = response.content.decode()
         assert "Behov mot boligmasse" in text and "chart-needs" in text
+        # The forecast shows the households at each pathway stage today.
+        assert "Husstander i dag" in text and "Hvor godt traff metoden før?" in text
         bad = client.get(reverse("reports:stock-plan"), {"kjop": "-3"})
         assert bad.status_code == 200 and "is-invalid" in bad.content.decode()
 
