@@ -3,14 +3,16 @@ method's back-test beside it.
 
 The method, in words the leader can give the council:
 
-* Exits. For each pathway stage (`tenants.models.PathwayStage`), the share
-  of the households in a municipal dwelling at that stage on 1 January who
-  moved on within the year – bought their own home, moved to private rental,
-  or left a dwelling free for re-letting (the contract's `dwellings_freed`:
-  no care dwellings, not sold to the tenant). The share is pooled over the
-  last `HISTORY_YEARS` complete years and applied to the households at each
-  stage today; the range applies each stage's lowest and highest yearly
-  share instead. The stage on a day is the `to_stage` of the household's
+* Exits. For each pathway stage (`tenants.models.PathwayStage`) and time
+  in the dwelling (`BANDS`), the share of the households in a municipal
+  dwelling at that stage and time on 1 January who moved on within the year
+  – bought their own home, moved to private rental, or left a dwelling free
+  for re-letting (the contract's `dwellings_freed`: no care dwellings, not
+  sold to the tenant). The share is pooled over the last `HISTORY_YEARS`
+  complete years and applied to the households at each stage and time
+  today; the range applies each group's lowest and highest yearly share
+  instead. A group nobody was in during those years takes its stage's
+  shares over all times in the dwelling. The stage on a day is the `to_stage` of the household's
   last stage change before it, else the `from_stage` of its first change
   after it, else the stage it has now.
 * Housed from the waiting list: the dwellings freed times the share of the
@@ -40,17 +42,19 @@ for today.
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.figures import waiting_list_on
 from dwellings.models import DwellingCategory, EndReason, Tenancy, running_condition
+from housing_office.dates import DAYS_PER_YEAR
 from housing_office.models import Municipality
 from tenants.models import PathwayStage, PathwayStageChange
 
@@ -67,6 +71,10 @@ FLOW_LABELS: dict[str, Any] = {
     "housed_from_waiting_list": _("Bosatt fra ventelisten"),
     "applications_granted": _("Søknader innvilget"),
 }
+# Time in the dwelling on the day, in whole years from (years as
+# `Tenancy.years_on` counts them): under 1, 1 to under 3, 3 or more.
+BANDS: dict[int, Any] = {0: _("under 1 år"), 1: _("1–3 år"), 3: _("3 år eller mer")}
+
 # The flows the per-stage shares estimate, by the key of `StageCounts`.
 EXIT_FLOWS = {"moved_to_ownership": "own", "moved_to_private_rental": "private", "dwellings_freed": "freed"}
 
@@ -107,22 +115,39 @@ class StageCounts:
     freed: int = 0
 
 
-# year -> stage -> counts; for today only `at_risk` matters.
-Cohorts = dict[int, dict[str, StageCounts]]
+# (stage, band) -> counts; a year of them by year. For today only `at_risk` matters.
+Cell = tuple[str, int]
+Cohort = dict[Cell, StageCounts]
+Cohorts = dict[int, Cohort]
+
+
+def by_stage(cohort: Cohort) -> dict[str, StageCounts]:
+    """The cohort's counts summed over the times in the dwelling."""
+    out: dict[str, StageCounts] = {}
+    for (stage, _band), c in cohort.items():
+        o = out.get(stage, StageCounts(0))
+        out[stage] = StageCounts(
+            o.at_risk + c.at_risk, o.own + c.own, o.private + c.private, o.freed + c.freed
+        )
+    return out
 
 
 def _share(part: int, whole: int) -> Decimal:
     return Decimal(part) / Decimal(whole)
 
 
-def exits_estimate(history: list[dict[str, StageCounts]], now: dict[str, int], field: str) -> Estimate:
-    """Expected exits of kind `field` among the households at each stage
-    `now`: the pooled share of each stage over the `history` years (mid),
-    and its lowest and highest yearly share (range). A stage nobody was at
-    in the history contributes nothing: there is no share to apply."""
+def exits_estimate(history: list[Cohort], now: dict[Cell, int], field: str) -> Estimate:
+    """Expected exits of kind `field` among the households in each group
+    (stage, time in the dwelling) `now`: the pooled share of the group over
+    the `history` years (mid), and its lowest and highest yearly share
+    (range). A group nobody was in takes its stage's shares; a stage nobody
+    was at contributes nothing: there is no share to apply."""
+    stages = [by_stage(year) for year in history]
     low = mid = high = Decimal(0)
-    for stage, count in now.items():
-        years = [year[stage] for year in history if stage in year and year[stage].at_risk]
+    for (stage, band), count in now.items():
+        years = [year[(stage, band)] for year in history if year.get((stage, band), StageCounts(0)).at_risk]
+        if not years:
+            years = [year[stage] for year in stages if year.get(stage, StageCounts(0)).at_risk]
         if not years or not count:
             continue
         shares = [_share(getattr(c, field), c.at_risk) for c in years]
@@ -205,7 +230,7 @@ def forecast_from(
     series: dict[int, dict[str, Any]],
     cohorts: Cohorts,
     year: int,
-    now: dict[str, int],
+    now: dict[Cell, int],
     waiting_at_start: int,
     *,
     days_vacant: int | None = None,
@@ -214,7 +239,7 @@ def forecast_from(
 ) -> Forecast:
     """The forecast for `year` from the HISTORY_YEARS years before it (those
     of them both `series` and `cohorts` hold), the households at each stage
-    `now` and the waiting list at the start."""
+    and time in the dwelling `now` and the waiting list at the start."""
     based_on = tuple(y for y in range(year - HISTORY_YEARS, year) if y in series and y in cohorts)
     history = [cohorts[y] for y in based_on]
     flows = {key: exits_estimate(history, now, field) for key, field in EXIT_FLOWS.items()}
@@ -230,7 +255,15 @@ def forecast_from(
         max(0, waiting_at_start + granted.mid - housed.mid),
         max(0, waiting_at_start + granted.high - housed.low),
     )
-    stages = tuple(_stage_row(stage, history, now) for stage in PathwayStage.values if now.get(stage))
+    now_by_stage: dict[str, int] = {}
+    for (stage, _band), count in now.items():
+        now_by_stage[stage] = now_by_stage.get(stage, 0) + count
+    history_by_stage = [by_stage(year) for year in history]
+    stages = tuple(
+        _stage_row(stage, history_by_stage, now_by_stage)
+        for stage in PathwayStage.values
+        if now_by_stage.get(stage)
+    )
     return Forecast(
         year,
         based_on,
@@ -296,7 +329,7 @@ def backtest(series: dict[int, dict[str, Any]], cohorts: Cohorts, years: list[in
             series,
             cohorts,
             year,
-            {stage: c.at_risk for stage, c in cohorts[year].items()},
+            {cell: c.at_risk for cell, c in cohorts[year].items()},
             before["waiting_list_at_year_end"],
             days_vacant=before.get("median_days_vacant_before_reletting"),
         )
@@ -315,17 +348,30 @@ def _stage_on(moment: datetime.datetime) -> Coalesce:
     return Coalesce(Subquery(before), Subquery(after), F("household__pathway_stage"))
 
 
-def stage_cohort(municipality_id: int, day: datetime.date) -> dict[str, StageCounts]:
-    """Tenancies running on `day` by the household's stage that day, with
-    those that ended within the following year by exit kind. One query."""
+def _band_on(day: datetime.date) -> Case:
+    """The tenancy's time in the dwelling on `day` as a key of BANDS: at
+    least n years lived is days / DAYS_PER_YEAR >= n."""
+    whens = [
+        When(
+            start_date__gte=day - datetime.timedelta(days=math.ceil(DAYS_PER_YEAR * n) - 1), then=Value(prev)
+        )
+        for prev, n in zip(list(BANDS)[:-1], list(BANDS)[1:], strict=True)
+    ]
+    return Case(*whens, default=Value(list(BANDS)[-1]))
+
+
+def stage_cohort(municipality_id: int, day: datetime.date) -> Cohort:
+    """Tenancies running on `day` by the household's stage that day and the
+    time in the dwelling, with those that ended within the following year
+    by exit kind. One query."""
     moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     within = Q(end_date__lt=day.replace(year=day.year + 1))
     still_held = Q(dwelling__disposed_on__isnull=True) | Q(dwelling__disposed_on__gt=F("end_date"))
     exits = Q(end_reason__in=[EndReason.BOUGHT_OWN_HOME, EndReason.PRIVATE_RENTAL])
     rows = (
         Tenancy.all_objects.filter(running_condition(day), municipality_id=municipality_id)
-        .annotate(stage=_stage_on(moment))
-        .values("stage")
+        .annotate(stage=_stage_on(moment), band=_band_on(day))
+        .values("stage", "band")
         .annotate(
             n=Count("pk"),
             own=Count("pk", filter=within & Q(end_reason=EndReason.BOUGHT_OWN_HOME)),
@@ -336,7 +382,7 @@ def stage_cohort(municipality_id: int, day: datetime.date) -> dict[str, StageCou
         )
         .order_by()
     )
-    return {r["stage"]: StageCounts(r["n"], r["own"], r["private"], r["freed"]) for r in rows}
+    return {(r["stage"], r["band"]): StageCounts(r["n"], r["own"], r["private"], r["freed"]) for r in rows}
 
 
 @dataclass(frozen=True)
@@ -363,7 +409,7 @@ def forecast_page(
     cohorts = {
         y: stage_cohort(municipality.pk, datetime.date(y, 1, 1)) for y in range(first, last_complete + 1)
     }
-    now = {stage: c.at_risk for stage, c in stage_cohort(municipality.pk, today).items()}
+    now = {cell: c.at_risk for cell, c in stage_cohort(municipality.pk, today).items()}
     # The current year is not complete: the shares rest on the complete years
     # before it, applied to the households at each stage today.
     forecast = forecast_from(

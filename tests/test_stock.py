@@ -16,7 +16,7 @@ from dwellings.services import record_stock_change, vacancies
 from dwellings.stock import sell_to_tenant
 from housing_office.errors import DomainError
 from reports.dashboard import vacancies as dashboard_vacancies
-from reports.forecast import Estimate, StageCounts, backtest, forecast_from
+from reports.forecast import Estimate, StageCounts, backtest, exits_estimate, forecast_from
 from reports.kostra import dwelling_stock
 from reports.stock_plan import needs_against_stock, reinvestment_ledger
 from reports.throughput import throughput_figures
@@ -296,13 +296,15 @@ SERIES = {
     }.items()
 }
 G, L = PathwayStage.GUIDANCE.value, PathwayStage.LOAN_GRANTED.value
-# Households in a municipal dwelling at each stage on 1 January, and how many
-# of them bought (own), moved to private rental, or freed a dwelling that year.
+# Households in a municipal dwelling at each stage on 1 January (all of them
+# 3 years or more in the dwelling), and how many of them bought (own), moved
+# to private rental, or freed a dwelling that year.
+G3, L3 = (G, 3), (L, 3)
 COHORTS = {
-    2020: {G: StageCounts(5, own=0, private=1, freed=1), L: StageCounts(5, own=2, private=0, freed=2)},
-    2021: {G: StageCounts(4, own=0, private=2, freed=2), L: StageCounts(4, own=1, private=0, freed=1)},
-    2022: {G: StageCounts(5, own=1, private=1, freed=2), L: StageCounts(5, own=3, private=0, freed=3)},
-    2023: {G: StageCounts(6, own=0, private=2, freed=2), L: StageCounts(4, own=2, private=0, freed=2)},
+    2020: {G3: StageCounts(5, own=0, private=1, freed=1), L3: StageCounts(5, own=2, private=0, freed=2)},
+    2021: {G3: StageCounts(4, own=0, private=2, freed=2), L3: StageCounts(4, own=1, private=0, freed=1)},
+    2022: {G3: StageCounts(5, own=1, private=1, freed=2), L3: StageCounts(5, own=3, private=0, freed=3)},
+    2023: {G3: StageCounts(6, own=0, private=2, freed=2), L3: StageCounts(4, own=2, private=0, freed=2)},
 }
 
 
@@ -342,7 +344,7 @@ def test_backtest_by_hand():
 
 
 def test_forecast_moves_with_the_leaders_assumptions():
-    now = {G: 6, L: 4}
+    now = {G3: 6, L3: 4}
     plain = forecast_from(SERIES, COHORTS, 2023, now, 10, days_vacant=61)
     assert plain.based_on == (2020, 2021, 2022)
     assert plain.flows["housed_from_waiting_list"] == Estimate(1, 3, 5)
@@ -363,6 +365,14 @@ def test_forecast_moves_with_the_leaders_assumptions():
     assert planned.flows["moved_to_ownership"] == plain.flows["moved_to_ownership"] == Estimate(1, 2, 4)
     stages = {s.stage: s for s in planned.stages}
     assert (stages[L].now, stages[L].own_share) == (4, Decimal(6) / Decimal(14))
+
+
+def test_time_in_the_dwelling_splits_the_shares():
+    # Those under a year in the dwelling moved to private rental, the others stayed.
+    history = [{(G, 0): StageCounts(2, private=2), G3: StageCounts(8)}]
+    assert exits_estimate(history, {(G, 0): 1, G3: 1}, "private") == Estimate(1, 1, 1)  # 1*2/2 + 1*0/8
+    # A group nobody was in takes its stage's shares (2/10); a stage nobody was at adds nothing.
+    assert exits_estimate(history, {(G, 1): 5, (L, 1): 5}, "private") == Estimate(1, 1, 1)  # 5*2/10
 
 
 def test_stage_cohort_counts_by_the_stage_on_1_january(municipality, other_municipality):
@@ -389,10 +399,10 @@ def test_stage_cohort_counts_by_the_stage_on_1_january(municipality, other_munic
     h3 = household(municipality, pathway_stage=PathwayStage.PRIVATE_RENTAL)
     change(h3, G, PathwayStage.PRIVATE_RENTAL, D(2022, 3, 1))
     care = dwelling(municipality, category=DwellingCategory.CARE)
-    tenancy(h3, care, D(2019, 1, 1), D(2022, 4, 1), EndReason.PRIVATE_RENTAL)
+    tenancy(h3, care, D(2018, 6, 1), D(2022, 4, 1), EndReason.PRIVATE_RENTAL)
     # Left in 2023: at risk in 2022, no exit within it.
     h4 = household(municipality, pathway_stage=G)
-    tenancy(h4, dwelling(municipality), D(2019, 1, 1), D(2023, 2, 1), EndReason.PRIVATE_RENTAL)
+    tenancy(h4, dwelling(municipality), D(2018, 6, 1), D(2023, 2, 1), EndReason.PRIVATE_RENTAL)
     # Moved in after 1 January, and moved out the day before: neither counts.
     tenancy(household(municipality, pathway_stage=G), dwelling(municipality), D(2022, 2, 1))
     tenancy(
@@ -405,13 +415,24 @@ def test_stage_cohort_counts_by_the_stage_on_1_january(municipality, other_munic
     # Bought the dwelling it rented: owned, but the dwelling left the stock.
     sold = dwelling(municipality, disposed_on=D(2022, 9, 1))
     h7 = household(municipality, pathway_stage=L)
-    tenancy(h7, sold, D(2019, 1, 1), D(2022, 9, 1), EndReason.BOUGHT_OWN_HOME)
+    tenancy(h7, sold, D(2018, 6, 1), D(2022, 9, 1), EndReason.BOUGHT_OWN_HOME)
     tenancy(household(other_municipality, pathway_stage=G), dwelling(other_municipality), D(2019, 1, 1))
 
+    # By time in the dwelling on 1 January 2022: h2 10 months (under 1
+    # year), h1 2 years (1-3), h3, h4 and h7 3.6 years (3 or more).
     assert stage_cohort(municipality.pk, D(2022, 1, 1)) == {
-        G: StageCounts(3, own=0, private=1, freed=0),
-        L: StageCounts(2, own=2, private=0, freed=1),
+        (G, 0): StageCounts(1),
+        (G, 3): StageCounts(2, own=0, private=1, freed=0),
+        (L, 1): StageCounts(1, own=1, private=0, freed=1),
+        (L, 3): StageCounts(1, own=1, private=0, freed=0),
     }
+    # 365 days lived is under a year (365/365.25), 366 is not.
+    h8 = household(municipality, pathway_stage=L)
+    tenancy(h8, dwelling(municipality), D(2022, 1, 1) - datetime.timedelta(days=365))
+    h9 = household(other_municipality, pathway_stage=L)
+    tenancy(h9, dwelling(other_municipality), D(2022, 1, 1) - datetime.timedelta(days=366))
+    assert stage_cohort(municipality.pk, D(2022, 1, 1))[(L, 0)] == StageCounts(1)
+    assert stage_cohort(other_municipality.pk, D(2022, 1, 1))[(L, 1)] == StageCounts(1)
 
 
 # --- Pages -----------------------------------------------------------------------
