@@ -121,15 +121,20 @@ Cohort = dict[Cell, StageCounts]
 Cohorts = dict[int, Cohort]
 
 
-def by_stage(cohort: Cohort) -> dict[str, StageCounts]:
-    """The cohort's counts summed over the times in the dwelling."""
-    out: dict[str, StageCounts] = {}
-    for (stage, _band), c in cohort.items():
-        o = out.get(stage, StageCounts(0))
-        out[stage] = StageCounts(
+def _summed(cohort: Cohort, part: int) -> dict[Any, StageCounts]:
+    """The cohort's counts by stage (`part` 0) or by time in the dwelling (1)."""
+    out: dict[Any, StageCounts] = {}
+    for cell, c in cohort.items():
+        o = out.get(cell[part], StageCounts(0))
+        out[cell[part]] = StageCounts(
             o.at_risk + c.at_risk, o.own + c.own, o.private + c.private, o.freed + c.freed
         )
     return out
+
+
+def by_stage(cohort: Cohort) -> dict[str, StageCounts]:
+    """The cohort's counts summed over the times in the dwelling."""
+    return _summed(cohort, 0)
 
 
 def _share(part: int, whole: int) -> Decimal:
@@ -160,7 +165,10 @@ def exits_estimate(history: list[Cohort], now: dict[Cell, int], field: str) -> E
 
 @dataclass(frozen=True)
 class StageRow:
-    stage: str
+    """Households today in one stage (or time in the dwelling), with the
+    pooled shares of the history years that moved on."""
+
+    stage: Any
     label: Any
     now: int
     own_share: Decimal | None
@@ -186,6 +194,7 @@ class Forecast:
     waiting_at_end: Estimate
     days_vacant: int = 0
     stages: tuple[StageRow, ...] = ()
+    bands: tuple[StageRow, ...] = ()
 
     @property
     def waiting_months(self) -> Estimate | None:
@@ -255,15 +264,9 @@ def forecast_from(
         max(0, waiting_at_start + granted.mid - housed.mid),
         max(0, waiting_at_start + granted.high - housed.low),
     )
-    now_by_stage: dict[str, int] = {}
-    for (stage, _band), count in now.items():
-        now_by_stage[stage] = now_by_stage.get(stage, 0) + count
-    history_by_stage = [by_stage(year) for year in history]
-    stages = tuple(
-        _stage_row(stage, history_by_stage, now_by_stage)
-        for stage in PathwayStage.values
-        if now_by_stage.get(stage)
-    )
+    today = {cell: StageCounts(count) for cell, count in now.items()}
+    stages = _share_rows(history, today, 0, {s.value: s.label for s in PathwayStage})
+    bands = _share_rows(history, today, 1, BANDS)
     return Forecast(
         year,
         based_on,
@@ -274,19 +277,27 @@ def forecast_from(
         waiting_at_end,
         days_vacant or 0,
         stages,
+        bands,
     )
 
 
-def _stage_row(stage: str, history: list[dict[str, StageCounts]], now: dict[str, int]) -> StageRow:
-    years = [year[stage] for year in history if stage in year]
-    at_risk = sum(c.at_risk for c in years)
-    return StageRow(
-        stage,
-        PathwayStage(stage).label,
-        now[stage],
-        _share(sum(c.own for c in years), at_risk) if at_risk else None,
-        _share(sum(c.private for c in years), at_risk) if at_risk else None,
-    )
+def _share_rows(
+    history: list[Cohort], now: Cohort, part: int, labels: dict[Any, Any]
+) -> tuple[StageRow, ...]:
+    """For the page: the households today by stage (`part` 0) or time in the
+    dwelling (1), in `labels`' order, with the pooled shares that moved on."""
+    today = _summed(now, part)
+    summed = [_summed(year, part) for year in history]
+    rows = []
+    for key, label in labels.items():
+        if not today.get(key, StageCounts(0)).at_risk:
+            continue
+        years = [year[key] for year in summed if key in year]
+        at_risk = sum(c.at_risk for c in years)
+        own = _share(sum(c.own for c in years), at_risk) if at_risk else None
+        private = _share(sum(c.private for c in years), at_risk) if at_risk else None
+        rows.append(StageRow(key, label, today[key].at_risk, own, private))
+    return tuple(rows)
 
 
 @dataclass(frozen=True)

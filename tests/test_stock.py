@@ -365,6 +365,8 @@ def test_forecast_moves_with_the_leaders_assumptions():
     assert planned.flows["moved_to_ownership"] == plain.flows["moved_to_ownership"] == Estimate(1, 2, 4)
     stages = {s.stage: s for s in planned.stages}
     assert (stages[L].now, stages[L].own_share) == (4, Decimal(6) / Decimal(14))
+    # By time in the dwelling: everyone 3 years or more; bought 0+0+1 + 2+1+3 of 28.
+    assert [(b.stage, b.now, b.own_share) for b in planned.bands] == [(3, 10, Decimal("0.25"))]
 
 
 def test_time_in_the_dwelling_splits_the_shares():
