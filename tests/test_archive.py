@@ -385,5 +385,7 @@ def test_schema_folder_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("NOARK_SCHEMA_DIR", str(tmp_path))
     assert schema_dir() == tmp_path
     monkeypatch.delenv("NOARK_SCHEMA_DIR")
-    assert schema_dir().parts[-4:] == ("shared", "reference", "noark5", "xsd")
+    shipped = schema_dir()
+    assert shipped.parts[-3:] == ("archive", "noark", "schemas")
+    assert (shipped / "arkivstruktur.xsd").is_file()
     assert os.environ.get("NOARK_SCHEMA_DIR") is None

@@ -153,6 +153,6 @@ def test_new_meeting_pages_have_no_serious_violations(page, live_server, office)
     )
     page.goto(reverse("tenants:meeting-record", args=[meeting.pk]))
     page.get_by_label("Gjennomført").check()
-    page.get_by_role("button", name="Lagre").click()
+    page.get_by_role("button", name="Lagre", exact=True).click()
     expect(page.get_by_text("er ikke holdt ennå").first).to_be_visible()
     assert serious_violations(page) == []

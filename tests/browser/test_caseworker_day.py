@@ -63,13 +63,13 @@ def test_a_walk_in_meeting_is_recorded_as_held(page, office):
     page.get_by_label("Klokkeslett").fill("10:00")
     page.get_by_role("textbox", name="Sted").fill("Resepsjonen, rådhuset")
     page.get_by_label("Hva kom fram").fill("Kom innom uten avtale; vil vite mer om startlån.")
-    page.get_by_role("button", name="Lagre").click()
+    page.get_by_role("button", name="Lagre", exact=True).click()
     expect(page.locator(".invalid-feedback, .alert-danger").first).to_be_visible()
     expect(page.get_by_text("Gjennomført", exact=True)).to_have_count(0)
     assert not OutreachMeeting.all_objects.exists()
 
     page.get_by_label("Dato").fill(yesterday.isoformat())
-    page.get_by_role("button", name="Lagre").click()
+    page.get_by_role("button", name="Lagre", exact=True).click()
     page.wait_for_url(lambda url: "/samtaler/ny/" not in url)
     meeting = OutreachMeeting.all_objects.get(household=household)
     assert meeting.status == MeetingStatus.HELD

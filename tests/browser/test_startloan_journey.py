@@ -121,7 +121,7 @@ def test_from_the_first_meeting_to_the_recorded_startskudd_decision(page, munici
     expect(page.get_by_label("Finansieringsbeviset gjelder kjøp til høyst (kr)")).not_to_have_value("")
     expires = today + datetime.timedelta(days=10)
     page.get_by_label("Finansieringsbeviset gjelder til").fill(expires.isoformat())
-    page.get_by_role("button", name="Lagre").click()
+    page.get_by_role("button", name="Lagre", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("Søknaden er lagret.")
 
     # The worklist warns before the certificate runs out.

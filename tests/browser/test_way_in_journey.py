@@ -44,7 +44,7 @@ def register(page, household: str, received: datetime.date) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Registrer søknad om kommunal bolig")
     page.get_by_label("Husstandens referanse").fill(household)
     page.get_by_label("Mottatt").fill(received.isoformat())
-    page.get_by_role("button", name="Lagre").click()
+    page.get_by_role("button", name="Lagre", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("er registrert")
 
 
