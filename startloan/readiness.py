@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,14 +92,13 @@ def assess_readiness(
 
 def watched_budgets(municipality_id: int) -> list[HouseholdBudget]:
     """Each watched household's latest budget that aims at a home."""
-    latest = (
-        HouseholdBudget.all_objects.filter(municipality_id=municipality_id)
-        .order_by("household_id", "-made_on", "-id")
-        .distinct("household_id")
-        .values_list("pk", flat=True)
+    # A subquery, not DISTINCT ON: the demo runs on SQLite, which has none.
+    newer = HouseholdBudget.all_objects.filter(household_id=OuterRef("household_id")).filter(
+        Q(made_on__gt=OuterRef("made_on")) | Q(made_on=OuterRef("made_on"), pk__gt=OuterRef("pk"))
     )
     return list(
-        HouseholdBudget.all_objects.filter(pk__in=list(latest), target_price__isnull=False)
+        HouseholdBudget.all_objects.filter(municipality_id=municipality_id, target_price__isnull=False)
+        .exclude(Exists(newer))
         .exclude(household__pathway_stage__in=NOT_WATCHED)
         .select_related("household")
         .prefetch_related("household__members")
