@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from housing_office.errors import DomainError
 
-from .models import EndReason, StockChange, Tenancy
+from .models import EndReason, Ownership, StockChange, Tenancy
 from .services import _date, constraint_errors, end_tenancy, record_stock_change
 
 
@@ -63,6 +63,12 @@ def sell_to_tenant(
         raise DomainError(
             _("Leieforholdet ble avsluttet %(date)s. Bare en leietaker som bor i boligen kan kjøpe den her.")
             % {"date": _date(tenancy.end_date)}
+        )
+    if tenancy.dwelling.ownership == Ownership.LEASED:
+        # The municipality rents a leased dwelling from its owner: it has
+        # nothing to sell, and the tenant's purchase is the owner's business.
+        raise DomainError(
+            _("Boligen er innleid, ikke eid av kommunen. Kommunen kan ikke selge den til leietakeren.")
         )
     if completion_date < tenancy.start_date:
         raise DomainError(

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from housing_office.errors import DomainError, add_to_form, safe_next_url
 from housing_office.request_hygiene import parse_id
 from tenants.models import Household, PersonRole
+from tenants.queries import main_person_name
 
 from . import services, stock
 from .filters import DwellingFilter, VacancyFilter
@@ -324,7 +325,13 @@ def tenancy_end(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("dwellings.change_tenancy", raise_exception=True)
 def sale_to_tenant(request: HttpRequest, pk: int) -> HttpResponse:
     """The tenant buys the dwelling they rent: one form, one transaction."""
-    tenancy = get_object_or_404(Tenancy.objects.select_related("household", "dwelling"), pk=pk)
+    tenancy = get_object_or_404(
+        Tenancy.objects.select_related("household", "dwelling").annotate(
+            buyer_name=main_person_name("household")
+        ),
+        pk=pk,
+    )
+    buyer = " – ".join(filter(None, [tenancy.household.reference, tenancy.buyer_name]))
     form = SaleToTenantForm(request.POST or None, initial={"completion_date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -344,13 +351,15 @@ def sale_to_tenant(request: HttpRequest, pk: int) -> HttpResponse:
                 "Husstand %(household)s har kjøpt %(dwelling)s. Leieforholdet er avsluttet %(date)s, "
                 "og boligen er tatt ut av boligmassen."
             ) % {
-                "household": tenancy.household.reference,
+                "household": buyer,
                 "dwelling": tenancy.dwelling.reference,
                 "date": _date(done.sale.date),
             }
             messages.success(request, text)
             return redirect("dwellings:dwelling-detail", pk=tenancy.dwelling_id)
-    return render(request, "dwellings/sale_to_tenant_form.html", {"form": form, "tenancy": tenancy})
+    return render(
+        request, "dwellings/sale_to_tenant_form.html", {"form": form, "tenancy": tenancy, "buyer": buyer}
+    )
 
 
 # --- Rent arrears ------------------------------------------------------------

@@ -11,15 +11,22 @@ The method, in words the leader can give the council:
   sold to the tenant). The share is pooled over the last `HISTORY_YEARS`
   complete years and applied to the households at each stage and time
   today; the range applies each group's lowest and highest yearly share
-  instead. A group nobody was in during those years takes its stage's
-  shares over all times in the dwelling. The stage on a day is the `to_stage` of the household's
-  last stage change before it, else the `from_stage` of its first change
-  after it, else the stage it has now.
-* Housed from the waiting list: the dwellings freed times the share of the
-  freed dwellings that went to someone on the list in the same years
-  (pooled; the range from the lowest and the highest year).
+  instead. A group with fewer than `MIN_GROUP` households over those years
+  takes its stage's shares over all times in the dwelling: one household
+  who moved would otherwise make a share of 100 % for everyone in its group.
+  The stage on a day is the `to_stage` of the household's last stage change
+  before it, else the `from_stage` of its first change after it, else the
+  stage it has now.
+* Housed from the waiting list: the dwellings freed times the households
+  housed from the list per dwelling freed in the same years (pooled; the
+  range from the lowest and the highest year). The ratio can pass 1: new
+  purchases and dwellings empty from before are let too.
 * Applications granted: the mean of the same years, between their lowest
   and highest (nothing in the pathway predicts the way in).
+* Both use only the years the waiting list was kept in Boligkontoret (a
+  year with an application granted or a household housed from the list):
+  a year before the office registered its applications here is no evidence
+  that nobody was housed.
 * The waiting list at the end of the year: today's list plus the granted
   less the housed. Expected waiting time for a household joining the list
   now: the households ahead of it over the households housed a year, plus
@@ -61,6 +68,9 @@ from tenants.models import PathwayStage, PathwayStageChange
 from .throughput import throughput_series
 
 HISTORY_YEARS = 3
+# The households a (stage, time in the dwelling) group must have held over
+# the history years for its own shares to be used.
+MIN_GROUP = 10
 BACKTEST_YEARS = 3
 DAYS_PER_MONTH = Decimal("30.44")
 
@@ -145,13 +155,14 @@ def exits_estimate(history: list[Cohort], now: dict[Cell, int], field: str) -> E
     """Expected exits of kind `field` among the households in each group
     (stage, time in the dwelling) `now`: the pooled share of the group over
     the `history` years (mid), and its lowest and highest yearly share
-    (range). A group nobody was in takes its stage's shares; a stage nobody
-    was at contributes nothing: there is no share to apply."""
+    (range). A group with fewer than MIN_GROUP households over the years
+    takes its stage's shares; a stage nobody was at contributes nothing:
+    there is no share to apply."""
     stages = [by_stage(year) for year in history]
     low = mid = high = Decimal(0)
     for (stage, band), count in now.items():
         years = [year[(stage, band)] for year in history if year.get((stage, band), StageCounts(0)).at_risk]
-        if not years:
+        if sum(c.at_risk for c in years) < MIN_GROUP:
             years = [year[stage] for year in stages if year.get(stage, StageCounts(0)).at_risk]
         if not years or not count:
             continue
@@ -195,6 +206,9 @@ class Forecast:
     days_vacant: int = 0
     stages: tuple[StageRow, ...] = ()
     bands: tuple[StageRow, ...] = ()
+    # Whether any of the `based_on` years had the waiting list kept here;
+    # without one the housed and the waiting list are no prediction at all.
+    waiting_list_kept: bool = True
 
     @property
     def waiting_months(self) -> Estimate | None:
@@ -216,6 +230,13 @@ class Forecast:
     @property
     def rows(self) -> list[dict[str, Any]]:
         return [{"key": k, "label": FLOW_LABELS[k], "estimate": v} for k, v in self.flows.items()]
+
+
+def _waiting_list_years(series: dict[int, dict[str, Any]], based_on: tuple[int, ...]) -> tuple[int, ...]:
+    """The `based_on` years the waiting list was kept here."""
+    return tuple(
+        y for y in based_on if series[y]["applications_granted"] or series[y]["housed_from_waiting_list"]
+    )
 
 
 def _housed(series: dict[int, dict[str, Any]], based_on: tuple[int, ...], freed: Estimate) -> Estimate:
@@ -252,8 +273,11 @@ def forecast_from(
     based_on = tuple(y for y in range(year - HISTORY_YEARS, year) if y in series and y in cohorts)
     history = [cohorts[y] for y in based_on]
     flows = {key: exits_estimate(history, now, field) for key, field in EXIT_FLOWS.items()}
-    flows["housed_from_waiting_list"] = _housed(series, based_on, flows["dwellings_freed"])
-    flows["applications_granted"] = estimate([series[y]["applications_granted"] for y in based_on])
+    # Without a year of the list kept here the estimates are zero, and the
+    # back-test says it has nothing to compare.
+    way_in = _waiting_list_years(series, based_on)
+    flows["housed_from_waiting_list"] = _housed(series, way_in, flows["dwellings_freed"])
+    flows["applications_granted"] = estimate([series[y]["applications_granted"] for y in way_in])
     flows["dwellings_freed"] = flows["dwellings_freed"].shifted(-planned_sales)
     flows["housed_from_waiting_list"] = flows["housed_from_waiting_list"].shifted(
         planned_purchases - planned_sales
@@ -278,6 +302,7 @@ def forecast_from(
         days_vacant or 0,
         stages,
         bands,
+        waiting_list_kept=bool(way_in),
     )
 
 
@@ -325,12 +350,15 @@ BACKTESTED = (
     "waiting_list_at_year_end",
 )
 
+WAITING_LIST_KEYS = ("housed_from_waiting_list", "waiting_list_at_year_end")
+
 
 def backtest(series: dict[int, dict[str, Any]], cohorts: Cohorts, years: list[int]) -> list[BacktestRow]:
     """For each year in `years`: the forecast made on its 1 January – the
     shares of the years before, the households at each stage that day, the
     waiting list and the re-letting time of the year before – against the
-    year's own figures."""
+    year's own figures. A year whose years before had no waiting list kept
+    here has no row for the housed and the list: there was nothing to go on."""
     out: list[BacktestRow] = []
     for year in years:
         if year - 1 not in series or year not in series or year not in cohorts:
@@ -346,6 +374,8 @@ def backtest(series: dict[int, dict[str, Any]], cohorts: Cohorts, years: list[in
         )
         predicted = {**made.flows, "waiting_list_at_year_end": made.waiting_at_end}
         for key in BACKTESTED:
+            if key in WAITING_LIST_KEYS and not made.waiting_list_kept:
+                continue
             label = FLOW_LABELS.get(key) or _("På venteliste ved årets slutt")
             out.append(BacktestRow(year, key, label, predicted[key], series[year][key]))
     return out

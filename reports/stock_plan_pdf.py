@@ -15,7 +15,7 @@ from housing_office.models import Municipality
 from housing_office.pdf import render_pdf
 
 from .charts import Series, bar_chart
-from .forecast import forecast_page
+from .forecast import MIN_GROUP, forecast_page
 from .stock_plan import ledger_totals, needs_against_stock, reinvestment_ledger, sales_to_tenants
 from .yearly_report import paragraphs
 
@@ -59,6 +59,7 @@ def stock_plan_context(
         "needs_chart": needs_chart(needs),
         "forecast": forecast,
         "f": forecast.forecast,
+        "min_group": MIN_GROUP,
         "text": paragraphs(text),
         "made_at": timezone.localtime(),
     }

@@ -11,12 +11,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from dwellings.models import DwellingCategory, EndReason, StockChange
+from dwellings.models import DwellingCategory, EndReason, Ownership, StockChange
 from dwellings.services import record_stock_change, vacancies
 from dwellings.stock import sell_to_tenant
 from housing_office.errors import DomainError
 from reports.dashboard import vacancies as dashboard_vacancies
-from reports.forecast import Estimate, StageCounts, backtest, exits_estimate, forecast_from
+from reports.forecast import MIN_GROUP, Estimate, StageCounts, backtest, exits_estimate, forecast_from
 from reports.kostra import dwelling_stock
 from reports.stock_plan import needs_against_stock, reinvestment_ledger
 from reports.throughput import throughput_figures
@@ -108,6 +108,14 @@ def test_sale_to_tenant_refusals_write_nothing(municipality):
     running.refresh_from_db()
     assert running.end_date is None
     assert StockChange.objects.filter(dwelling=d).count() == 0
+
+    # A leased dwelling is the owner's to sell, not the municipality's.
+    leased = dwelling(municipality, ownership=Ownership.LEASED)
+    t3 = tenancy(household(municipality), leased, D(2020, 1, 1))
+    with pytest.raises(DomainError, match="innleid"):
+        sell_to_tenant(t3, completion_date=D(2025, 1, 1), price=Decimal("1"))
+    t3.refresh_from_db()
+    assert t3.end_date is None and not StockChange.objects.filter(dwelling=leased).exists()
 
 
 def test_a_planned_next_tenancy_blocks_the_sale(municipality):
@@ -370,11 +378,42 @@ def test_forecast_moves_with_the_leaders_assumptions():
 
 
 def test_time_in_the_dwelling_splits_the_shares():
-    # Those under a year in the dwelling moved to private rental, the others stayed.
-    history = [{(G, 0): StageCounts(2, private=2), G3: StageCounts(8)}]
-    assert exits_estimate(history, {(G, 0): 1, G3: 1}, "private") == Estimate(1, 1, 1)  # 1*2/2 + 1*0/8
-    # A group nobody was in takes its stage's shares (2/10); a stage nobody was at adds nothing.
-    assert exits_estimate(history, {(G, 1): 5, (L, 1): 5}, "private") == Estimate(1, 1, 1)  # 5*2/10
+    # Half of those under a year in the dwelling moved to private rental, the others stayed.
+    history = [{(G, 0): StageCounts(10, private=5), G3: StageCounts(10), (G, 1): StageCounts(2, private=2)}]
+    assert exits_estimate(history, {(G, 0): 2, G3: 1}, "private") == Estimate(1, 1, 1)  # 2*5/10 + 1*0/10
+    # A group of fewer than MIN_GROUP households takes its stage's shares
+    # (7 of 22), not its own 2 of 2; so does a group nobody was in; a stage
+    # nobody was at adds nothing.
+    assert MIN_GROUP == 10
+    assert exits_estimate(history, {(G, 1): 11}, "private") == Estimate(4, 4, 4)  # 11*7/22 = 3.5
+    assert exits_estimate(history, {(G, 3): 0, (G, 2): 11, (L, 1): 5}, "private") == Estimate(4, 4, 4)
+
+
+def test_years_before_the_waiting_list_was_kept_here_are_no_evidence():
+    """2019 has no application granted and nobody housed from the list: the
+    office kept its waiting list elsewhere. The housed and the granted rest
+    on 2020-2022 only, so the forecast for 2023 is the same as from those."""
+    series = {**SERIES, 2019: {**SERIES[2020], "applications_granted": 0, "housed_from_waiting_list": 0}}
+    cohorts = {**COHORTS, 2019: COHORTS[2020]}
+    now = {G3: 6, L3: 4}
+    with_gap = forecast_from(series, cohorts, 2022, now, 10)
+    assert with_gap.based_on == (2019, 2020, 2021)
+    # Granted 6 and 6 (2020, 2021); housed per freed 3/3 and 2/4.
+    assert with_gap.flows["applications_granted"] == Estimate(6, 6, 6)
+    freed = with_gap.flows["dwellings_freed"]
+    assert with_gap.flows["housed_from_waiting_list"].mid == round(freed.mid * 5 / 7)
+    assert with_gap.flows["housed_from_waiting_list"].low == round(freed.low * 2 / 4)
+    # A municipality that never kept its list here: nothing predicted, and
+    # the back-test compares only the exits, not a guess of zero housed.
+    never = {y: {**v, "applications_granted": 0, "housed_from_waiting_list": 0} for y, v in SERIES.items()}
+    blind = forecast_from(never, COHORTS, 2023, now, 0)
+    assert not blind.waiting_list_kept and with_gap.waiting_list_kept
+    assert blind.flows["applications_granted"] == blind.flows["housed_from_waiting_list"] == Estimate(0, 0, 0)
+    assert {r.key for r in backtest(never, COHORTS, [2023])} == {
+        "moved_to_ownership",
+        "moved_to_private_rental",
+        "dwellings_freed",
+    }
 
 
 def test_stage_cohort_counts_by_the_stage_on_1_january(municipality, other_municipality):
