@@ -7,8 +7,10 @@ plan, action or tenancy is a 404 here without any filter by hand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
@@ -138,52 +140,61 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _add_to_plan(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    form_name: str,
+    add: Callable[[FollowUpPlan, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """Validate one of the plan page's small forms and add what it records;
+    on a refusal the plan page again, with the form and its message."""
+    plan = _plan(pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            add(plan, form.cleaned_data)
+        except DomainError as exc:
+            add_to_form(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("followup:plan-detail", pk=plan.pk)
+    return _detail(request, plan, status=400, **{form_name: form})
+
+
 @login_required
 @permission_required("followup.add_followupcontact", raise_exception=True)
 @require_POST
 def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = _plan(pk)
-    form = ContactForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_contact(
-                plan,
-                date=form.cleaned_data["date"],
-                kind=form.cleaned_data["kind"],
-                outcome=form.cleaned_data["outcome"],
-                by=request.user,
-                today=timezone.localdate(),
-                token=form.cleaned_data["token"],
-            )
-        except DomainError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(request, _("Kontakten er registrert."))
-            return redirect("followup:plan-detail", pk=plan.pk)
-    return _detail(request, plan, status=400, contact_form=form)
+    def add(plan: FollowUpPlan, data: dict[str, Any]) -> object:
+        return services.add_contact(
+            plan,
+            date=data["date"],
+            kind=data["kind"],
+            outcome=data["outcome"],
+            by=request.user,
+            today=timezone.localdate(),
+            token=data["token"],
+        )
+
+    return _add_to_plan(request, pk, ContactForm, "contact_form", add, _("Kontakten er registrert."))
 
 
 @login_required
 @permission_required("followup.add_agreedaction", raise_exception=True)
 @require_POST
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = _plan(pk)
-    form = ActionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_action(
-                plan,
-                description=form.cleaned_data["description"],
-                responsible=form.cleaned_data["responsible"],
-                due_on=form.cleaned_data["due_on"],
-                token=form.cleaned_data["token"],
-            )
-        except DomainError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(request, _("Tiltaket er lagt til."))
-            return redirect("followup:plan-detail", pk=plan.pk)
-    return _detail(request, plan, status=400, action_form=form)
+    def add(plan: FollowUpPlan, data: dict[str, Any]) -> object:
+        return services.add_action(
+            plan,
+            description=data["description"],
+            responsible=data["responsible"],
+            due_on=data["due_on"],
+            token=data["token"],
+        )
+
+    return _add_to_plan(request, pk, ActionForm, "action_form", add, _("Tiltaket er lagt til."))
 
 
 @login_required
