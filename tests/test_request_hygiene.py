@@ -16,6 +16,7 @@ Every probe here runs on the suite's database (PostgreSQL) and, through
 from __future__ import annotations
 
 import os
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -253,3 +254,20 @@ def test_the_same_probes_pass_on_sqlite(tmp_path):
 def test_this_module_runs_on_the_database_it_is_given():
     expected = "sqlite" if os.environ.get("BK_HYGIENE_ON_SQLITE") == "1" else connection.vendor
     assert connection.vendor == expected
+
+
+@pytest.mark.skipif(os.environ.get("BK_HYGIENE_ON_SQLITE") != "1", reason="the seed tests cover PostgreSQL")
+def test_the_demo_seeds_on_sqlite(db, settings, tmp_path):
+    """SQLite is the demo's database (bin/demo): the seed must run there as
+    it does on PostgreSQL. It rides on this module's SQLite process, whose
+    migrated database is already paid for; a PostgreSQL-only query (DISTINCT
+    ON once) broke bin/demo with every PostgreSQL test passing."""
+    from django.core.management import call_command
+
+    from tenants.models import Household
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    out = io.StringIO()
+    call_command("seed_demo", households="20", stdout=out)
+    assert "leder / " in out.getvalue()
+    assert Household.all_objects.count() >= 20
