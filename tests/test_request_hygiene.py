@@ -15,8 +15,8 @@ Every probe here runs on the suite's database (PostgreSQL) and, through
 
 from __future__ import annotations
 
-import os
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
