@@ -571,7 +571,8 @@ def _snapshot(seed_value: int) -> list[tuple]:
     rows: list[tuple] = []
     try:
         with transaction.atomic():
-            seed(seed=str(seed_value))
+            # The smallest demo: the same seed must give the same rows at any size.
+            seed(seed=str(seed_value), households="20")
             rows += Household.objects.order_by("reference").values_list(
                 "reference", "address", "pathway_stage"
             )
