@@ -389,3 +389,86 @@ def test_schema_folder_comes_from_the_environment(monkeypatch, tmp_path):
     assert shipped.parts[-3:] == ("archive", "noark", "schemas")
     assert (shipped / "arkivstruktur.xsd").is_file()
     assert os.environ.get("NOARK_SCHEMA_DIR") is None
+
+
+# --- The demo: its history is in the archive ---------------------------------------------
+
+
+class TestTheDemoArchive:
+    """What a leader new to the demo finds: every letter the demo made (the
+    summons letters of ten years, the arrears letters, the decisions) is in
+    its household's case file and the journal of the year it was sent, and
+    the year's extraction validates."""
+
+    @pytest.fixture
+    def seeded(self, shared_seed, db) -> str:
+        return shared_seed
+
+    def test_every_demo_letter_is_journaled_on_its_day_in_its_households_case_file(self, seeded):
+        letters = list(
+            Letter.all_objects.filter(municipality__number="3807")
+            .select_related("registry_entry__case_file")
+            .order_by("created_at")
+        )
+        assert {x.kind for x in letters} >= {"summons", "decision", "arrears_reminder"}
+        years = set()
+        for letter in letters:
+            entry = letter.registry_entry
+            day = timezone.localtime(letter.created_at).date()
+            assert entry.case_file.household_id == letter.household_id
+            assert (entry.journal_date, entry.journal_year, entry.document_date) == (day, day.year, day)
+            assert entry.entry_type == EntryType.OUTGOING
+            years.add(day.year)
+            if letter.kind == "summons":
+                # The letter prints the journal's reference, rendered or not.
+                assert letter.archive_reference == entry.reference == letter.context["archive_reference"]
+        assert len(years) > 5  # ten years of history, each in its own year's journal
+        # Numbers run on in each year without a gap or a double.
+        for year in years:
+            numbers = sorted(
+                RegistryEntry.all_objects.filter(municipality__number="3807", journal_year=year).values_list(
+                    "journal_sequence", flat=True
+                )
+            )
+            assert numbers == list(range(1, len(numbers) + 1))
+
+    def test_the_leader_finds_a_summons_letter_in_the_case_file_and_the_public_journal(self, seeded, client):
+        from housing_office.models import User
+
+        letter = (
+            Letter.all_objects.filter(
+                municipality__number="3807", kind="summons", status=LetterStatus.PENDING
+            )
+            .select_related("registry_entry")
+            .order_by("created_at")
+            .first()
+        )
+        entry = letter.registry_entry
+        client.force_login(User.objects.get(username="leder"))
+        household_page = client.get(reverse("tenants:household-detail", args=[letter.household_id]))
+        assert reverse("archive:case-file", args=[letter.household_id]) in household_page.content.decode()
+        page = client.get(reverse("archive:case-file", args=[letter.household_id])).content.decode()
+        assert entry.reference in page
+        # An old letter never rendered opens all the same (rendered from its snapshot).
+        download = client.get(reverse("archive:document-download", args=[entry.pk]))
+        assert download.status_code == 200
+        day = entry.journal_date.isoformat()
+        journal = client.get(reverse("archive:public-journal"), {"start": day, "end": day}).content.decode()
+        assert entry.reference in journal and entry.journal_number in journal
+        assert "ikke journalført" not in journal
+
+    def test_the_years_extraction_validates_with_every_letter_and_its_document(
+        self, seeded, tmp_path, schemas
+    ):
+        # The oldest full year of the history: few letters, none rendered by the seed.
+        entries = RegistryEntry.all_objects.filter(municipality__number="3807")
+        year = min(entries.values_list("journal_year", flat=True)) + 1
+        expected = RegistryEntry.all_objects.filter(municipality__number="3807", journal_year=year).count()
+        assert expected
+        out = tmp_path / "uttrekk"
+        call_command("archive_extraction", municipality="3807", year=year, output=str(out))
+        docs = check_package(out, schemas)
+        ns = {"n": "http://www.arkivverket.no/standarder/noark5/arkivstruktur"}
+        assert len(docs["arkivstruktur.xml"].findall(".//n:registrering", ns)) == expected
+        assert len(list((out / "dokumenter").iterdir())) == expected
+        assert "PDF/A-2a" in (out / "arkivstruktur.xml").read_text(encoding="utf-8")
