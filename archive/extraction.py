@@ -183,6 +183,33 @@ def write_extraction(municipality: Municipality, year: int, output: Path, *, mad
     return {"case_files": len(cases), "entries": len(entries), "documents": len(files)}
 
 
+# Each XML file of a package and the v5.0 schema it is written against.
+SCHEMA_OF = {
+    "arkivstruktur.xml": "arkivstruktur.xsd",
+    "endringslogg.xml": "endringslogg.xsd",
+    "loependeJournal.xml": "loependeJournal.xsd",
+    "offentligJournal.xml": "offentligJournal.xsd",
+    "arkivuttrekk.xml": "addml.xsd",
+}
+
+
+def validate_package(folder: Path) -> dict[str, list[str]]:
+    """Check each XML file of the package in `folder` against its Noark 5
+    v5.0 schema (the schema folder's copy): the file's name → its errors,
+    none for a valid file. A journal left out (a year without entries) is
+    not listed."""
+    from lxml import etree
+
+    found: dict[str, list[str]] = {}
+    for name, xsd in SCHEMA_OF.items():
+        if not (folder / name).is_file():
+            continue
+        schema = etree.XMLSchema(etree.parse(str(schema_dir() / xsd)))
+        valid = schema.validate(etree.parse(str(folder / name)))
+        found[name] = [] if valid else [str(error) for error in schema.error_log]
+    return found
+
+
 def zip_directory(directory: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -4,6 +4,7 @@ document, the public journal, the extraction."""
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -184,7 +185,9 @@ def public_journal_page(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "entries": entries,
-            "query": request.GET.urlencode() if form.is_valid() else "",
+            # The period shown, also on the first visit (the last seven days,
+            # no query string), for the page's download links.
+            "query": urlencode({"start": start, "end": end}) if form.is_valid() else "",
             "not_journaled": letters_not_journaled(municipality).count(),
         },
         status=200 if form.is_valid() else 400,

@@ -290,8 +290,13 @@ def test_reading_the_public_journal_writes_nothing(leader_client, municipality, 
     assert not RegistryEntry.all_objects.exists()
     response = leader_client.post(url)
     assert response.status_code == 302
-    assert RegistryEntry.all_objects.filter(letter=letter).count() == 1
-    assert "ikke journalført" not in leader_client.get(url).content.decode()
+    entry = RegistryEntry.all_objects.get(letter=letter)
+    # The first view (no period asked for) lists the last seven days, with
+    # the downloads for that period.
+    page = leader_client.get(url).content.decode()
+    assert "ikke journalført" not in page
+    assert entry.reference in page and "format=xml" in page
+    assert reverse("archive:extraction") in page
 
 
 def test_public_journal_and_extraction_are_for_the_leader(caseworker_client):
@@ -329,7 +334,13 @@ def test_the_command_writes_a_valid_extraction(
     foreign = incoming(household_named(other_municipality), factories.caseworker(other_municipality))
     out = tmp_path / "uttrekk"
     year = timezone.localdate().year
-    call_command("archive_extraction", municipality=municipality.number, year=year, output=str(out))
+    printed = io.StringIO()
+    call_command(
+        "archive_extraction", municipality=municipality.number, year=year, output=str(out), stdout=printed
+    )
+    # The command checks the package against the schemas and says so.
+    for name in SCHEMA_OF:
+        assert f"{name}: valid against Noark 5 v5.0" in printed.getvalue()
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert {"arkivuttrekk.xml", *NOARK_XML} <= set(names)
     assert len([n for n in names if n.startswith("dokumenter/")]) == 3
