@@ -157,9 +157,8 @@ def letter_day(letter: Letter) -> datetime.date:
     A letter is its own archive copy from the moment it is made (it is
     stored, numbered and never changed), so it is registered as of that day,
     also when the registration runs later (a letter made before the archive
-    existed, the demo's history): the journal of a year then holds the
-    letters of that year, as arkivforskrifta § 9 asks of a journal kept as
-    the documents come and go (https://lovdata.no/forskrift/2017-12-15-1952/§9)."""
+    existed, the demo's history): the journal and the extraction of a year
+    then hold the letters made that year, with the dates the letters print."""
     if letter.created_at is None:
         return timezone.localdate()
     return timezone.localtime(letter.created_at).date()
@@ -196,14 +195,13 @@ def journal_new_letters(letters: Sequence[Letter]) -> dict[int, RegistryEntry]:
             (letter for letter in letters if letter.pk not in found),
             key=lambda letter: (letter_day(letter), letter.created_at or timezone.now(), letter.pk),
         )
-        if new:
-            found.update(_register_letters(new))
+        for municipality_id in sorted({letter.municipality_id for letter in new}):
+            found.update(_register_letters([x for x in new if x.municipality_id == municipality_id]))
         return found
 
 
 def _register_letters(letters: list[Letter]) -> dict[int, RegistryEntry]:
-    municipality_id = letters[0].municipality_id
-    assert all(letter.municipality_id == municipality_id for letter in letters)
+    municipality_id = letters[0].municipality_id  # one municipality's letters
     # Lock the households (in key order, as every registration does) so that
     # two first registrations make one case file.
     households = {

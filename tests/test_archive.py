@@ -155,6 +155,57 @@ def test_a_letter_saved_one_by_one_is_journaled_once(municipality):
     assert CaseFile.all_objects.filter(household=household).count() == 1
 
 
+def test_letters_are_journaled_in_bulk_on_their_own_days_in_constant_queries(
+    municipality, other_municipality, django_assert_max_num_queries
+):
+    """The demo's history and a big batch: any number of letters, no query
+    per letter; each on the day it was made, numbered in that year's journal
+    in the order made; each municipality its own numbers."""
+    from archive.services import journal_new_letters
+
+    templates = {}
+
+    def unjournaled(m, day, first="Åse"):
+        extra = {"template": templates[m.pk]} if m.pk in templates else {}
+        letter = factories.LetterFactory(household=household_named(m, first), context={}, **extra)
+        templates.setdefault(m.pk, letter.template)
+        RegistryEntry.all_objects.filter(letter=letter).delete()
+        CaseFile.all_objects.filter(household=letter.household).delete()
+        moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+        Letter.all_objects.filter(pk=letter.pk).update(created_at=moment)
+        letter.refresh_from_db()
+        return letter
+
+    days = [datetime.date(2019, 3, d) for d in (5, 1, 3)] + [datetime.date(2020, 1, 2)] * 3
+    letters = [unjournaled(municipality, day, f"Navn{i}") for i, day in enumerate(days)]
+    foreign = unjournaled(other_municipality, datetime.date(2019, 2, 1))
+    # A few queries per municipality and per number series and year (the
+    # row locks), none per letter: 7 letters here, 238 in the demo.
+    with django_assert_max_num_queries(75):
+        entries = journal_new_letters([*letters, foreign])
+    assert len(entries) == 7 and RegistryEntry.all_objects.count() == 7
+    mine = sorted((entries[x.pk] for x in letters), key=lambda e: (e.journal_year, e.journal_sequence))
+    assert [(e.journal_date, e.journal_sequence) for e in mine] == [
+        (datetime.date(2019, 3, 1), 1),
+        (datetime.date(2019, 3, 3), 2),
+        (datetime.date(2019, 3, 5), 3),
+        (datetime.date(2020, 1, 2), 1),
+        (datetime.date(2020, 1, 2), 2),
+        (datetime.date(2020, 1, 2), 3),
+    ]
+    assert all(e.document_date == e.journal_date for e in mine)
+    assert (entries[foreign.pk].journal_year, entries[foreign.pk].journal_sequence) == (2019, 1)
+    assert entries[foreign.pk].municipality_id == other_municipality.pk
+    # Each household's case file opened on its first letter's day, in that year.
+    case = entries[letters[1].pk].case_file
+    assert (case.year, case.opened_on) == (2019, datetime.date(2019, 3, 1))
+    # A pending letter prints the journal's reference; journaling again adds nothing.
+    letters[0].refresh_from_db()
+    assert letters[0].archive_reference == entries[letters[0].pk].reference
+    assert journal_new_letters(letters) == {x.pk: entries[x.pk] for x in letters}
+    assert RegistryEntry.all_objects.count() == 7
+
+
 # --- Incoming documents and the case file page ----------------------------------------
 
 
