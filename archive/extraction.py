@@ -17,10 +17,13 @@ import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
+from django.db import transaction
 from django.utils import timezone
 
 from housing_office.files import sha256_hex
 from housing_office.models import Municipality
+from letters.models import Letter, LetterStatus
+from letters.tasks import CHUNK_SIZE, render_and_store
 
 from .models import CaseFile, RegistryEntry
 from .noark import addml, arkivstruktur, endringslogg, journals
@@ -76,9 +79,36 @@ def pdf_details(data: bytes) -> str:
         return "PDF"
 
 
+def render_waiting_letters(municipality: Municipality, year: int) -> int:
+    """Render the year's journaled letters that are still waiting (a batch no
+    worker has reached, the demo's older history, which renders a letter
+    when it is first opened): the package carries every letter's archive
+    copy, made from its snapshot as the letter was. Claimed in chunks as the
+    batch workers claim them, so no letter is rendered twice."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            claimed = list(
+                Letter.all_objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(
+                    municipality=municipality,
+                    status=LetterStatus.PENDING,
+                    registry_entry__journal_year=year,
+                )
+                .select_related("template")
+                .order_by("pk")[:CHUNK_SIZE]
+            )
+            if claimed:
+                render_and_store(claimed)
+        if not claimed:
+            return done
+        done += len(claimed)
+
+
 def write_extraction(municipality: Municipality, year: int, output: Path, *, made_by: str = "") -> dict:
     """Write the year's extraction into `output` (made if missing); returns a summary."""
     journal_missing_letters(municipality)
+    render_waiting_letters(municipality, year)
     output.mkdir(parents=True, exist_ok=True)
     (output / DOCUMENTS).mkdir(exist_ok=True)
     period = period_of(municipality, year, made_by)
@@ -118,11 +148,11 @@ def write_extraction(municipality: Municipality, year: int, output: Path, *, mad
     # The journals need at least one entry (journalregistrering, minOccurs 1):
     # a year with none has no journal material, and the package leaves them out.
     if by_journal:
-        written["loependeJournal.xml"] = journals.running_journal(
-            by_journal, period.start, period.end, period.creator
+        written["loependeJournal.xml"] = journals.write(
+            by_journal, period.start, period.end, period.creator, public=False
         )
-        written["offentligJournal.xml"] = journals.public_journal(
-            by_journal, period.start, period.end, period.creator
+        written["offentligJournal.xml"] = journals.write(
+            by_journal, period.start, period.end, period.creator, public=True
         )
     for name, data in written.items():
         (output / name).write_bytes(data)
@@ -151,6 +181,33 @@ def write_extraction(municipality: Municipality, year: int, output: Path, *, mad
         )
     )
     return {"case_files": len(cases), "entries": len(entries), "documents": len(files)}
+
+
+# Each XML file of a package and the v5.0 schema it is written against.
+SCHEMA_OF = {
+    "arkivstruktur.xml": "arkivstruktur.xsd",
+    "endringslogg.xml": "endringslogg.xsd",
+    "loependeJournal.xml": "loependeJournal.xsd",
+    "offentligJournal.xml": "offentligJournal.xsd",
+    "arkivuttrekk.xml": "addml.xsd",
+}
+
+
+def validate_package(folder: Path) -> dict[str, list[str]]:
+    """Check each XML file of the package in `folder` against its Noark 5
+    v5.0 schema (the schema folder's copy): the file's name → its errors,
+    none for a valid file. A journal left out (a year without entries) is
+    not listed."""
+    from lxml import etree
+
+    found: dict[str, list[str]] = {}
+    for name, xsd in SCHEMA_OF.items():
+        if not (folder / name).is_file():
+            continue
+        schema = etree.XMLSchema(etree.parse(str(schema_dir() / xsd)))
+        valid = schema.validate(etree.parse(str(folder / name)))
+        found[name] = [] if valid else [str(error) for error in schema.error_log]
+    return found
 
 
 def zip_directory(directory: Path) -> bytes:

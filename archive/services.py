@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
+from housing_office.audit import log_bulk_created
 from housing_office.files import sha256_hex
 from housing_office.models import Municipality
 from letters.kinds import KINDS
@@ -137,46 +138,224 @@ def letter_title(letter: Letter) -> str:
     return f"{letter.get_kind_display()} – {household_name(letter.household)}"
 
 
-def journal_letter(letter: Letter) -> RegistryEntry:
-    """Register `letter` as an outgoing entry, once. A letter not yet rendered
-    takes the entry's reference (stored on it and in its snapshot)."""
+def reserve_numbers(municipality_id: int, series: str, year: int, count: int) -> int:
+    """Reserve `count` numbers of a series under its row lock; returns the first."""
     with transaction.atomic():
-        found = RegistryEntry.all_objects.filter(letter_id=letter.pk).select_related("case_file").first()
-        if found:
-            return found
-        household = letter.household
-        spec = KINDS.get(letter.kind)
-        letter_date = letter.created_at.date() if letter.created_at else timezone.localdate()
-        entry = add_entry(
-            case_file_for(household, by=letter.created_by),
-            NewEntry(
-                entry_type=EntryType.OUTGOING,
-                title=letter_title(letter),
-                # A letter addressed to someone else than the household (the
-                # notice to NAV) names its recipient as the party.
-                party_name=(letter.context or {}).get("journal_party") or household_name(household),
-                document_date=letter_date,
-                screened=spec.exempt_from_public_access if spec else True,
-            ),
-            by=letter.created_by,
-            letter=letter,
+        NumberSeries.all_objects.get_or_create(municipality_id=municipality_id, series=series, year=year)
+        row = NumberSeries.all_objects.select_for_update().get(
+            municipality_id=municipality_id, series=series, year=year
         )
-        if letter.status == LetterStatus.PENDING:
-            context = dict(letter.context or {})
-            if "archive_reference" in context or not context:
-                context["archive_reference"] = entry.reference
-            Letter.all_objects.filter(pk=letter.pk, status=LetterStatus.PENDING).update(
-                archive_reference=entry.reference, context=context
+        first = row.last + 1
+        row.last += count
+        row.save(update_fields=["last", "updated_at"])
+        return first
+
+
+def letter_day(letter: Letter) -> datetime.date:
+    """The day a letter was made: its journal date and its document date.
+
+    A letter is its own archive copy from the moment it is made (it is
+    stored, numbered and never changed), so it is registered as of that day,
+    also when the registration runs later (a letter made before the archive
+    existed, the demo's history): the journal and the extraction of a year
+    then hold the letters made that year, with the dates the letters print."""
+    if letter.created_at is None:
+        return timezone.localdate()
+    return timezone.localtime(letter.created_at).date()
+
+
+def journal_letter(letter: Letter) -> RegistryEntry:
+    """Register `letter` as an outgoing entry, once (see `journal_new_letters`)."""
+    return journal_new_letters([letter])[letter.pk]
+
+
+def journal_new_letters(letters: Sequence[Letter]) -> dict[int, RegistryEntry]:
+    """Register letters just made as outgoing entries, once each, in bulk: the
+    `letters.journal` hook (the summons wizard, the demo's history), the
+    `post_save` of a letter saved one by one, and `journal_missing_letters`.
+
+    Each letter is registered on its own day (`letter_day`), in its
+    household's case file (made the first time, opened that day), numbered
+    in the case and in the year's journal in the order the letters were made.
+    A letter not yet rendered takes the entry's reference (stored on it and
+    in its snapshot), so it prints the number the journal knows it by.
+    Returns every given letter's entry, by letter id, the ones registered
+    before included. One lock per number series and a handful of queries,
+    whatever the number of letters."""
+    letters = [letter for letter in letters if letter.pk]
+    if not letters:
+        return {}
+    with transaction.atomic():
+        ids = [letter.pk for letter in letters]
+        found = {
+            e.letter_id: e
+            for e in RegistryEntry.all_objects.filter(letter_id__in=ids).select_related("case_file")
+        }
+        new = sorted(
+            (letter for letter in letters if letter.pk not in found),
+            key=lambda letter: (letter_day(letter), letter.created_at or timezone.now(), letter.pk),
+        )
+        for municipality_id in sorted({letter.municipality_id for letter in new}):
+            found.update(_register_letters([x for x in new if x.municipality_id == municipality_id]))
+        return found
+
+
+def _register_letters(letters: list[Letter]) -> dict[int, RegistryEntry]:
+    municipality_id = letters[0].municipality_id  # one municipality's letters
+    # Lock the households (in key order, as every registration does) so that
+    # two first registrations make one case file.
+    households = {
+        h.pk: h
+        for h in Household.all_objects.select_for_update(of=("self",))
+        .filter(pk__in={letter.household_id for letter in letters})
+        .select_related("caseworker")
+        .prefetch_related("members")
+        .order_by("pk")
+    }
+    cases = _case_files(municipality_id, letters, households)
+    last_number = dict(
+        RegistryEntry.all_objects.filter(case_file__in=[c.pk for c in cases.values()])
+        .values("case_file")
+        .annotate(last=models.Max("number"))
+        .values_list("case_file", "last")
+    )
+    days = [letter_day(letter) for letter in letters]
+    journal_next = {
+        year: reserve_numbers(municipality_id, "journal", year, sum(d.year == year for d in days))
+        for year in sorted({d.year for d in days})
+    }
+    entries = []
+    for letter, day in zip(letters, days, strict=True):
+        household = households[letter.household_id]
+        letter.household = household
+        case = cases[household.pk]
+        last_number[case.pk] = number = last_number.get(case.pk, 0) + 1
+        sequence = journal_next[day.year]
+        journal_next[day.year] += 1
+        spec = KINDS.get(letter.kind)
+        screened = spec.exempt_from_public_access if spec else True
+        # A letter addressed to someone else than the household (the notice
+        # to NAV) names its recipient as the party.
+        party = (letter.context or {}).get("journal_party") or household_name(household)
+        title = letter_title(letter)
+        names = [*household_names(household), party]
+        public_title = mask_names(title, names)
+        entries.append(
+            RegistryEntry(
+                municipality_id=municipality_id,
+                case_file=case,
+                number=number,
+                journal_year=day.year,
+                journal_sequence=sequence,
+                journal_date=day,
+                entry_type=EntryType.OUTGOING,
+                title=title,
+                public_title=public_title,
+                party_name=party,
+                screened=screened,
+                document_date=day,
+                registered_by_id=letter.created_by_id,
+                letter=letter,
             )
-            letter.archive_reference, letter.context = entry.reference, context
-            letter._remember_archived_state()
-        return entry
+        )
+    RegistryEntry.all_objects.bulk_create(entries)
+    _log_created(entries, letters)
+    _number_pending_letters(entries)
+    return {entry.letter_id: entry for entry in entries}
 
 
-def journal_new_letters(letters: Sequence[Letter]) -> None:
-    """The `letters.journal` hook: register letters just made."""
-    for letter in letters:
-        journal_letter(letter)
+def _case_files(
+    municipality_id: int, letters: list[Letter], households: dict[int, Household]
+) -> dict[int, CaseFile]:
+    """The households' case files (locked), the missing ones made, each
+    opened on the day of its household's first letter and numbered in that
+    year in the order they were opened."""
+    cases = {
+        c.household_id: c
+        for c in CaseFile.all_objects.select_for_update().filter(household_id__in=list(households))
+    }
+    first: dict[int, Letter] = {}
+    for letter in letters:  # in the order they were made
+        if letter.household_id not in cases:
+            first.setdefault(letter.household_id, letter)
+    if not first:
+        return cases
+    opened = [(letter_day(letter), letter) for letter in first.values()]
+    numbers = {
+        year: reserve_numbers(municipality_id, "case", year, sum(day.year == year for day, _ in opened))
+        for year in sorted({day.year for day, _ in opened})
+    }
+    made = []
+    for day, letter in opened:
+        household = households[letter.household_id]
+        name = household_name(household)
+        responsible = letter.created_by if letter.created_by_id else household.caseworker
+        made.append(
+            CaseFile(
+                municipality_id=municipality_id,
+                household=household,
+                year=day.year,
+                sequence=numbers[day.year],
+                title=CASE_TITLE.format(name=name),
+                public_title=CASE_TITLE.format(name=MASK),
+                opened_on=day,
+                responsible=(str(responsible) if responsible else "") or "Boligkontoret",
+            )
+        )
+        numbers[day.year] += 1
+    CaseFile.all_objects.bulk_create(made)
+    _log_created(made, list(first.values()))
+    cases.update((case.household_id, case) for case in made)
+    return cases
+
+
+def _log_created(rows: list[Any], letters: list[Letter]) -> None:
+    """The audit trail of rows made in bulk for `letters` (one each, in
+    order), each with its letter's author as the actor."""
+    by_author: dict[int | None, list[Any]] = {}
+    authors: dict[int | None, Any] = {}
+    for row, letter in zip(rows, letters, strict=True):
+        by_author.setdefault(letter.created_by_id, []).append(row)
+        authors.setdefault(letter.created_by_id, letter.created_by if letter.created_by_id else None)
+    for author_id, made in by_author.items():
+        log_bulk_created(made, actor=authors[author_id])
+
+
+def _number_pending_letters(entries: list[RegistryEntry]) -> None:
+    """A letter not yet rendered prints its entry's reference; a rendered
+    one keeps what it printed (it is archived as it is)."""
+    pending = []
+    for entry in entries:
+        letter = entry.letter
+        if letter.status != LetterStatus.PENDING:
+            continue
+        context = dict(letter.context or {})
+        if "archive_reference" in context or not context:
+            context["archive_reference"] = entry.reference
+        letter.archive_reference, letter.context = entry.reference, context
+        pending.append(letter)
+    # Only rows still pending: a worker may have rendered one meanwhile.
+    Letter.all_objects.filter(status=LetterStatus.PENDING).bulk_update(
+        pending, ["archive_reference", "context"], batch_size=500
+    )
+    for letter in pending:
+        letter._remember_archived_state()
+
+
+def follow_letter_day(letter_id: int) -> None:
+    """An entry whose letter was dated back after it was registered (the
+    demo's history: a decision made today, dated the day it was decided)
+    takes the letter's day, and a number in that year's journal if the year
+    differs. A letter still pending keeps its entry's reference."""
+    with transaction.atomic():
+        found = RegistryEntry.all_objects.select_for_update().select_related("letter")
+        entry = found.get(letter_id=letter_id)
+        day = letter_day(entry.letter)
+        if day.year != entry.journal_year:
+            entry.journal_year = day.year
+            entry.journal_sequence = reserve_numbers(entry.municipality_id, "journal", day.year, 1)
+        entry.journal_date = entry.document_date = day
+        entry.save(update_fields=["journal_year", "journal_sequence", "journal_date", "document_date"])
 
 
 def letters_not_journaled(municipality: Municipality | int):
@@ -187,14 +366,14 @@ def letters_not_journaled(municipality: Municipality | int):
     )
 
 
-def journal_missing_letters(municipality: Municipality | int) -> int:
+def journal_missing_letters(municipality: Municipality | int, *, chunk: int = 500) -> int:
     """Register every letter of the municipality that has no entry yet."""
-    missing = letters_not_journaled(municipality).select_related("household").order_by("created_at", "pk")
-    count = 0
-    for letter in missing:
-        journal_letter(letter)
-        count += 1
-    return count
+    missing = list(
+        letters_not_journaled(municipality).select_related("created_by").order_by("created_at", "pk")
+    )
+    for start in range(0, len(missing), chunk):
+        journal_new_letters(missing[start : start + chunk])
+    return len(missing)
 
 
 def register_incoming(

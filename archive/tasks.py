@@ -15,7 +15,7 @@ from housing_office.jobs import JOB_TASK_OPTIONS, job_result, job_run, set_progr
 
 @shared_task(name="archive.tasks.build_extraction", **JOB_TASK_OPTIONS)
 def build_extraction(self: Any, job_id: int) -> None:
-    from .extraction import write_extraction, zip_directory
+    from .extraction import validate_package, write_extraction, zip_directory
 
     with job_run(self, job_id) as job:
         year = int(job.params["year"])
@@ -23,6 +23,10 @@ def build_extraction(self: Any, job_id: int) -> None:
         made_by = str(job.created_by) if job.created_by else ""
         with tempfile.TemporaryDirectory() as folder:
             summary = write_extraction(job.municipality, year, Path(folder), made_by=made_by)
+            # Never stored as a package to deposit if it breaks the schemas.
+            invalid = sorted(name for name, errors in validate_package(Path(folder)).items() if errors)
+            if invalid:
+                raise ValueError(f"Not valid against the Noark 5 v5.0 schemas: {', '.join(invalid)}")
             data = zip_directory(Path(folder))
         set_progress(job_id, 1, 2, message=_("Lagrer filen"))
         store_result_file(job, f"arkivuttrekk-{job.municipality.number}-{year}.zip", data)

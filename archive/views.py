@@ -4,6 +4,7 @@ document, the public journal, the extraction."""
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +22,7 @@ from housing_office.models import Job
 from housing_office.permissions import leader_required
 from housing_office.spreadsheets import to_csv
 from letters.models import LetterStatus
+from letters.tasks import render_now
 from tenants.models import Household
 
 from . import tasks
@@ -28,7 +30,7 @@ from .apps import EXTRACTION_JOB
 from .extraction import creator_of
 from .forms import ExtractionForm, IncomingDocumentForm, PeriodForm
 from .models import CaseFile, RegistryEntry
-from .noark.journals import public_journal
+from .noark import journals
 from .services import entries_in_period, journal_missing_letters, letters_not_journaled, register_incoming
 
 
@@ -65,7 +67,7 @@ def case_file(request: HttpRequest, pk: int) -> HttpResponse:
             "entries": entries,
             "form": form,
             "municipality": municipality,
-            "rendered": LetterStatus.RENDERED,
+            "failed": LetterStatus.FAILED,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -77,6 +79,11 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(RegistryEntry.objects.select_related("case_file", "letter"), pk=pk)
     if entry.letter_id:
         letter = entry.letter
+        if letter.status == LetterStatus.PENDING:
+            # Made and journaled, not rendered yet (a batch no worker has
+            # reached, the demo's older history): rendered from its snapshot
+            # now, as the letter's own download does.
+            letter = render_now(letter.pk)
         if letter.status != LetterStatus.RENDERED:
             raise Http404
         stored, sha256 = letter.pdf, letter.sha256
@@ -167,7 +174,7 @@ def public_journal_page(request: HttpRequest) -> HttpResponse:
             )
         if fmt == "xml":
             return file_response(
-                public_journal(entries, start, end, creator_of(municipality)),
+                journals.write(entries, start, end, creator_of(municipality), public=True),
                 "offentligJournal.xml",
                 content_type="application/xml",
                 inline=False,
@@ -178,7 +185,9 @@ def public_journal_page(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "entries": entries,
-            "query": request.GET.urlencode() if form.is_valid() else "",
+            # The period shown, also on the first visit (the last seven days,
+            # no query string), for the page's download links.
+            "query": urlencode({"start": start, "end": end}) if form.is_valid() else "",
             "not_journaled": letters_not_journaled(municipality).count(),
         },
         status=200 if form.is_valid() else 400,

@@ -37,6 +37,7 @@ from applications.models import (
     OfferAnswer,
     Outcome,
 )
+from archive.services import follow_letter_day
 from decisions import services as decision_services
 from decisions.kinds import HOUSING_HELP
 from decisions.models import Decision
@@ -322,6 +323,7 @@ def _sent_on(letter_id: int | None, day: datetime.date) -> None:
     if moment > timezone.now():
         moment = at(day, 0, 1)
     Letter.all_objects.filter(pk=letter_id).update(created_at=moment)
+    follow_letter_day(letter_id)  # the journal registers it on that day too
     render_now(letter_id)
     Letter.all_objects.filter(pk=letter_id, status=LetterStatus.RENDERED).update(
         rendered_at=moment + datetime.timedelta(minutes=2), updated_at=moment + datetime.timedelta(minutes=2)

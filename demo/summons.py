@@ -18,6 +18,7 @@ import datetime
 
 from django.utils import timezone
 
+from letters.journal import journal_letters
 from letters.kinds import get_kind
 from letters.letter_templates import current_template, ensure_default_templates
 from letters.models import Letter, LetterKind, LetterStatus
@@ -77,6 +78,11 @@ def write_letters(ctx: Context) -> list[Letter]:
         if plan.meeting is not None:
             plan.meeting.summons_letter = letter
     Letter.all_objects.bulk_create(letters)
+    # Journaled as the wizard's letters are (letters.journal), each on the
+    # day it was sent, before the recent ones are rendered: every letter is
+    # in its household's case file and the journal of its year, and prints
+    # the reference the journal gave it.
+    journal_letters(letters)
     _render_recent(ctx, letters)
     return letters
 

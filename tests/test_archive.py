@@ -155,6 +155,57 @@ def test_a_letter_saved_one_by_one_is_journaled_once(municipality):
     assert CaseFile.all_objects.filter(household=household).count() == 1
 
 
+def test_letters_are_journaled_in_bulk_on_their_own_days_in_constant_queries(
+    municipality, other_municipality, django_assert_max_num_queries
+):
+    """The demo's history and a big batch: any number of letters, no query
+    per letter; each on the day it was made, numbered in that year's journal
+    in the order made; each municipality its own numbers."""
+    from archive.services import journal_new_letters
+
+    templates = {}
+
+    def unjournaled(m, day, first="Åse"):
+        extra = {"template": templates[m.pk]} if m.pk in templates else {}
+        letter = factories.LetterFactory(household=household_named(m, first), context={}, **extra)
+        templates.setdefault(m.pk, letter.template)
+        RegistryEntry.all_objects.filter(letter=letter).delete()
+        CaseFile.all_objects.filter(household=letter.household).delete()
+        moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+        Letter.all_objects.filter(pk=letter.pk).update(created_at=moment)
+        letter.refresh_from_db()
+        return letter
+
+    days = [datetime.date(2019, 3, d) for d in (5, 1, 3)] + [datetime.date(2020, 1, 2)] * 3
+    letters = [unjournaled(municipality, day, f"Navn{i}") for i, day in enumerate(days)]
+    foreign = unjournaled(other_municipality, datetime.date(2019, 2, 1))
+    # A few queries per municipality and per number series and year (the
+    # row locks), none per letter: 7 letters here, 238 in the demo.
+    with django_assert_max_num_queries(75):
+        entries = journal_new_letters([*letters, foreign])
+    assert len(entries) == 7 and RegistryEntry.all_objects.count() == 7
+    mine = sorted((entries[x.pk] for x in letters), key=lambda e: (e.journal_year, e.journal_sequence))
+    assert [(e.journal_date, e.journal_sequence) for e in mine] == [
+        (datetime.date(2019, 3, 1), 1),
+        (datetime.date(2019, 3, 3), 2),
+        (datetime.date(2019, 3, 5), 3),
+        (datetime.date(2020, 1, 2), 1),
+        (datetime.date(2020, 1, 2), 2),
+        (datetime.date(2020, 1, 2), 3),
+    ]
+    assert all(e.document_date == e.journal_date for e in mine)
+    assert (entries[foreign.pk].journal_year, entries[foreign.pk].journal_sequence) == (2019, 1)
+    assert entries[foreign.pk].municipality_id == other_municipality.pk
+    # Each household's case file opened on its first letter's day, in that year.
+    case = entries[letters[1].pk].case_file
+    assert (case.year, case.opened_on) == (2019, datetime.date(2019, 3, 1))
+    # A pending letter prints the journal's reference; journaling again adds nothing.
+    letters[0].refresh_from_db()
+    assert letters[0].archive_reference == entries[letters[0].pk].reference
+    assert journal_new_letters(letters) == {x.pk: entries[x.pk] for x in letters}
+    assert RegistryEntry.all_objects.count() == 7
+
+
 # --- Incoming documents and the case file page ----------------------------------------
 
 
@@ -290,8 +341,13 @@ def test_reading_the_public_journal_writes_nothing(leader_client, municipality, 
     assert not RegistryEntry.all_objects.exists()
     response = leader_client.post(url)
     assert response.status_code == 302
-    assert RegistryEntry.all_objects.filter(letter=letter).count() == 1
-    assert "ikke journalført" not in leader_client.get(url).content.decode()
+    entry = RegistryEntry.all_objects.get(letter=letter)
+    # The first view (no period asked for) lists the last seven days, with
+    # the downloads for that period.
+    page = leader_client.get(url).content.decode()
+    assert "ikke journalført" not in page
+    assert entry.reference in page and "format=xml" in page
+    assert reverse("archive:extraction") in page
 
 
 def test_public_journal_and_extraction_are_for_the_leader(caseworker_client):
@@ -329,7 +385,13 @@ def test_the_command_writes_a_valid_extraction(
     foreign = incoming(household_named(other_municipality), factories.caseworker(other_municipality))
     out = tmp_path / "uttrekk"
     year = timezone.localdate().year
-    call_command("archive_extraction", municipality=municipality.number, year=year, output=str(out))
+    printed = io.StringIO()
+    call_command(
+        "archive_extraction", municipality=municipality.number, year=year, output=str(out), stdout=printed
+    )
+    # The command checks the package against the schemas and says so.
+    for name in SCHEMA_OF:
+        assert f"{name}: valid against Noark 5 v5.0" in printed.getvalue()
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert {"arkivuttrekk.xml", *NOARK_XML} <= set(names)
     assert len([n for n in names if n.startswith("dokumenter/")]) == 3
@@ -389,3 +451,86 @@ def test_schema_folder_comes_from_the_environment(monkeypatch, tmp_path):
     assert shipped.parts[-3:] == ("archive", "noark", "schemas")
     assert (shipped / "arkivstruktur.xsd").is_file()
     assert os.environ.get("NOARK_SCHEMA_DIR") is None
+
+
+# --- The demo: its history is in the archive ---------------------------------------------
+
+
+class TestTheDemoArchive:
+    """What a leader new to the demo finds: every letter the demo made (the
+    summons letters of ten years, the arrears letters, the decisions) is in
+    its household's case file and the journal of the year it was sent, and
+    the year's extraction validates."""
+
+    @pytest.fixture
+    def seeded(self, shared_seed, db) -> str:
+        return shared_seed
+
+    def test_every_demo_letter_is_journaled_on_its_day_in_its_households_case_file(self, seeded):
+        letters = list(
+            Letter.all_objects.filter(municipality__number="3807")
+            .select_related("registry_entry__case_file")
+            .order_by("created_at")
+        )
+        assert {x.kind for x in letters} >= {"summons", "decision", "arrears_reminder"}
+        years = set()
+        for letter in letters:
+            entry = letter.registry_entry
+            day = timezone.localtime(letter.created_at).date()
+            assert entry.case_file.household_id == letter.household_id
+            assert (entry.journal_date, entry.journal_year, entry.document_date) == (day, day.year, day)
+            assert entry.entry_type == EntryType.OUTGOING
+            years.add(day.year)
+            if letter.kind == "summons":
+                # The letter prints the journal's reference, rendered or not.
+                assert letter.archive_reference == entry.reference == letter.context["archive_reference"]
+        assert len(years) > 5  # ten years of history, each in its own year's journal
+        # Numbers run on in each year without a gap or a double.
+        for year in years:
+            numbers = sorted(
+                RegistryEntry.all_objects.filter(municipality__number="3807", journal_year=year).values_list(
+                    "journal_sequence", flat=True
+                )
+            )
+            assert numbers == list(range(1, len(numbers) + 1))
+
+    def test_the_leader_finds_a_summons_letter_in_the_case_file_and_the_public_journal(self, seeded, client):
+        from housing_office.models import User
+
+        letter = (
+            Letter.all_objects.filter(
+                municipality__number="3807", kind="summons", status=LetterStatus.PENDING
+            )
+            .select_related("registry_entry")
+            .order_by("created_at")
+            .first()
+        )
+        entry = letter.registry_entry
+        client.force_login(User.objects.get(username="leder"))
+        household_page = client.get(reverse("tenants:household-detail", args=[letter.household_id]))
+        assert reverse("archive:case-file", args=[letter.household_id]) in household_page.content.decode()
+        page = client.get(reverse("archive:case-file", args=[letter.household_id])).content.decode()
+        assert entry.reference in page
+        # An old letter never rendered opens all the same (rendered from its snapshot).
+        download = client.get(reverse("archive:document-download", args=[entry.pk]))
+        assert download.status_code == 200
+        day = entry.journal_date.isoformat()
+        journal = client.get(reverse("archive:public-journal"), {"start": day, "end": day}).content.decode()
+        assert entry.reference in journal and entry.journal_number in journal
+        assert "ikke journalført" not in journal
+
+    def test_the_years_extraction_validates_with_every_letter_and_its_document(
+        self, seeded, tmp_path, schemas
+    ):
+        # The oldest full year of the history: few letters, none rendered by the seed.
+        entries = RegistryEntry.all_objects.filter(municipality__number="3807")
+        year = min(entries.values_list("journal_year", flat=True)) + 1
+        expected = RegistryEntry.all_objects.filter(municipality__number="3807", journal_year=year).count()
+        assert expected
+        out = tmp_path / "uttrekk"
+        call_command("archive_extraction", municipality="3807", year=year, output=str(out))
+        docs = check_package(out, schemas)
+        ns = {"n": "http://www.arkivverket.no/standarder/noark5/arkivstruktur"}
+        assert len(docs["arkivstruktur.xml"].findall(".//n:registrering", ns)) == expected
+        assert len(list((out / "dokumenter").iterdir())) == expected
+        assert "PDF/A-2a" in (out / "arkivstruktur.xml").read_text(encoding="utf-8")

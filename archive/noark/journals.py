@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from ..models import MASK, SCREENING_BASIS, RegistryEntry
+from ..models import SCREENING_BASIS, RegistryEntry
 from .arkivstruktur import PARTY_TYPES
 from .common import NOARK, Builder, Creator, to_bytes, xs_date
 
@@ -26,25 +26,33 @@ def _head(b: Builder, root, start: datetime.date, end: datetime.date, count: int
     )
 
 
-def running_journal(
-    entries: list[RegistryEntry], start: datetime.date, end: datetime.date, creator: Creator
+def write(
+    entries: list[RegistryEntry],
+    start: datetime.date,
+    end: datetime.date,
+    creator: Creator,
+    *,
+    public: bool,
 ) -> bytes:
-    b = Builder(NOARK + "loependeJournal")
-    root = b.root("loependeJournal", "loependeJournal.xsd")
+    """loependeJournal.xml, or with `public` offentligJournal.xml: the same
+    registrations with only what may be published (no non-public titles nor
+    the case's responsible, screened parties as *****)."""
+    name = "offentligJournal" if public else "loependeJournal"
+    b = Builder(NOARK + name)
+    root = b.root(name, f"{name}.xsd")
     _head(b, root, start, end, len(entries), creator)
     for entry in entries:
         case = entry.case_file
         reg = b.add(root, "journalregistrering")
-        folder = b.add(reg, "saksmappe")
         b.fields(
-            folder,
+            b.add(reg, "saksmappe"),
             [
                 ("mappeID", case.number),
                 ("saksaar", case.year),
                 ("sakssekvensnummer", case.sequence),
-                ("tittel", case.title),
+                ("tittel", None if public else case.title),
                 ("offentligTittel", case.public_title),
-                ("saksansvarlig", case.responsible),
+                ("saksansvarlig", None if public else case.responsible),
             ],
         )
         post = b.add(reg, "journalpost")
@@ -56,7 +64,7 @@ def running_journal(
                 ("journalaar", entry.journal_year),
                 ("journalsekvensnummer", entry.journal_sequence),
                 ("journalpostnummer", entry.number),
-                ("tittel", entry.title),
+                ("tittel", None if public else entry.title),
                 ("offentligTittel", entry.shown_title),
                 ("skjermingMetadata", "Skjerming av korrespondansepart" if entry.screened else ""),
                 ("journaldato", xs_date(entry.journal_date)),
@@ -67,48 +75,5 @@ def running_journal(
         )
         party = b.add(post, "korrespondansepart")
         b.add(party, "korrespondanseparttype", PARTY_TYPES[entry.entry_type])
-        b.add(party, "korrespondansepartNavn", entry.party_name)
-    return to_bytes(root)
-
-
-def public_journal(
-    entries: list[RegistryEntry], start: datetime.date, end: datetime.date, creator: Creator
-) -> bytes:
-    """Only what may be published: the public titles, screened parties as *****."""
-    b = Builder(NOARK + "offentligJournal")
-    root = b.root("offentligJournal", "offentligJournal.xsd")
-    _head(b, root, start, end, len(entries), creator)
-    for entry in entries:
-        case = entry.case_file
-        reg = b.add(root, "journalregistrering")
-        folder = b.add(reg, "saksmappe")
-        b.fields(
-            folder,
-            [
-                ("mappeID", case.number),
-                ("saksaar", case.year),
-                ("sakssekvensnummer", case.sequence),
-                ("offentligTittel", case.public_title),
-            ],
-        )
-        post = b.add(reg, "journalpost")
-        b.fields(
-            post,
-            [
-                ("systemID", str(entry.system_id)),
-                ("registreringsID", entry.reference),
-                ("journalaar", entry.journal_year),
-                ("journalsekvensnummer", entry.journal_sequence),
-                ("journalpostnummer", entry.number),
-                ("offentligTittel", entry.shown_title),
-                ("skjermingMetadata", "Skjerming av korrespondansepart" if entry.screened else ""),
-                ("journaldato", xs_date(entry.journal_date)),
-                ("dokumentetsDato", xs_date(entry.document_date)),
-                ("tilgangsrestriksjon", "13 Taushetsplikt" if entry.screened else ""),
-                ("skjermingshjemmel", SCREENING_BASIS if entry.screened else ""),
-            ],
-        )
-        party = b.add(post, "korrespondansepart")
-        b.add(party, "korrespondanseparttype", PARTY_TYPES[entry.entry_type])
-        b.add(party, "korrespondansepartNavn", MASK if entry.screened else entry.party_name)
+        b.add(party, "korrespondansepartNavn", entry.shown_party if public else entry.party_name)
     return to_bytes(root)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.extraction import ChecksumMismatch, write_extraction
+from archive.extraction import ChecksumMismatch, validate_package, write_extraction
 from housing_office.models import Municipality
 
 
@@ -38,3 +38,13 @@ class Command(BaseCommand):
             f"{output}: {summary['case_files']} case files, {summary['entries']} registry entries, "
             f"{summary['documents']} documents"
         )
+        # Checked as the archive will check it on deposit: a package that
+        # breaks the schemas is never handed over as if it were one.
+        invalid = False
+        for name, errors in validate_package(output).items():
+            self.stdout.write(f"  {name}: {'valid against Noark 5 v5.0' if not errors else 'INVALID'}")
+            for error in errors[:20]:
+                self.stderr.write(f"    {error}")
+            invalid = invalid or bool(errors)
+        if invalid:
+            raise CommandError(f"{output}: the package does not validate against the Noark 5 v5.0 schemas")

@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             from dispatch.standin import StandIn as make_standin
-        except ImportError as exc:  # jsonschema is a development dependency
+        except ImportError as exc:  # jsonschema: in requirements.lock, missing from a trimmed install
             raise CommandError(f"Stand-in SvarUt trenger jsonschema: {exc}") from exc
         folder = Path(options["spec_dir"])
         if not (folder / "openapi-v3").is_dir():
