@@ -88,7 +88,14 @@ class Household(MunicipalityOwned):
                 violation_error_message=_("Det finnes allerede en husstand med denne referansen."),
             ),
         ]
-        indexes = [models.Index(fields=["municipality", "pathway_stage"])]
+        indexes = [
+            # The pathway board's columns: the first few of a stage by time
+            # in it, read from the index whatever the register's size.
+            models.Index(
+                fields=["municipality", "pathway_stage", "stage_changed_at", "id"],
+                name="household_stage_board",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.reference
