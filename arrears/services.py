@@ -165,6 +165,48 @@ def _load(case_pk: int) -> ArrearsCase:
 
 
 @transaction.atomic
+def open_case(
+    tenancy: Any,
+    *,
+    by: Any,
+    amount: Decimal,
+    oldest_due_date: datetime.date,
+    on: datetime.date | None = None,
+) -> ArrearsCase:
+    """Open a case by hand, before the month's list shows the arrears: early
+    contact on the first missed rent is the point (veiviseren.no, «Forhindre
+    utkastelser»). The next list then updates or closes it like any case."""
+    on = on or timezone.localdate()
+    if amount is None or amount <= 0:
+        raise DomainError(_("Restansen må være større enn null."), "amount")
+    if oldest_due_date > on:
+        raise DomainError(_("Husleien har ikke forfalt ennå."), "oldest_due_date")
+    if oldest_due_date < tenancy.start_date:
+        raise DomainError(
+            _("Forfallet kan ikke være før leieforholdet startet (%(d)s).")
+            % {"d": f"{tenancy.start_date:%d.%m.%Y}"},
+            "oldest_due_date",
+        )
+    if tenancy.end_date is not None and tenancy.end_date <= on:
+        raise DomainError(_("Leieforholdet er avsluttet."))
+    if ArrearsCase.all_objects.filter(tenancy=tenancy, closed_on__isnull=True).exists():
+        raise DomainError(_("Leieforholdet har allerede en åpen restansesak."))
+    case = ArrearsCase.all_objects.create(
+        municipality_id=tenancy.municipality_id,
+        tenancy=tenancy,
+        opened_on=on,
+        amount=amount,
+        oldest_due_date=oldest_due_date,
+        as_of=on,
+        stage=Stage.OPENED,
+        stage_on=on,
+        caseworker=by,
+    )
+    _event(case, EventKind.OPENED_BY_HAND, on, by)
+    return case
+
+
+@transaction.atomic
 def send_reminder(case: ArrearsCase, *, by: Any, on: datetime.date | None = None) -> ArrearsEvent:
     case = _load(case.pk)
     _open(case)

@@ -17,7 +17,7 @@ from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
 
 from tenants.models import JournalNote, PersonRole
 
-from .models import STAGE_ORDER, ArrearsCase, ArrearsEvent
+from .models import STAGE_ORDER, ArrearsCase, ArrearsEvent, EventKind
 from .rules import months_behind
 from .services import next_deadline
 
@@ -48,7 +48,9 @@ def open_cases() -> Any:
                 filter=Q(tenancy__household__members__role=PersonRole.CHILD),
                 distinct=True,
             ),
-            last_event=Max("events__date", filter=~Q(events__kind="opened")),
+            last_event=Max(
+                "events__date", filter=~Q(events__kind__in=[EventKind.OPENED, EventKind.OPENED_BY_HAND])
+            ),
             last_note=Subquery(notes),
         )
         .prefetch_related(Prefetch("events", queryset=ArrearsEvent.all_objects.order_by("date", "id")))

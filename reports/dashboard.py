@@ -36,15 +36,14 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from arrears.figures import prevention_rows
-from dwellings.models import EXIT_REASONS, Dwelling, EndReason, RentArrears, StockChange, Tenancy
+from arrears.figures import open_arrears_summary, prevention_rows
+from dwellings.models import EXIT_REASONS, Dwelling, EndReason, StockChange, Tenancy
 from followup.figures import followup_rows
 from housing_office.models import Municipality, User
 from housing_office.roles import CASEWORKER
@@ -344,17 +343,8 @@ def vacancies(
 
 
 def arrears(municipality: Municipality) -> dict[str, Any]:
-    row = RentArrears.all_objects.filter(municipality_id=municipality.pk, settled_on__isnull=True).aggregate(
-        count=Count("pk"),
-        amount=Sum("amount"),
-        households=Count("tenancy__household", distinct=True),
-    )
-    return {
-        "count": row["count"],
-        # SQLite sums decimals without their scale; show kroner and øre alike.
-        "amount": Decimal(row["amount"] or 0).quantize(Decimal("0.01")),
-        "households": row["households"],
-    }
+    """Open arrears cases (arrears.figures), the record the worktray works."""
+    return open_arrears_summary(municipality.pk)
 
 
 def loans_in_progress(municipality: Municipality) -> dict[str, Any]:
