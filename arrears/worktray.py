@@ -2,9 +2,12 @@
 
 The rank weighs the amount (a month's rent ≈ one point per 10 000 kr),
 months behind, children in the household, how far the case has gone and
-how near its next deadline is, and time since the last contact (events and
-journal notes). Every figure is read in a constant number of queries; the
-ranking itself is arithmetic in Python."""
+how near its next deadline is, a payment agreement the latest list shows
+broken, and time since the last contact (the office's own steps and journal
+notes; what the list or the post did — a case opened or closed by the list,
+an instalment seen missed, a notice received — is no contact). Every
+figure is read in a constant number of queries; the ranking itself is
+arithmetic in Python."""
 
 from __future__ import annotations
 
@@ -21,6 +24,28 @@ from .models import STAGE_ORDER, ArrearsCase, ArrearsEvent, EventKind
 from .rules import months_behind
 from .services import next_deadline
 
+# The events that are the office reaching the tenant.
+CONTACT_KINDS = (
+    EventKind.REMINDER,
+    EventKind.AGREEMENT,
+    EventKind.NOTICE_4_18,
+    EventKind.NAV_NOTICE,
+    EventKind.NAV_COPY,
+    EventKind.EVICTION_REQUESTED,
+    EventKind.CONTACT,
+)
+# A broken agreement weighs as much as three months behind: the list has
+# just shown that the plan failed, and the tenant should hear from the
+# office before the next step (veiviseren.no, «Forhindre utkastelser»).
+BROKEN_AGREEMENT_POINTS = 4.5
+
+
+def agreement_broken(events: list[ArrearsEvent]) -> bool:
+    """Whether the latest payment agreement has an instalment seen missed."""
+    agreed = max((e.date for e in events if e.kind == EventKind.AGREEMENT), default=None)
+    missed = max((e.date for e in events if e.kind == EventKind.INSTALMENT_MISSED), default=None)
+    return agreed is not None and missed is not None and missed >= agreed
+
 
 @dataclass
 class TrayRow:
@@ -31,6 +56,7 @@ class TrayRow:
     deadline_label: str
     deadline: datetime.date | None
     score: float
+    broken: bool = False
 
 
 def open_cases() -> Any:
@@ -48,9 +74,7 @@ def open_cases() -> Any:
                 filter=Q(tenancy__household__members__role=PersonRole.CHILD),
                 distinct=True,
             ),
-            last_event=Max(
-                "events__date", filter=~Q(events__kind__in=[EventKind.OPENED, EventKind.OPENED_BY_HAND])
-            ),
+            last_event=Max("events__date", filter=Q(events__kind__in=CONTACT_KINDS)),
             last_note=Subquery(notes),
         )
         .prefetch_related(Prefetch("events", queryset=ArrearsEvent.all_objects.order_by("date", "id")))
@@ -58,9 +82,16 @@ def open_cases() -> Any:
 
 
 def score(
-    case: ArrearsCase, months: int, children: int, days_since_contact: int, days_to_deadline: int | None
+    case: ArrearsCase,
+    months: int,
+    children: int,
+    days_since_contact: int,
+    days_to_deadline: int | None,
+    broken: bool = False,
 ) -> float:
     points = float(case.amount / Decimal(10000)) + months * 1.5 + children * 2 + STAGE_ORDER[case.stage]
+    if broken:
+        points += BROKEN_AGREEMENT_POINTS
     points += min(days_since_contact, 90) / 15
     if days_to_deadline is not None:
         points += 4 if days_to_deadline <= 0 else max(0, 3 - days_to_deadline / 7)
@@ -73,7 +104,9 @@ def worktray(today: datetime.date) -> list[TrayRow]:
         last_note = case.last_note.date() if case.last_note else None
         contacts = [d for d in (case.last_event, last_note) if d]
         last_contact = max(contacts) if contacts else None
-        label, deadline = next_deadline(case, case.events.all())
+        events = list(case.events.all())
+        label, deadline = next_deadline(case, events)
+        broken = agreement_broken(events)
         months = months_behind(case.oldest_due_date, today)
         since = (today - (last_contact or case.opened_on)).days
         to_deadline = (deadline - today).days if deadline else None
@@ -85,7 +118,8 @@ def worktray(today: datetime.date) -> list[TrayRow]:
                 last_contact,
                 label,
                 deadline,
-                score(case, months, case.children, since, to_deadline),
+                score(case, months, case.children, since, to_deadline, broken),
+                broken,
             )
         )
     rows.sort(key=lambda r: (-r.score, r.case.pk))

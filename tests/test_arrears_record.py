@@ -255,3 +255,51 @@ def test_the_yearly_report_pdf_prints_the_prevention_figures(
     for label, value in expected.items():
         assert _row(text, label)[-1] == value, label
     assert _row(text, "Varsler etter tvangsfullbyrdelsesloven § 4-18")[-1] == "1"
+
+
+# --- The case page shows the household around the arrears ---------------------------
+
+
+def test_the_case_page_shows_pathway_start_loan_and_journal(caseworker_client, tenancy):
+    household = tenancy.household
+    household.pathway_stage = "guidance"
+    household.save(update_fields=["pathway_stage"])
+    factories.StartLoanApplicationFactory(household=household, status="in_review")
+    factories.JournalNoteFactory(household=household, text="Ringte om husleien; lovet å betale fredag.")
+    case = factories.ArrearsCaseFactory(tenancy=tenancy)
+    html = caseworker_client.get(reverse("arrears:case-detail", args=[case.pk])).content.decode()
+    assert 'Fase i løpet mot eie</dt><dd class="col-sm-7">Veiledning</dd>' in html
+    assert "Under behandling" in html
+    assert "Ringte om husleien; lovet å betale fredag." in html
+
+
+# --- The worktray: a broken agreement comes up, list events are no contact ----------
+
+
+def test_a_broken_agreement_rises_in_the_tray_and_the_list_is_no_contact(
+    municipality, caseworker_user, tenancy
+):
+    from arrears.worktray import BROKEN_AGREEMENT_POINTS, score, worktray
+    from housing_office.scoping import scope
+
+    other = factories.tenancy_of(
+        factories.household_with_members(municipality, reference="H-2", children=1),
+        factories.DwellingFactory(municipality=municipality, reference="B-2"),
+        D(2020, 1, 1),
+    )
+    jan = HEADER + "B-1;H-1;9500;01.01.2025;10.01.2025\nB-2;H-2;9500;01.01.2025;10.01.2025\n"
+    import_arrears("3807", SourceFile("jan.csv", jan.encode()))
+    case = ArrearsCase.all_objects.get(tenancy=other)
+    services.make_agreement(case, by=caseworker_user, on=D(2025, 1, 12), instalments=[(D(2025, 2, 1), 5000)])
+    feb = jan.replace("10.01.2025", "10.02.2025")
+    import_arrears("3807", SourceFile("feb.csv", feb.encode()))
+
+    with scope(municipality):
+        first, second = worktray(D(2025, 2, 12))
+    assert (first.case.tenancy, first.broken, second.broken) == (other, True, False)
+    # The agreement is the last contact; the list's flag of 10.02 is not one.
+    assert first.last_contact == D(2025, 1, 12)
+    assert second.last_contact is None
+    assert (
+        score(first.case, 2, 1, 31, None, True) - score(first.case, 2, 1, 31, None) == BROKEN_AGREEMENT_POINTS
+    )
