@@ -517,6 +517,9 @@ def export_rows(data: Dashboard) -> dict[str, list[list[Any]]]:
     # Whole calendar years, this year first as in the key figures.
     followup_rows_: list[list[Any]] = [[str(_("Tall")), str(_("Nøkkel")), str(year), str(year - 1)]]
     followup_rows_ += [[str(row["label"]), row["key"], *reversed(row["values"])] for row in data.followup]
+    # The eviction prevention figures, as on the page: whole calendar years.
+    prevention_rows_: list[list[Any]] = [[str(_("Tall")), str(_("Nøkkel")), str(year), str(year - 1)]]
+    prevention_rows_ += [[str(row["label"]), row["key"], *reversed(row["values"])] for row in data.prevention]
     long_rows: list[list[Any]] = [
         [str(_("Bolig")), str(_("Adresse")), str(_("Ledig siden")), str(_("Dager"))]
     ]
@@ -527,6 +530,7 @@ def export_rows(data: Dashboard) -> dict[str, list[list[Any]]]:
         str(_("Status")): status_rows,
         str(_("Saksbehandlere")): caseworker_rows,
         str(_("Oppfølging")): followup_rows_,
+        str(_("Forebygging av utkastelser")): prevention_rows_,
         str(_("Lenge ledige")): long_rows,
     }
 

@@ -303,3 +303,22 @@ def test_a_broken_agreement_rises_in_the_tray_and_the_list_is_no_contact(
     assert (
         score(first.case, 2, 1, 31, None, True) - score(first.case, 2, 1, 31, None) == BROKEN_AGREEMENT_POINTS
     )
+
+
+def test_the_dashboard_export_carries_the_prevention_figures(leader_client, municipality, tenancy):
+    import csv
+    import io
+
+    today = timezone.localdate()
+    case = factories.ArrearsCaseFactory(
+        tenancy=tenancy, opened_on=today, as_of=today, oldest_due_date=today - 20 * DAY, stage_on=today
+    )
+    ArrearsEvent.all_objects.create(
+        municipality=municipality, case=case, kind=EventKind.NAV_NOTICE, date=today
+    )
+    response = leader_client.get(reverse("reports:dashboard-export", args=["csv"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff")), delimiter=";"))
+    assert ["Tall", "Nøkkel", str(today.year), str(today.year - 1)] in rows
+    assert ["Varsler til NAV (husleieloven § 9-11)", "nav_notices", "1", "0"] in rows
+    assert ["Restansesaker åpnet", "arrears_cases_opened", "1", "0"] in rows
+    assert ["Åpne husleierestanser", "1"] in rows

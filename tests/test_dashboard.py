@@ -210,6 +210,7 @@ def test_xlsx_export(leader_client, register):
         "Status",
         "Saksbehandlere",
         "Oppfølging",
+        "Forebygging av utkastelser",
         "Lenge ledige",
     ]
     rows = [tuple(r) for r in workbook["Nøkkeltall"].iter_rows(values_only=True)]
