@@ -92,11 +92,31 @@ def notice_dates(case: ArrearsCase) -> tuple[datetime.date | None, datetime.date
     return sent, received
 
 
+def agreement_broken(events: Sequence[ArrearsEvent]) -> bool:
+    """Whether the latest payment agreement has an instalment seen missed."""
+    agreed = max((e.date for e in events if e.kind == EventKind.AGREEMENT), default=None)
+    missed = max((e.date for e in events if e.kind == EventKind.INSTALMENT_MISSED), default=None)
+    return agreed is not None and missed is not None and missed >= agreed
+
+
+def next_instalment(case: ArrearsCase, on: datetime.date) -> datetime.date | None:
+    """The next due date of the latest payment agreement, from `on`
+    (agreements and instalments prefetched in lists)."""
+    agreements = list(case.agreements.all())
+    if not agreements:
+        return None
+    latest = max(agreements, key=lambda a: (a.agreed_on, a.pk))
+    return min((i.due_date for i in latest.instalments.all() if i.due_date >= on), default=None)
+
+
 def next_deadline(
-    case: ArrearsCase, events: Sequence[ArrearsEvent] | None = None
+    case: ArrearsCase,
+    events: Sequence[ArrearsEvent] | None = None,
+    today: datetime.date | None = None,
 ) -> tuple[str, datetime.date | None]:
     """What may come next and from which day, read from the case's events
-    (prefetched in lists)."""
+    (prefetched in lists). While a payment agreement is kept, that is its
+    next instalment: the § 4-18 notice is for an agreement broken."""
     events = list(case.events.all()) if events is None else list(events)
 
     def last(kind: str) -> datetime.date | None:
@@ -106,6 +126,10 @@ def next_deadline(
     received = last(EventKind.NOTICE_RECEIVED)
     if sent is not None and received is not None and received < sent:
         received = None
+    if case.stage == Stage.AGREEMENT and not agreement_broken(events):
+        upcoming = next_instalment(case, today or timezone.localdate())
+        if upcoming is not None:
+            return _("Neste avdrag forfaller"), upcoming
     if case.stage in (Stage.OPENED, Stage.REMINDER, Stage.AGREEMENT):
         return _("Varsel etter § 4-18 tidligst"), rules.earliest_notice_4_18(case.oldest_due_date)
     if case.stage in (Stage.NOTICE_4_18, Stage.NAV_NOTICE):

@@ -109,7 +109,7 @@ def _render_case(request: HttpRequest, case: ArrearsCase, form: StepForm, status
     today = timezone.localdate()
     household = case.tenancy.household
     events = list(case.events.select_related("recorded_by", "letter").order_by("date", "id"))
-    label, deadline = services.next_deadline(case, events)
+    label, deadline = services.next_deadline(case, events, today)
     context = {
         "case": case,
         "household": household,

@@ -20,9 +20,9 @@ from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
 
 from tenants.models import JournalNote, PersonRole
 
-from .models import STAGE_ORDER, ArrearsCase, ArrearsEvent, EventKind
+from .models import STAGE_ORDER, ArrearsCase, ArrearsEvent, EventKind, PaymentAgreement
 from .rules import months_behind
-from .services import next_deadline
+from .services import agreement_broken, next_deadline
 
 # The events that are the office reaching the tenant.
 CONTACT_KINDS = (
@@ -38,13 +38,6 @@ CONTACT_KINDS = (
 # just shown that the plan failed, and the tenant should hear from the
 # office before the next step (veiviseren.no, «Forhindre utkastelser»).
 BROKEN_AGREEMENT_POINTS = 4.5
-
-
-def agreement_broken(events: list[ArrearsEvent]) -> bool:
-    """Whether the latest payment agreement has an instalment seen missed."""
-    agreed = max((e.date for e in events if e.kind == EventKind.AGREEMENT), default=None)
-    missed = max((e.date for e in events if e.kind == EventKind.INSTALMENT_MISSED), default=None)
-    return agreed is not None and missed is not None and missed >= agreed
 
 
 @dataclass
@@ -77,7 +70,10 @@ def open_cases() -> Any:
             last_event=Max("events__date", filter=Q(events__kind__in=CONTACT_KINDS)),
             last_note=Subquery(notes),
         )
-        .prefetch_related(Prefetch("events", queryset=ArrearsEvent.all_objects.order_by("date", "id")))
+        .prefetch_related(
+            Prefetch("events", queryset=ArrearsEvent.all_objects.order_by("date", "id")),
+            Prefetch("agreements", queryset=PaymentAgreement.all_objects.prefetch_related("instalments")),
+        )
     )
 
 
@@ -105,7 +101,7 @@ def worktray(today: datetime.date) -> list[TrayRow]:
         contacts = [d for d in (case.last_event, last_note) if d]
         last_contact = max(contacts) if contacts else None
         events = list(case.events.all())
-        label, deadline = next_deadline(case, events)
+        label, deadline = next_deadline(case, events, today)
         broken = agreement_broken(events)
         months = months_behind(case.oldest_due_date, today)
         since = (today - (last_contact or case.opened_on)).days

@@ -322,3 +322,27 @@ def test_the_dashboard_export_carries_the_prevention_figures(leader_client, muni
     assert ["Varsler til NAV (husleieloven § 9-11)", "nav_notices", "1", "0"] in rows
     assert ["Restansesaker åpnet", "arrears_cases_opened", "1", "0"] in rows
     assert ["Åpne husleierestanser", "1"] in rows
+
+
+def test_while_an_agreement_is_kept_its_next_instalment_is_the_deadline(
+    municipality, caseworker_user, tenancy
+):
+    jan = HEADER + "B-1;H-1;9500;01.01.2025;10.01.2025\n"
+    import_arrears("3807", SourceFile("jan.csv", jan.encode()))
+    case = ArrearsCase.all_objects.get(tenancy=tenancy)
+    services.make_agreement(
+        case,
+        by=caseworker_user,
+        on=D(2025, 1, 12),
+        instalments=[(D(2025, 2, 1), 3000), (D(2025, 3, 1), 3000)],
+    )
+    case.refresh_from_db()
+    assert services.next_deadline(case, today=D(2025, 1, 20)) == ("Neste avdrag forfaller", D(2025, 2, 1))
+    assert services.next_deadline(case, today=D(2025, 2, 2)) == ("Neste avdrag forfaller", D(2025, 3, 1))
+    # The February list shows the first instalment unpaid: now the § 4-18 notice may come.
+    import_arrears("3807", SourceFile("feb.csv", jan.replace("10.01.2025", "10.02.2025").encode()))
+    case.refresh_from_db()
+    assert services.next_deadline(case, today=D(2025, 2, 12)) == (
+        "Varsel etter § 4-18 tidligst",
+        D(2025, 1, 2),
+    )
