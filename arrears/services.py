@@ -226,7 +226,13 @@ def open_case(
         stage_on=on,
         caseworker=by,
     )
-    _event(case, EventKind.OPENED_BY_HAND, on, by)
+    _event(
+        case,
+        EventKind.OPENED_BY_HAND,
+        on,
+        by,
+        note=f"{kinds.format_amount(amount)}, eldste forfall {oldest_due_date:%d.%m.%Y}",
+    )
     return case
 
 

@@ -365,7 +365,7 @@ def _write(office: Municipality, caseworker: User, today: datetime.date, plans: 
             case=case,
             kind=EventKind.OPENED,
             date=plan.opened_on,
-            note=f"{amount} kr, eldste forfall {plan.oldest_due:%d.%m.%Y}",
+            note=f"{kinds.format_amount(amount)}, eldste forfall {plan.oldest_due:%d.%m.%Y}",
         )
         if plan.instalments:
             letters += _agreement(office, case, plan, rent, by)

@@ -346,3 +346,14 @@ def test_while_an_agreement_is_kept_its_next_instalment_is_the_deadline(
         "Varsel etter § 4-18 tidligst",
         D(2025, 1, 2),
     )
+
+
+def test_the_history_writes_amounts_the_norwegian_way(municipality, caseworker_user, tenancy):
+    jan = HEADER + "B-1;H-1;22050;01.01.2025;10.01.2025\n"
+    import_arrears("3807", SourceFile("jan.csv", jan.encode()))
+    case = ArrearsCase.all_objects.get(tenancy=tenancy)
+    assert case.events.get(kind=EventKind.OPENED).note == "22\u00a0050,00 kr, eldste forfall 01.01.2025"
+    services.make_agreement(case, by=caseworker_user, on=D(2025, 1, 12), instalments=[(D(2025, 2, 1), 5000)])
+    import_arrears("3807", SourceFile("feb.csv", jan.replace("10.01.2025", "10.02.2025").encode()))
+    missed = case.events.get(kind=EventKind.INSTALMENT_MISSED).note
+    assert missed == "Restanse 22\u00a0050,00 kr, skulle vært høyst 17\u00a0050,00 kr"

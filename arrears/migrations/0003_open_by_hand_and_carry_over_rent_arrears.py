@@ -41,7 +41,11 @@ def carry_over_rent_arrears(apps, schema_editor):
             case=case,
             kind="opened_by_hand",
             date=today,
-            note=f"Overført fra registrert husleierestanse: {row['amount']} kr, eldste forfall {oldest:%d.%m.%Y}",
+            note=(
+                "Overført fra registrert husleierestanse: "
+                + f"{row['amount']:,.2f}".replace(",", "\u00a0").replace(".", ",")
+                + f" kr, eldste forfall {oldest:%d.%m.%Y}"
+            ),
         )
 
 
