@@ -102,6 +102,7 @@ def dwelling_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "upcoming": upcoming,
             "tenancies": tenancies,
             "arrears_cases": arrears_cases,
+            "open_arrears_case": next((c for c in arrears_cases if c.closed_on is None), None),
             "stock_changes": stock_changes,
             "can_record_purchase": StockChange.Kind.ACQUIRED not in recorded,
             "can_record_sale": StockChange.Kind.DISPOSED not in recorded and dwelling.disposed_on is None,

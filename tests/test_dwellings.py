@@ -299,9 +299,9 @@ def test_detail_shows_facts_current_tenancy_history_and_stock(caseworker_client,
     assert "Kjøpt / anskaffet" in html
     assert reverse("dwellings:tenancy-end", args=[current.pk]) in html
     assert "1234,00" in html or "1 234,00" in html or "1\xa0234,00" in html
-    # The current tenancy's arrears case, linked; a case can be opened by hand.
-    assert reverse("arrears:case-detail", args=[case.pk]) in html
-    assert reverse("arrears:case-open", args=[current.pk]) in html
+    # The current tenancy's open arrears case, linked (no second one opened by hand).
+    assert reverse("arrears:case-detail", args=[case.pk]) in html and "Gå til restansesaken" in html
+    assert reverse("arrears:case-open", args=[current.pk]) not in html
 
 
 def test_create_dwelling(caseworker_client, municipality):
