@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,24 @@ PREVENTION_LABELS: dict[str, Any] = {
     "evictions_avoided": _("Utkastelser unngått etter begjæring"),
     "children_affected": _("Barn i husstander med restansesak"),
 }
+
+
+def open_arrears_summary(municipality_id: int) -> dict[str, Any]:
+    """The open arrears cases today: how many, their sum as the latest list
+    gave it, and the households they concern. The arrears cases are the one
+    record of unpaid rent (the older `dwellings.RentArrears` rows are
+    retired), so this is what the dashboard's «Husleierestanser» shows."""
+    row = ArrearsCase.all_objects.filter(municipality_id=municipality_id, closed_on__isnull=True).aggregate(
+        count=Count("pk"),
+        amount=Sum("amount"),
+        households=Count("tenancy__household", distinct=True),
+    )
+    return {
+        "count": row["count"],
+        # SQLite sums decimals without their scale; show kroner and øre alike.
+        "amount": Decimal(row["amount"] or 0).quantize(Decimal("0.01")),
+        "households": row["households"],
+    }
 
 
 def prevention_rows(municipality_id: int, years: list[int]) -> list[dict[str, Any]]:

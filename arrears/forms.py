@@ -52,6 +52,17 @@ class StepForm(forms.Form):
         return plan
 
 
+class OpenCaseForm(forms.Form):
+    """A case opened by hand, before the month's list shows the arrears."""
+
+    amount = forms.DecimalField(
+        label=_("Restanse (kr)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2, localize=True
+    )
+    oldest_due_date = forms.DateField(
+        label=_("Eldste ubetalte forfall"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 # A month's arrears list is a row per tenancy in arrears: kilobytes. Far
 # larger is a wrong file.
 MAX_LIST_BYTES = 10 * 1024 * 1024

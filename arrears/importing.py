@@ -32,6 +32,7 @@ from register_import.parse import (
 )
 from tenants.models import Household
 
+from .letter_kinds import format_amount
 from .models import (
     ArrearsCase,
     ArrearsEvent,
@@ -295,7 +296,7 @@ def apply_list(
                 kind=EventKind.OPENED,
                 date=as_of,
                 recorded_by=by,
-                note=f"{entry.amount} kr, eldste forfall {entry.oldest_due_date:%d.%m.%Y}",
+                note=f"{format_amount(entry.amount)}, eldste forfall {entry.oldest_due_date:%d.%m.%Y}",
             )
             report.opened += 1
             continue
@@ -371,7 +372,10 @@ def flag_missed_instalments(case: ArrearsCase, as_of: datetime.date, *, by: Any 
         case=case,
         kind=EventKind.INSTALMENT_MISSED,
         date=as_of,
-        note=f"Restanse {case.amount} kr, skulle vært høyst {agreement.amount_at_start - due} kr",
+        note=(
+            f"Restanse {format_amount(case.amount)}, skulle vært høyst "
+            f"{format_amount(agreement.amount_at_start - due)}"
+        ),
         recorded_by=by,
     )
     return True

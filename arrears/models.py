@@ -140,6 +140,7 @@ class ArrearsCase(MunicipalityOwned):
 
 class EventKind(models.TextChoices):
     OPENED = "opened", _("Sak åpnet fra restanselisten")
+    OPENED_BY_HAND = "opened_by_hand", _("Sak åpnet for hånd")
     REMINDER = "reminder", _("Purring sendt")
     AGREEMENT = "agreement", _("Betalingsavtale inngått")
     INSTALMENT_MISSED = "instalment_missed", _("Avdrag ikke betalt")

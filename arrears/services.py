@@ -92,11 +92,31 @@ def notice_dates(case: ArrearsCase) -> tuple[datetime.date | None, datetime.date
     return sent, received
 
 
+def agreement_broken(events: Sequence[ArrearsEvent]) -> bool:
+    """Whether the latest payment agreement has an instalment seen missed."""
+    agreed = max((e.date for e in events if e.kind == EventKind.AGREEMENT), default=None)
+    missed = max((e.date for e in events if e.kind == EventKind.INSTALMENT_MISSED), default=None)
+    return agreed is not None and missed is not None and missed >= agreed
+
+
+def next_instalment(case: ArrearsCase, on: datetime.date) -> datetime.date | None:
+    """The next due date of the latest payment agreement, from `on`
+    (agreements and instalments prefetched in lists)."""
+    agreements = list(case.agreements.all())
+    if not agreements:
+        return None
+    latest = max(agreements, key=lambda a: (a.agreed_on, a.pk))
+    return min((i.due_date for i in latest.instalments.all() if i.due_date >= on), default=None)
+
+
 def next_deadline(
-    case: ArrearsCase, events: Sequence[ArrearsEvent] | None = None
+    case: ArrearsCase,
+    events: Sequence[ArrearsEvent] | None = None,
+    today: datetime.date | None = None,
 ) -> tuple[str, datetime.date | None]:
     """What may come next and from which day, read from the case's events
-    (prefetched in lists)."""
+    (prefetched in lists). While a payment agreement is kept, that is its
+    next instalment: the § 4-18 notice is for an agreement broken."""
     events = list(case.events.all()) if events is None else list(events)
 
     def last(kind: str) -> datetime.date | None:
@@ -106,6 +126,10 @@ def next_deadline(
     received = last(EventKind.NOTICE_RECEIVED)
     if sent is not None and received is not None and received < sent:
         received = None
+    if case.stage == Stage.AGREEMENT and not agreement_broken(events):
+        upcoming = next_instalment(case, today or timezone.localdate())
+        if upcoming is not None:
+            return _("Neste avdrag forfaller"), upcoming
     if case.stage in (Stage.OPENED, Stage.REMINDER, Stage.AGREEMENT):
         return _("Varsel etter § 4-18 tidligst"), rules.earliest_notice_4_18(case.oldest_due_date)
     if case.stage in (Stage.NOTICE_4_18, Stage.NAV_NOTICE):
@@ -162,6 +186,54 @@ def _load(case_pk: int) -> ArrearsCase:
 
 
 # --- Steps -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_case(
+    tenancy: Any,
+    *,
+    by: Any,
+    amount: Decimal,
+    oldest_due_date: datetime.date,
+    on: datetime.date | None = None,
+) -> ArrearsCase:
+    """Open a case by hand, before the month's list shows the arrears: early
+    contact on the first missed rent is the point (veiviseren.no, «Forhindre
+    utkastelser»). The next list then updates or closes it like any case."""
+    on = on or timezone.localdate()
+    if amount is None or amount <= 0:
+        raise DomainError(_("Restansen må være større enn null."), "amount")
+    if oldest_due_date > on:
+        raise DomainError(_("Husleien har ikke forfalt ennå."), "oldest_due_date")
+    if oldest_due_date < tenancy.start_date:
+        raise DomainError(
+            _("Forfallet kan ikke være før leieforholdet startet (%(d)s).")
+            % {"d": f"{tenancy.start_date:%d.%m.%Y}"},
+            "oldest_due_date",
+        )
+    if tenancy.end_date is not None and tenancy.end_date <= on:
+        raise DomainError(_("Leieforholdet er avsluttet."))
+    if ArrearsCase.all_objects.filter(tenancy=tenancy, closed_on__isnull=True).exists():
+        raise DomainError(_("Leieforholdet har allerede en åpen restansesak."))
+    case = ArrearsCase.all_objects.create(
+        municipality_id=tenancy.municipality_id,
+        tenancy=tenancy,
+        opened_on=on,
+        amount=amount,
+        oldest_due_date=oldest_due_date,
+        as_of=on,
+        stage=Stage.OPENED,
+        stage_on=on,
+        caseworker=by,
+    )
+    _event(
+        case,
+        EventKind.OPENED_BY_HAND,
+        on,
+        by,
+        note=f"{kinds.format_amount(amount)}, eldste forfall {oldest_due_date:%d.%m.%Y}",
+    )
+    return case
 
 
 @transaction.atomic

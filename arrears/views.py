@@ -12,11 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from dwellings.models import Tenancy
 from housing_office.errors import DomainError, user_municipality
+from housing_office.files import Action, log_access
 
 from . import services
 from .figures import prevention_rows
-from .forms import StepForm
+from .forms import OpenCaseForm, StepForm
 from .models import ArrearsCase, ArrearsImport
 from .rules import months_behind
 from .worktray import worktray
@@ -63,10 +65,42 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("arrears.add_arrearscase", raise_exception=True)
+def case_open(request: HttpRequest, tenancy_pk: int) -> HttpResponse:
+    tenancy = get_object_or_404(Tenancy.objects.select_related("household", "dwelling"), pk=tenancy_pk)
+    form = OpenCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.open_case(
+                tenancy,
+                by=request.user,
+                amount=form.cleaned_data["amount"],
+                oldest_due_date=form.cleaned_data["oldest_due_date"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Restansesaken er åpnet."))
+            return redirect("arrears:case-detail", pk=case.pk)
+    status = 400 if form.errors else 200
+    return render(request, "arrears/case_open.html", {"form": form, "tenancy": tenancy}, status=status)
+
+
+@login_required
 @permission_required("arrears.view_arrearscase", raise_exception=True)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(
         ArrearsCase.objects.select_related("tenancy__household", "tenancy__dwelling", "caseworker"), pk=pk
+    )
+    # The innsynslogg: who opened which household's arrears case, shown on
+    # the household's own log (regjeringen.no, «Retningslinjer om innsynslogg»).
+    household = case.tenancy.household
+    log_access(
+        user=request.user,
+        municipality_id=case.municipality_id,
+        action=Action.VIEW_ARREARS_CASE,
+        household_id=household.pk,
+        object_repr=f"{case} ({household.reference})",
     )
     return _render_case(request, case, StepForm())
 
@@ -75,7 +109,7 @@ def _render_case(request: HttpRequest, case: ArrearsCase, form: StepForm, status
     today = timezone.localdate()
     household = case.tenancy.household
     events = list(case.events.select_related("recorded_by", "letter").order_by("date", "id"))
-    label, deadline = services.next_deadline(case, events)
+    label, deadline = services.next_deadline(case, events, today)
     context = {
         "case": case,
         "household": household,

@@ -41,11 +41,13 @@ from arrears.models import (
 )
 from dwellings.models import EndReason, Tenancy
 from housing_office.models import Municipality, User
+from housing_office.scoping import scope
 from letters.kinds import get_kind
 from letters.letter_templates import current_template, ensure_default_templates
 from letters.models import Letter, LetterStatus
 from letters.snapshot import letter_language
 from letters.tasks import render_and_store
+from tenants.candidates import candidate_households
 
 from .helpers import DAY, add_months, at, weekday_after
 from .summons import RENDERED_DAYS
@@ -110,13 +112,24 @@ def add_arrears_history(office: Municipality, caseworker: User, today: datetime.
 # --- Planning ----------------------------------------------------------------------
 
 
-def _running(office: Municipality, started_by: datetime.date, rng: random.Random) -> list[Tenancy]:
+def _running(
+    office: Municipality, started_by: datetime.date, rng: random.Random, today: datetime.date
+) -> list[Tenancy]:
     tenancies = list(
         Tenancy.all_objects.filter(municipality=office, end_date__isnull=True, start_date__lte=started_by)
         .select_related("household", "dwelling")
         .order_by("household__reference", "start_date")
     )
     rng.shuffle(tenancies)
+    # The first case taken (a new one on the latest list) falls on a household
+    # the candidate list shows, so that the demo shows its «Husleierestanse»
+    # caution: the list pops from the end.
+    with scope(office):
+        candidates = set(candidate_households(today, office.candidate_min_years).values_list("pk", flat=True))
+    for index in range(len(tenancies) - 1, -1, -1):
+        if tenancies[index].household_id in candidates:
+            tenancies.append(tenancies.pop(index))
+            break
     return tenancies
 
 
@@ -129,7 +142,7 @@ def _plans(office: Municipality, today: datetime.date, rng: random.Random) -> li
     def cap(day: datetime.date) -> datetime.date:
         return min(day, today)
 
-    running = _running(office, month_start(16) - 30 * DAY, rng)
+    running = _running(office, month_start(16) - 30 * DAY, rng, today)
     plans: list[CasePlan] = []
 
     def take(name: str, **kwargs: Any) -> CasePlan | None:
@@ -352,7 +365,7 @@ def _write(office: Municipality, caseworker: User, today: datetime.date, plans: 
             case=case,
             kind=EventKind.OPENED,
             date=plan.opened_on,
-            note=f"{amount} kr, eldste forfall {plan.oldest_due:%d.%m.%Y}",
+            note=f"{kinds.format_amount(amount)}, eldste forfall {plan.oldest_due:%d.%m.%Y}",
         )
         if plan.instalments:
             letters += _agreement(office, case, plan, rent, by)

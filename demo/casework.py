@@ -1,5 +1,5 @@
 """Casework along each household's history: pathway stage changes,
-outreach meetings, journal notes and rent arrears.
+outreach meetings and journal notes (rent arrears are `demo.arrears`'s cases).
 
 The pathway fits how the tenancy ended: bought -> `bought_home`, private
 rental -> `private_rental`. Meetings take fixed slots in office hours, so a
@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import datetime
 import random
-from decimal import Decimal
 
 from django.utils import timezone
 
-from dwellings.models import RentArrears
 from housing_office.models import User
 from tenants.models import JournalNote, MeetingStatus, OutreachMeeting, PathwayStageChange
 
@@ -422,7 +420,7 @@ def plan_history(ctx: Context, households: list[HouseholdPlan]) -> None:
         loans.plan_loans(ctx, rng, h, user, path, loan_days)
         _journal(ctx, rng, h, user)
         for t in h.tenancies:
-            _arrears(ctx, rng, t, h, user)
+            _arrears_notes(ctx, rng, t, h, user)
 
 
 def _upcoming(ctx: Context, rng: random.Random, h: HouseholdPlan, user: User, stage: str) -> None:
@@ -464,44 +462,26 @@ def _journal(ctx: Context, rng: random.Random, h: HouseholdPlan, user: User) -> 
         )
 
 
-def _arrears(ctx: Context, rng: random.Random, t: TenancyPlan, h: HouseholdPlan, user: User) -> None:
+def _arrears_notes(ctx: Context, rng: random.Random, t: TenancyPlan, h: HouseholdPlan, user: User) -> None:
+    """Journal notes on rent once in arrears. The arrears themselves are the
+    arrears cases `demo.arrears` writes (the hand-registered rows are
+    retired); the draws here are the ones that once made those rows, kept
+    so that the rest of the seeded history (loans, budgets) stays the same."""
     assert t.row is not None
     last_day = min(t.end or ctx.today, ctx.today)
     first_due = add_months(t.start.replace(day=1), 2)
     if last_day - first_due < 31 * DAY:
         return
-    rent = t.row.monthly_rent
-
-    def add(due: datetime.date, months: float, settled: datetime.date | None) -> None:
-        amount = (rent * Decimal(str(months))).quantize(Decimal("0.01"))
-        ctx.arrears.append(
-            RentArrears(
-                municipality=ctx.office,
-                tenancy=t.row,
-                amount=amount,
-                due_date=due,
-                settled_on=settled,
-                created_at=at(due + 14 * DAY, 9),
-            )
-        )
-
-    def random_due(latest: datetime.date) -> datetime.date:
-        return between(rng, first_due, latest).replace(day=1)
-
     if t.reason == R.EVICTION:
         base = add_months(t.end.replace(day=1), -5) if t.end else first_due
-        for k in range(3):
-            due = max(first_due, add_months(base, k))
-            add(due, 1, None if k else min(due + 40 * DAY, ctx.today))
         _note(ctx, h, user, at(weekday_before(base + 20 * DAY), 10), ARREARS_NOTE)
         return
     if rng.random() < 0.16:
-        due = random_due(last_day - 30 * DAY)
-        settled = min(due + rng.randint(5, 120) * DAY, ctx.today)
-        add(due, rng.choice((0.5, 1, 1, 2)), settled)
+        due = between(rng, first_due, last_day - 30 * DAY).replace(day=1)
+        rng.randint(5, 120), rng.choice((0.5, 1, 1, 2))  # the settling day and amount, no longer kept
         if rng.random() < 0.4:
             _note(ctx, h, user, at(weekday_before(due + 20 * DAY), 11), ARREARS_NOTE)
     if t.end is None and rng.random() < 0.09:
-        due = add_months(ctx.today.replace(day=1), -rng.randint(0, 2))
-        if due >= first_due:
-            add(due, rng.choice((0.4, 1, 1, 2)), None)
+        # The month and amount of an open arrears, now an arrears case's.
+        if add_months(ctx.today.replace(day=1), -rng.randint(0, 2)) >= first_due:
+            rng.choice((0.4, 1, 1, 2))

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from dwellings.models import RentArrears, Tenancy
+from dwellings.models import Tenancy
 from letters.models import Letter, LetterStatus
 from startloan.models import ApplicationStatusChange, StartLoanApplication
 from tenants.models import (
@@ -89,7 +89,6 @@ def generate(ctx: Context) -> Summary:
     OutreachMeeting.all_objects.bulk_create(ctx.meetings)
     _link_barriers(ctx)
     JournalNote.all_objects.bulk_create(ctx.notes)
-    RentArrears.all_objects.bulk_create(ctx.arrears)
     StartLoanApplication.all_objects.bulk_create([loan for loan, _changes in ctx.loans])
     status_changes = []
     for loan, changes in ctx.loans:
@@ -129,8 +128,6 @@ def _summarise(
         "notes": len(ctx.notes),
         "summons_letters": len(letters),
         "rendered_letters": sum(letter.status == LetterStatus.RENDERED for letter in letters),
-        "arrears": len(ctx.arrears),
-        "open_arrears": sum(a.settled_on is None for a in ctx.arrears),
         "loans": len(ctx.loans),
     }
     ended_by_reason = dict(Counter(t.end_reason for t in ended))

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from dwellings.models import Dwelling, DwellingCategory, EndReason, RentArrears, Tenancy
+from dwellings.models import Dwelling, DwellingCategory, EndReason, Tenancy
 from housing_office.models import Municipality, User
 from startloan.models import ApplicationStatusChange, StartLoanApplication
 from tenants.models import Household, JournalNote, OutreachMeeting, PathwayStage, PathwayStageChange
@@ -152,7 +152,6 @@ class Context:
         self.stage_changes: list[PathwayStageChange] = []
         self.meetings: list[OutreachMeeting] = []
         self.notes: list[JournalNote] = []
-        self.arrears: list[RentArrears] = []
         self.loans: list[tuple[StartLoanApplication, list[ApplicationStatusChange]]] = []
         self.summonses: list[SummonsPlan] = []
 

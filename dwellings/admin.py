@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from housing_office.admin import MunicipalityScopedAdmin
+from housing_office.admin import MunicipalityScopedAdmin, ReadOnlyAdmin
 
 from .models import Dwelling, RentArrears, StockChange, Tenancy
 
@@ -22,7 +22,10 @@ class TenancyAdmin(MunicipalityScopedAdmin):
 
 
 @admin.register(RentArrears)
-class RentArrearsAdmin(MunicipalityScopedAdmin):
+class RentArrearsAdmin(ReadOnlyAdmin):
+    """Retired: unpaid rent is the arrears cases' now (arrears app); the
+    rows registered before are kept to be read, never changed."""
+
     list_display = ("tenancy", "amount", "due_date", "settled_on")
     list_select_related = ("tenancy__household", "tenancy__dwelling")
     raw_id_fields = ("tenancy",)

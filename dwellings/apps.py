@@ -54,14 +54,3 @@ def _register_office_figures(models: Any) -> None:
         ),
         order=20,
     )
-    register_office_figure(
-        "households_in_arrears",
-        _("Husstander med husleierestanse"),
-        lambda today: (
-            models.RentArrears.objects.filter(settled_on__isnull=True)
-            .values("tenancy__household")
-            .distinct()
-            .count()
-        ),
-        order=30,
-    )

@@ -7,7 +7,6 @@ The forms check the shape of the input; the office's rules live in
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -286,21 +285,6 @@ class SaleToTenantForm(_CrispyMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = self._helper("completion_date", "price", "valuation", "note")
-
-
-class ArrearsForm(_CrispyMixin, forms.Form):
-    amount = AmountField(label=_("Beløp (kr)"), min_value=Decimal("0.01"), max_digits=10, decimal_places=2)
-    due_date = forms.DateField(label=_("Forfallsdato"), widget=date_input())
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = self._helper(
-            Row(Column("amount", css_class="col-sm-6"), Column("due_date", css_class="col-sm-6"))
-        )
-
-
-class SettleArrearsForm(forms.Form):
-    settled_on = forms.DateField(label=_("Gjort opp"), widget=date_input(), initial=timezone.localdate)
 
 
 class ForSaleForm(forms.Form):

@@ -236,6 +236,12 @@ class Tenancy(MunicipalityOwned):
 
 
 class RentArrears(MunicipalityOwned):
+    """Retired: unpaid rent registered by hand on a tenancy, before the
+    arrears app. Unpaid rent is now `arrears.ArrearsCase` (opened from the
+    finance system's list or by hand); the unsettled rows were carried over
+    into open cases (arrears migration 0003). The rows stay to be read in
+    the admin; nothing writes or counts them any more."""
+
     tenancy = models.ForeignKey(
         Tenancy, verbose_name=_("leieforhold"), on_delete=models.CASCADE, related_name="arrears"
     )

@@ -14,6 +14,4 @@ urlpatterns = [
     path("leieforhold/ny/", views.tenancy_create, name="tenancy-create"),
     path("leieforhold/<int:pk>/avslutt/", views.tenancy_end, name="tenancy-end"),
     path("leieforhold/<int:pk>/leietaker-kjoper/", views.sale_to_tenant, name="sale-to-tenant"),
-    path("leieforhold/<int:pk>/restanse/", views.arrears_create, name="arrears-create"),
-    path("restanse/<int:pk>/gjort-opp/", views.arrears_settle, name="arrears-settle"),
 ]

@@ -25,16 +25,14 @@ from tenants.queries import main_person_name
 from . import services, stock
 from .filters import DwellingFilter, VacancyFilter
 from .forms import (
-    ArrearsForm,
     DwellingForm,
     ForSaleForm,
     SaleToTenantForm,
-    SettleArrearsForm,
     StockChangeForm,
     TenancyEndForm,
     TenancyForm,
 )
-from .models import EXIT_REASONS, Dwelling, DwellingStatus, EndReason, RentArrears, StockChange, Tenancy
+from .models import EXIT_REASONS, Dwelling, DwellingStatus, EndReason, StockChange, Tenancy
 
 PAGE_SIZE = 50
 
@@ -88,7 +86,9 @@ def dwelling_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     upcoming = [t for t in tenancies if t.start_date > today]
-    arrears = list(current.arrears.order_by("-due_date")) if current else []
+    # The current tenancy's arrears cases (the arrears app's record, read
+    # through the tenancy's relation: dwellings does not import arrears).
+    arrears_cases = list(current.arrears_cases.order_by("-opened_on", "-id")) if current else []
     stock_changes = list(
         dwelling.stock_changes.select_related("recorded_by", "buyer_household").order_by("date")
     )
@@ -102,13 +102,12 @@ def dwelling_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "current": current,
             "upcoming": upcoming,
             "tenancies": tenancies,
-            "arrears": arrears,
-            "open_arrears_total": sum((a.amount for a in arrears if a.settled_on is None), 0),
+            "arrears_cases": arrears_cases,
+            "open_arrears_case": next((c for c in arrears_cases if c.closed_on is None), None),
             "stock_changes": stock_changes,
             "can_record_purchase": StockChange.Kind.ACQUIRED not in recorded,
             "can_record_sale": StockChange.Kind.DISPOSED not in recorded and dwelling.disposed_on is None,
             "can_let": dwelling.status == DwellingStatus.VACANT and not upcoming,
-            "settle_form": SettleArrearsForm(),
             "today": today,
         },
     )
@@ -360,61 +359,3 @@ def sale_to_tenant(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "dwellings/sale_to_tenant_form.html", {"form": form, "tenancy": tenancy, "buyer": buyer}
     )
-
-
-# --- Rent arrears ------------------------------------------------------------
-
-
-@login_required
-@permission_required("dwellings.add_rentarrears", raise_exception=True)
-def arrears_create(request: HttpRequest, pk: int) -> HttpResponse:
-    tenancy = get_object_or_404(Tenancy.objects.select_related("household", "dwelling"), pk=pk)
-    form = ArrearsForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            arrears = services.register_arrears(
-                tenancy, amount=form.cleaned_data["amount"], due_date=form.cleaned_data["due_date"]
-            )
-        except DomainError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Restanse på %(amount)s kr med forfall %(date)s er registrert.")
-                % {
-                    "amount": formats.number_format(arrears.amount, 2, use_l10n=True),
-                    "date": _date(arrears.due_date),
-                },
-            )
-            default = reverse("dwellings:arrears-create", args=[tenancy.pk])
-            return HttpResponseRedirect(safe_next_url(request, default))
-    return render(
-        request,
-        "dwellings/arrears_form.html",
-        {
-            "form": form,
-            "tenancy": tenancy,
-            "arrears": list(tenancy.arrears.order_by("-due_date")),
-            "settle_form": SettleArrearsForm(),
-            "next": safe_next_url(request, ""),
-        },
-    )
-
-
-@login_required
-@permission_required("dwellings.change_rentarrears", raise_exception=True)
-@require_POST
-def arrears_settle(request: HttpRequest, pk: int) -> HttpResponse:
-    arrears = get_object_or_404(RentArrears.objects.select_related("tenancy"), pk=pk)
-    form = SettleArrearsForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Skriv inn en gyldig dato for når restansen ble gjort opp."))
-    else:
-        try:
-            services.settle_arrears(arrears, settled_on=form.cleaned_data["settled_on"])
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Restansen er merket som gjort opp."))
-    default = reverse("dwellings:arrears-create", args=[arrears.tenancy_id])
-    return HttpResponseRedirect(safe_next_url(request, default))

@@ -190,6 +190,9 @@ class PersonalDataAccess(MunicipalityOwned):
         VIEW_NATIONAL_ID = "view_national_id", _("Så hele fødselsnummeret")
         DOWNLOAD_LETTER = "download_letter", _("Lastet ned brev")
         DOWNLOAD_REPORT = "download_report", _("Lastet ned rapport")
+        # Rent arrears are sensitive (a household's finances, a threat of
+        # eviction): every opening of a case is in the household's log.
+        VIEW_ARREARS_CASE = "view_arrears_case", _("Åpnet restansesak")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("bruker"), on_delete=models.PROTECT, related_name="+"

@@ -27,7 +27,8 @@ _CASEWORKER_PERMISSIONS = {
     "dwellings": {
         "dwelling": ("view", "add", "change"),
         "tenancy": ("view", "add", "change"),
-        "rentarrears": ("view", "add", "change"),
+        # Retired (arrears.ArrearsCase holds unpaid rent): read only.
+        "rentarrears": ("view",),
         "stockchange": ("view", "add"),
     },
     "startloan": {

@@ -36,15 +36,14 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from arrears.figures import prevention_rows
-from dwellings.models import EXIT_REASONS, Dwelling, EndReason, RentArrears, StockChange, Tenancy
+from arrears.figures import open_arrears_summary, prevention_rows
+from dwellings.models import EXIT_REASONS, Dwelling, EndReason, StockChange, Tenancy
 from followup.figures import followup_rows
 from housing_office.models import Municipality, User
 from housing_office.roles import CASEWORKER
@@ -344,17 +343,8 @@ def vacancies(
 
 
 def arrears(municipality: Municipality) -> dict[str, Any]:
-    row = RentArrears.all_objects.filter(municipality_id=municipality.pk, settled_on__isnull=True).aggregate(
-        count=Count("pk"),
-        amount=Sum("amount"),
-        households=Count("tenancy__household", distinct=True),
-    )
-    return {
-        "count": row["count"],
-        # SQLite sums decimals without their scale; show kroner and øre alike.
-        "amount": Decimal(row["amount"] or 0).quantize(Decimal("0.01")),
-        "households": row["households"],
-    }
+    """Open arrears cases (arrears.figures), the record the worktray works."""
+    return open_arrears_summary(municipality.pk)
 
 
 def loans_in_progress(municipality: Municipality) -> dict[str, Any]:
@@ -527,6 +517,9 @@ def export_rows(data: Dashboard) -> dict[str, list[list[Any]]]:
     # Whole calendar years, this year first as in the key figures.
     followup_rows_: list[list[Any]] = [[str(_("Tall")), str(_("Nøkkel")), str(year), str(year - 1)]]
     followup_rows_ += [[str(row["label"]), row["key"], *reversed(row["values"])] for row in data.followup]
+    # The eviction prevention figures, as on the page: whole calendar years.
+    prevention_rows_: list[list[Any]] = [[str(_("Tall")), str(_("Nøkkel")), str(year), str(year - 1)]]
+    prevention_rows_ += [[str(row["label"]), row["key"], *reversed(row["values"])] for row in data.prevention]
     long_rows: list[list[Any]] = [
         [str(_("Bolig")), str(_("Adresse")), str(_("Ledig siden")), str(_("Dager"))]
     ]
@@ -537,6 +530,7 @@ def export_rows(data: Dashboard) -> dict[str, list[list[Any]]]:
         str(_("Status")): status_rows,
         str(_("Saksbehandlere")): caseworker_rows,
         str(_("Oppfølging")): followup_rows_,
+        str(_("Forebygging av utkastelser")): prevention_rows_,
         str(_("Lenge ledige")): long_rows,
     }
 

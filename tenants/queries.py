@@ -2,9 +2,10 @@
 children and arrears computed in the database, so a list of households costs
 the same few queries whatever its length.
 
-Tenancies and rent arrears belong to the dwellings app, which builds on this
-one: they are reached here only through the household's own relations
-(`tenancies`, `tenancies__arrears`), never by importing dwellings."""
+Tenancies belong to the dwellings app and arrears cases to the arrears app,
+both built on this one: they are reached here only through the household's
+own relations (`tenancies`, `tenancies__arrears_cases`), never by importing
+those apps."""
 
 from __future__ import annotations
 
@@ -98,7 +99,11 @@ def children_count() -> Coalesce:
 
 
 def open_arrears() -> Exists:
-    return _households_where(tenancies__arrears__isnull=False, tenancies__arrears__settled_on__isnull=True)
+    """Whether the household has an open arrears case (the arrears app's
+    record, read through the relation's name: tenants imports neither app)."""
+    return _households_where(
+        tenancies__arrears_cases__isnull=False, tenancies__arrears_cases__closed_on__isnull=True
+    )
 
 
 def with_overview(queryset: QuerySet[Household], today: datetime.date) -> QuerySet[Household]:

@@ -84,21 +84,17 @@ def _detail_context(
         person.age = person.age_on(today)
     tenancies = list(
         household.tenancies.select_related("dwelling")
-        .prefetch_related("arrears")
+        .prefetch_related("arrears_cases")
         .order_by("-start_date", "-pk")
     )
     current = next(
         (t for t in tenancies if t.start_date <= today and (t.end_date is None or t.end_date > today)), None
     )
-    # Open arrears first, then the newest; read through the household's
-    # tenancies (tenants does not import the dwellings app).
-    arrears = sorted(
-        (item for tenancy in tenancies for item in tenancy.arrears.all()),
-        key=lambda a: (
-            a.settled_on is not None,
-            -(a.settled_on or a.due_date).toordinal(),
-            -a.due_date.toordinal(),
-        ),
+    # The household's arrears cases, open first, then the newest; read
+    # through its tenancies (tenants imports neither dwellings nor arrears).
+    arrears_cases = sorted(
+        (case for tenancy in tenancies for case in tenancy.arrears_cases.all()),
+        key=lambda c: (c.closed_on is not None, -c.opened_on.toordinal(), -c.pk),
     )
     context = {
         "household": household,
@@ -108,8 +104,8 @@ def _detail_context(
         "current_tenancy": current,
         "botid": current.years_on(today) if current else None,
         "tenancies": tenancies,
-        "arrears": arrears,
-        "open_arrears_total": sum((a.amount for a in arrears if a.settled_on is None), start=0),
+        "arrears_cases": arrears_cases,
+        "open_arrears_total": sum((c.amount for c in arrears_cases if c.closed_on is None), start=0),
         "meetings": list(
             household.meetings.select_related("caseworker")
             .prefetch_related("barriers")

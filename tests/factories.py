@@ -120,6 +120,22 @@ class RentArrearsFactory(factory.django.DjangoModelFactory):
     due_date = datetime.date(2024, 1, 1)
 
 
+class ArrearsCaseFactory(factory.django.DjangoModelFactory):
+    """An open arrears case (the record of unpaid rent), as the finance
+    system's list of 10 January 2024 opened it."""
+
+    class Meta:
+        model = "arrears.ArrearsCase"
+
+    tenancy = factory.SubFactory(TenancyFactory)
+    municipality = factory.SelfAttribute("tenancy.municipality")
+    amount = Decimal("9500")
+    oldest_due_date = datetime.date(2024, 1, 1)
+    as_of = datetime.date(2024, 1, 10)
+    opened_on = datetime.date(2024, 1, 10)
+    stage_on = factory.SelfAttribute("opened_on")
+
+
 class StockChangeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StockChange

@@ -142,3 +142,17 @@ def test_no_letter_goes_to_an_address_the_household_has_moved_from(case, casewor
         services.send_reminder(case, by=caseworker_user, on=D(2025, 1, 12))
     assert not Letter.all_objects.exists()
     assert not case.events.filter(kind=EventKind.REMINDER).exists()
+
+
+def test_a_household_writing_nynorsk_gets_the_notice_in_nynorsk_with_its_mandatory_content(
+    case, caseworker_user, django_capture_on_commit_callbacks
+):
+    household = case.tenancy.household
+    household.letter_language = "nn"
+    household.save(update_fields=["letter_language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_notice_4_18(case, by=caseworker_user, on=D(2025, 1, 15))
+    notice = pdf_text(letter_of(case, EventKind.NOTICE_4_18))
+    assert "tvangsfullføringslova § 4-18" in notice
+    assert "innan 14 dagar frå dagen etter at" in notice
+    assert "fråviking" in notice and "12 345,50 kr" in notice

@@ -180,7 +180,7 @@ def test_which_stages_are_candidates(municipality, caseworker_user, stage):
 def test_reasons(municipality, caseworker_user):
     household = household_with_tenancy(municipality, datetime.date(2020, 1, 1), reference="R")
     factories.PersonFactory(household=household, role=PersonRole.CHILD, first_name="Lille")
-    factories.RentArrearsFactory(tenancy=household.tenancies.get())
+    factories.ArrearsCaseFactory(tenancy=household.tenancies.get())
     plain = household_with_tenancy(
         municipality, datetime.date(2022, 1, 1), reference="P", pathway_stage="mapped"
     )
@@ -207,15 +207,27 @@ def test_reasons(municipality, caseworker_user):
     assert second.cautions == []
 
 
-def test_settled_arrears_are_no_caution(municipality):
+def test_a_closed_arrears_case_is_no_caution(municipality):
     household = household_with_tenancy(municipality, datetime.date(2020, 1, 1))
-    factories.RentArrearsFactory(
+    factories.ArrearsCaseFactory(
         tenancy=household.tenancies.get(),
-        due_date=datetime.date(2024, 1, 1),
-        settled_on=datetime.date(2024, 2, 1),
+        closed_on=datetime.date(2024, 2, 10),
+        close_reason="paid",
+        stage="closed",
     )
     (candidate,) = find_candidates(TODAY, 3)
     assert candidate.cautions == []
+
+
+def test_an_open_case_is_the_caution_and_retired_rent_arrears_rows_are_not(municipality):
+    """The arrears cases are the one record of unpaid rent: the caution
+    follows them, not the retired hand-registered rows."""
+    legacy = household_with_tenancy(municipality, datetime.date(2020, 1, 1), reference="OLD")
+    factories.RentArrearsFactory(tenancy=legacy.tenancies.get())
+    casework = household_with_tenancy(municipality, datetime.date(2020, 1, 1), reference="CASE")
+    factories.ArrearsCaseFactory(tenancy=casework.tenancies.get())
+    cautions = {c.household.reference: c.cautions for c in find_candidates(TODAY, 3)}
+    assert cautions == {"OLD": [], "CASE": ["Husleierestanse"]}
 
 
 def test_scope_keeps_other_municipalities_out(municipality, other_municipality):

@@ -207,14 +207,15 @@ def test_list_pages_run_a_constant_number_of_queries(
 
 def test_other_municipality_gets_404_everywhere(caseworker_client, other_municipality):
     tenancy = factories.TenancyFactory(household__municipality=other_municipality)
-    arrears = factories.RentArrearsFactory(tenancy=tenancy)
+    case = factories.ArrearsCaseFactory(tenancy=tenancy)
     dwelling = tenancy.dwelling
     gets = [
         reverse("dwellings:dwelling-detail", args=[dwelling.pk]),
         reverse("dwellings:dwelling-edit", args=[dwelling.pk]),
         reverse("dwellings:stock-change", args=[dwelling.pk]),
         reverse("dwellings:tenancy-end", args=[tenancy.pk]),
-        reverse("dwellings:arrears-create", args=[tenancy.pk]),
+        reverse("arrears:case-open", args=[tenancy.pk]),
+        reverse("arrears:case-detail", args=[case.pk]),
     ]
     for url in gets:
         assert caseworker_client.get(url).status_code == 404, url
@@ -227,8 +228,7 @@ def test_other_municipality_gets_404_everywhere(caseworker_client, other_municip
             "end_reason": "other",
             "address_unknown": "on",
         },
-        reverse("dwellings:arrears-create", args=[tenancy.pk]): {"amount": "100", "due_date": "2025-01-01"},
-        reverse("dwellings:arrears-settle", args=[arrears.pk]): {"settled_on": "2025-01-01"},
+        reverse("arrears:case-open", args=[tenancy.pk]): {"amount": "100", "oldest_due_date": "2025-01-01"},
     }
     for url, data in posts.items():
         assert caseworker_client.post(url, data).status_code == 404, url
@@ -286,7 +286,7 @@ def test_detail_shows_facts_current_tenancy_history_and_stock(caseworker_client,
     current = factories.TenancyFactory(
         household__municipality=municipality, household__reference="H-NÅ", dwelling=dwelling
     )
-    factories.RentArrearsFactory(tenancy=current, amount=Decimal("1234"))
+    case = factories.ArrearsCaseFactory(tenancy=current, amount=Decimal("1234"))
     factories.StockChangeFactory(dwelling=dwelling, date=datetime.date(2014, 6, 1), price=Decimal("2500000"))
 
     response = caseworker_client.get(reverse("dwellings:dwelling-detail", args=[dwelling.pk]))
@@ -299,6 +299,9 @@ def test_detail_shows_facts_current_tenancy_history_and_stock(caseworker_client,
     assert "Kjøpt / anskaffet" in html
     assert reverse("dwellings:tenancy-end", args=[current.pk]) in html
     assert "1234,00" in html or "1 234,00" in html or "1\xa0234,00" in html
+    # The current tenancy's open arrears case, linked (no second one opened by hand).
+    assert reverse("arrears:case-detail", args=[case.pk]) in html and "Gå til restansesaken" in html
+    assert reverse("arrears:case-open", args=[current.pk]) not in html
 
 
 def test_create_dwelling(caseworker_client, municipality):

@@ -52,7 +52,7 @@ def make_household(
         start = timezone.localdate() - datetime.timedelta(days=round(years * 365.25))
         tenancy = factories.TenancyFactory(household=household, start_date=start)
         if arrears:
-            factories.RentArrearsFactory(tenancy=tenancy)
+            factories.ArrearsCaseFactory(tenancy=tenancy)
     refresh_search_text(household)
     return household
 
@@ -297,7 +297,7 @@ def test_detail_shows_every_section(caseworker_client, caseworker_user, municipa
     assert "Rådhuset, rom 4" in body
     assert "Innkalling til kartleggingssamtale" in body
     assert "Botid over tre år" in body
-    assert "Utestående" in body
+    assert "Ny restanse" in body  # the household's open arrears case, at its stage
     # Newest note first.
     assert body.index("Andre notat") < body.index("Første notat")
     # A caseworker may not see full numbers, so no button to ask.

@@ -98,6 +98,27 @@ class TestTheDemosArrears:
         assert copy.letter.kind == "arrears_nav_notice"
         assert copy.letter.context["recipient_name"] != "NAV Skien"
 
+    def test_the_candidate_list_shows_an_open_case_as_its_caution(self, skien):
+        """The candidate list's caution reads the open arrears cases (the one
+        record of unpaid rent); the demo has one on a candidate."""
+        from django.utils import timezone
+
+        from housing_office.scoping import scope
+        from tenants.candidates import candidate_for, candidate_queryset
+
+        today = timezone.localdate()
+        with scope(skien):
+            candidates = [
+                candidate_for(h, today) for h in candidate_queryset(today, skien.candidate_min_years)
+            ]
+        in_arrears = set(
+            ArrearsCase.all_objects.filter(municipality=skien, closed_on__isnull=True).values_list(
+                "tenancy__household_id", flat=True
+            )
+        )
+        cautioned = {c.household.pk for c in candidates if "Husleierestanse" in c.cautions}
+        assert cautioned and cautioned == {c.household.pk for c in candidates} & in_arrears
+
     def test_seeding_twice_makes_no_duplicates_and_the_tray_opens(self, skien, client):
         before = (
             ArrearsCase.all_objects.count(),

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from dwellings import services
 from dwellings.forms import TenancyForm
-from dwellings.models import ContractType, EndReason, RentArrears, Tenancy
+from dwellings.models import ContractType, EndReason, Tenancy
 from housing_office.errors import DomainError
 from housing_office.scoping import scope
 from tenants.models import Household, PathwayStage, PathwayStageChange
@@ -398,39 +398,3 @@ def test_end_tenancy_page_shows_date_error(caseworker_client, municipality):
     assert "Sluttdatoen kan ikke være før startdatoen (01.01.2020)." in response.content.decode()
     tenancy.refresh_from_db()
     assert tenancy.end_date is None
-
-
-# --- Rent arrears ------------------------------------------------------------
-
-
-def test_register_and_settle_arrears(caseworker_client, municipality):
-    tenancy = factories.TenancyFactory(household__municipality=municipality)
-    url = reverse("dwellings:arrears-create", args=[tenancy.pk])
-    assert caseworker_client.get(url).status_code == 200
-    response = caseworker_client.post(url, {"amount": "4 750,00", "due_date": "2025-03-01"})
-    assert response.status_code == 302
-    arrears = RentArrears.objects.get()
-    assert (arrears.amount, arrears.due_date, arrears.municipality) == (
-        Decimal("4750.00"),
-        datetime.date(2025, 3, 1),
-        municipality,
-    )
-    settle = reverse("dwellings:arrears-settle", args=[arrears.pk])
-    response = caseworker_client.post(settle, {"settled_on": "2025-02-01"}, follow=True)
-    assert "Oppgjørsdatoen kan ikke være før forfallsdatoen (01.03.2025)." in response.content.decode()
-    arrears.refresh_from_db()
-    assert arrears.settled_on is None
-
-    caseworker_client.post(settle, {"settled_on": "2025-03-20"})
-    arrears.refresh_from_db()
-    assert arrears.settled_on == datetime.date(2025, 3, 20)
-
-
-def test_arrears_must_be_positive_and_not_before_start(caseworker_client, municipality):
-    tenancy = factories.TenancyFactory(household__municipality=municipality)
-    url = reverse("dwellings:arrears-create", args=[tenancy.pk])
-    response = caseworker_client.post(url, {"amount": "0", "due_date": "2025-03-01"})
-    assert response.status_code == 200
-    response = caseworker_client.post(url, {"amount": "100", "due_date": "2019-03-01"})
-    assert "Forfallsdatoen kan ikke være før leieforholdet startet (01.01.2020)." in response.content.decode()
-    assert not RentArrears.objects.exists()

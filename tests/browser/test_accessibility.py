@@ -39,7 +39,7 @@ PAGES = [
     ("dwellings:stock-change", "dwelling"),
     ("dwellings:tenancy-create", None),
     ("dwellings:tenancy-end", "tenancy"),
-    ("dwellings:arrears-create", "tenancy"),
+    ("arrears:case-open", "tenancy"),
 ]
 
 
@@ -71,7 +71,7 @@ def office(municipality):
     )
     refresh_search_text(household)
     tenancy = factories.TenancyFactory(household=household, start_date=datetime.date(2018, 1, 1))
-    factories.RentArrearsFactory(tenancy=tenancy)
+    factories.ArrearsCaseFactory(tenancy=tenancy)
     factories.StockChangeFactory(dwelling=tenancy.dwelling, date=datetime.date(2017, 6, 1))
     factories.TenancyFactory(
         household__municipality=municipality,

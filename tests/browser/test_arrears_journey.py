@@ -122,6 +122,8 @@ def test_a_caseworker_works_an_arrears_case_from_the_list_to_the_nav_notice(page
     h2 = ArrearsCase.all_objects.get(tenancy__household__reference="H-2")
     assert (h2.closed_on, h2.close_reason) == (second, CloseReason.PAID)
     page.get_by_role("link", name="Gå til restansene").click()
+    # The tray marks the broken agreement (and ranks it up).
+    expect(page.locator("table tbody tr").first).to_contain_text("Avdrag ikke betalt")
     page.get_by_role("link", name="H-1", exact=True).click()
     expect(page.get_by_text(f"Avdrag ikke betalt (liste per {d(second)})")).to_be_visible()
 

@@ -51,7 +51,7 @@ def household(municipality):
             start_date=datetime.date(2012, 8, 1),
         )
         if i % 2:
-            factories.RentArrearsFactory(tenancy=tenancy)
+            factories.ArrearsCaseFactory(tenancy=tenancy)
         refresh_search_text(household)
         first = first or household
     factories.JournalNoteFactory(household=first, text="Ringte og avtalte kartleggingssamtale. " * 12)

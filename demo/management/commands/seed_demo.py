@@ -107,8 +107,8 @@ class Command(BaseCommand):
                 % {"n": c["summons_letters"], "rendered": c["rendered_letters"], "days": RENDERED_DAYS}
             )
             write(
-                _("  Husleierestanser: %(n)s (%(open)s åpne). Søknader om startlån: %(loans)s.")
-                % {"n": c["arrears"], "open": c["open_arrears"], "loans": c["loans"]}
+                _("  Restansesaker: %(n)s. Søknader om startlån: %(loans)s.")
+                % {"n": c.get("arrears_cases", 0), "loans": c["loans"]}
             )
             write(
                 _(
