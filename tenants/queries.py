@@ -81,8 +81,12 @@ def stage_order_expression() -> Case:
 
 def main_person_name(household: str = "pk") -> Subquery:
     """The main person's full name; `household` names the outer household id."""
-    main = Person.objects.filter(household=OuterRef(household), role=PersonRole.MAIN).annotate(
-        name=Concat("first_name", Value(" "), "last_name", output_field=CharField())
+    # A household has one main person; Person's default ordering would join
+    # households (it orders by the household's reference) for nothing.
+    main = (
+        Person.objects.filter(household=OuterRef(household), role=PersonRole.MAIN)
+        .order_by()
+        .annotate(name=Concat("first_name", Value(" "), "last_name", output_field=CharField()))
     )
     return Subquery(main.values("name")[:1], output_field=CharField())
 
