@@ -28,7 +28,13 @@ from .delivery import delivery_aggregates, delivery_summaries, with_delivery
 from .engine import TemplateRefused
 from .forms import LetterTemplateForm, SummonsForm, caseworker_choices
 from .kinds import get_kind
-from .letter_templates import current_template, editable_text, ensure_default_templates, save_template_version
+from .letter_templates import (
+    current_template,
+    current_templates,
+    editable_text,
+    ensure_default_templates,
+    save_template_version,
+)
 from .models import Letter, LetterStatus, LetterTemplate, SummonsBatch, TemplateFormat
 from .rendering import preview_pdf
 from .summons import create_summons_batch, households_for_summons, plan_summons, retry_batch
@@ -43,14 +49,9 @@ CHOOSER_LIMIT = 1000
 
 @leader_required
 def template_list(request: HttpRequest) -> HttpResponse:
-    ensure_default_templates(user_municipality(request))
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for template in LetterTemplate.objects.select_related("created_by").order_by(
-        "kind", "language", "-version"
-    ):
-        entry = latest.setdefault((template.kind, template.language), {"template": template, "versions": 0})
-        entry["versions"] += 1
-    return render(request, "letters/template_list.html", {"entries": list(latest.values())})
+    municipality = user_municipality(request)
+    ensure_default_templates(municipality)
+    return render(request, "letters/template_list.html", {"templates": current_templates(municipality)})
 
 
 def _field_list(kind: str, text_format: str) -> list[dict[str, str]]:
