@@ -6,16 +6,19 @@ laptop (1366 × 768) the pathway board fits without sideways scrolling."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from tenants.models import PathwayStage, PersonRole
+from tenants.pathway_views import CARDS_PER_COLUMN
 from tenants.services import refresh_search_text
 
 from .. import factories
 from .conftest import log_in
+from .test_accessibility import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -102,10 +105,20 @@ def test_the_filter_form_is_open_on_a_wide_screen(page, household):
 
 
 def test_the_pathway_board_fits_a_laptop_screen(page, household):
+    # A crowded column, as in a real office: it shows its first cards and a
+    # "Vis alle" button on the column's grey, which must keep its contrast.
+    for i in range(CARDS_PER_COLUMN + 2):
+        factories.HouseholdFactory(
+            municipality=household.municipality,
+            reference=f"H-2020-{i:03d}",
+            pathway_stage=PathwayStage.NOT_ASSESSED,
+        )
     log_in(page, "siri")
     _open(page, LAPTOP, reverse("tenants:pathway-board"))
     expect(page.get_by_role("heading", level=2, name="Startlån innvilget")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^Vis alle \d+ – Ikke vurdert$"))).to_be_visible()
     assert _overflow(page) <= LAPTOP["width"]
+    assert serious_violations(page) == []
     _open(page, PHONE, reverse("tenants:pathway-board"))
     assert _overflow(page) <= PHONE["width"]
 
