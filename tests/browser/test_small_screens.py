@@ -75,9 +75,16 @@ def test_household_pages_do_not_scroll_sideways_on_a_phone(page, household):
     log_in(page, "siri")
     _open(page, PHONE, reverse("tenants:household-list"))
     assert _overflow(page) <= PHONE["width"]
-    # The table scrolls inside its own box instead.
+    # The table scrolls inside its own box instead, which the keyboard
+    # reaches too: a named region in the tab order, scrolled by the arrows.
     box = page.locator("#household-results .table-responsive")
     assert box.evaluate("e => e.scrollWidth > e.clientWidth")
+    expect(box).to_have_attribute("tabindex", "0")
+    expect(box).to_have_attribute("role", "region")
+    box.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("e => e.scrollLeft > 0", arg=box.element_handle())
+    assert serious_violations(page) == []
     # The filters wait behind a button, so the results are on the first screen;
     # the search field stays.
     expect(page.locator("input[name=q]")).to_be_visible()
@@ -95,6 +102,13 @@ def test_household_pages_do_not_scroll_sideways_on_a_phone(page, household):
     _open(page, PHONE, reverse("tenants:household-detail", args=[household.pk]))
     expect(page.get_by_role("heading", level=1)).to_contain_text("H-2019-000")
     assert _overflow(page) <= PHONE["width"]
+    members = page.get_by_role("region", name=re.compile("^Tabell som kan rulles sideveis: Medlemmer"))
+    expect(members).to_have_attribute("tabindex", "0")
+    assert serious_violations(page) == []
+
+    # On a wide screen the same tables fit, and add no stop to the tab order.
+    page.set_viewport_size(LAPTOP)
+    expect(page.locator(".table-responsive[tabindex]")).to_have_count(0)
 
 
 def test_the_filter_form_is_open_on_a_wide_screen(page, household):
