@@ -133,6 +133,15 @@ def editable_text(template: LetterTemplate) -> tuple[str, str, str]:
         return template.subject, template.body, TemplateFormat.HTML
 
 
+def subject_as_written(template: LetterTemplate) -> str:
+    """The subject as the leader writes it: «boligen [din]», not the
+    template underneath; a subject brevtekst cannot say stays as it is."""
+    try:
+        return subject_to_markup(template.subject, get_kind(template.kind).fields)
+    except (NotExpressible, LookupError):
+        return template.subject
+
+
 @transaction.atomic
 def save_template_version(
     *,

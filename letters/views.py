@@ -34,6 +34,7 @@ from .letter_templates import (
     editable_text,
     ensure_default_templates,
     save_template_version,
+    subject_as_written,
 )
 from .models import Letter, LetterStatus, LetterTemplate, SummonsBatch, TemplateFormat
 from .rendering import preview_pdf
@@ -51,7 +52,10 @@ CHOOSER_LIMIT = 1000
 def template_list(request: HttpRequest) -> HttpResponse:
     municipality = user_municipality(request)
     ensure_default_templates(municipality)
-    return render(request, "letters/template_list.html", {"templates": current_templates(municipality)})
+    templates = list(current_templates(municipality))
+    for template in templates:
+        template.subject_as_written = subject_as_written(template)
+    return render(request, "letters/template_list.html", {"templates": templates})
 
 
 def _field_list(kind: str, text_format: str) -> list[dict[str, str]]:

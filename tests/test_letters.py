@@ -289,6 +289,8 @@ def test_template_list_queries_do_not_grow(leader_client, leader_user, municipal
     leader_client.get(url)
     html = leader_client.get(url).content.decode()
     assert html.count('<th scope="row">') == LetterTemplate.objects.filter(municipality=municipality).count()
+    # Subjects as the leader writes them, not the template underneath.
+    assert "Invitasjon til en samtale om boligen [din]" in html and "{{" not in html
     assert count_queries(leader_client, url) == with_one_kind
 
     for i in range(5):
