@@ -234,9 +234,15 @@ def summons_new(request: HttpRequest) -> HttpResponse:
                 except DomainError as exc:
                     add_to_form(form, exc)
                 else:
+                    # Said the same whether the worker has finished yet or
+                    # not: the status below follows the job's real state.
                     messages.success(
                         request,
-                        _("%(n)s husstander er innkalt. Brevene lages nå; følg med her eller gå videre.")
+                        ngettext(
+                            "%(n)s husstand er innkalt. Under ser du hvor langt brevet er kommet.",
+                            "%(n)s husstander er innkalt. Under ser du hvor langt brevene er kommet.",
+                            batch.letter_count,
+                        )
                         % {"n": batch.letter_count},
                     )
                     return redirect("letters:batch-detail", pk=batch.pk)

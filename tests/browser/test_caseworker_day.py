@@ -194,6 +194,10 @@ def test_a_household_that_leaves_its_flat_is_not_written_to_there(page, municipa
     assert serious_violations(page) == []
     page.get_by_role("button", name="Innkall og lag 1 brev").click()
     page.wait_for_url(lambda url: "/innkallinger/" in url)
+    # No «lages nå» about a letter already made: the status says how far it is.
+    expect(page.locator(".messages")).to_have_text(
+        "1 husstand er innkalt. Under ser du hvor langt brevet er kommet."
+    )
 
     [letter] = Letter.all_objects.all()
     assert letter.household_id == moved.pk
