@@ -107,8 +107,9 @@ SUBJECTS: dict[str, dict[str, str]] = {
         WrittenLanguage.NYNORSK: "Varsel etter husleigelova § 9-11 om mishald av leigeavtale",
     },
     NAV_NOTICE: {
-        WrittenLanguage.BOKMAL: "Varsel til NAV etter husleieloven § 9-11 – kopi til deg",
-        WrittenLanguage.NYNORSK: "Varsel til NAV etter husleigelova § 9-11 – kopi til deg",
+        # «kopi til deg», or «dere» to several (nynorsk «dykk»).
+        WrittenLanguage.BOKMAL: "Varsel til NAV etter husleieloven § 9-11 – kopi til {{ deg }}",
+        WrittenLanguage.NYNORSK: "Varsel til NAV etter husleigelova § 9-11 – kopi til {{ deg }}",
     },
     EVICTION_REQUEST: {
         WrittenLanguage.BOKMAL: "Begjæring om fravikelse",

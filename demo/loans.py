@@ -336,6 +336,9 @@ def _loan(
             )
         )
 
+    # The history's first row, as startloan.services writes it when a
+    # caseworker registers an application: who registered it, and when.
+    change("", ApplicationStatus.RECEIVED, loan.created_at, user, "Registrert")
     if status != ApplicationStatus.RECEIVED:
         review = at(weekday_after(received + rng.randint(1, 7) * DAY), 10)
         if decided is not None and review.date() >= decided:
@@ -444,11 +447,13 @@ def write_case_records(ctx: Context) -> None:
     kinds = list(DocumentKind.all_objects.filter(municipality=ctx.office, required=True, active=True))
     records = []
     documents = []
-    for loan, _changes in ctx.loans:
+    for loan, changes in ctx.loans:
         records.append(
             AssessmentRecord(
                 application=loan,
                 made_at=loan.created_at,
+                # Assessed when registered, by the caseworker who registered it.
+                made_by=changes[0].changed_by,
                 snapshot=loan.assessment,
                 decided=loan.decided_by_id is not None,
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, QuerySet, Subquery
 
 from housing_office.models import Municipality
 
@@ -74,6 +74,34 @@ def current_template(municipality: Municipality | int, kind: str, language: str)
     return template
 
 
+def current_templates(municipality: Municipality | int) -> QuerySet[LetterTemplate]:
+    """The newest version of each of the municipality's templates, each with
+    `versions`, how many it has. One query: neither the number of letter
+    kinds the apps register nor the number of versions saved adds one, and
+    older versions' bodies are never loaded."""
+    municipality_id = getattr(municipality, "pk", municipality)
+    same = {
+        "municipality_id": municipality_id,
+        "kind": OuterRef("kind"),
+        "language": OuterRef("language"),
+    }
+    newer = LetterTemplate.all_objects.filter(**same, version__gt=OuterRef("version"))
+    versions = (
+        LetterTemplate.all_objects.filter(**same)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        LetterTemplate.all_objects.filter(municipality_id=municipality_id)
+        .filter(~Exists(newer))
+        .annotate(versions=Subquery(versions, output_field=IntegerField()))
+        .select_related("created_by")
+        .order_by("kind", "language")
+    )
+
+
 def to_templates(kind: str, subject: str, body: str, text_format: str) -> tuple[str, str]:
     """The subject and body templates for what the leader wrote: brevtekst is
     converted (`letters.markup`), HTML is taken as it is."""
@@ -103,6 +131,15 @@ def editable_text(template: LetterTemplate) -> tuple[str, str, str]:
         )
     except NotExpressible:
         return template.subject, template.body, TemplateFormat.HTML
+
+
+def subject_as_written(template: LetterTemplate) -> str:
+    """The subject as the leader writes it: «boligen [din]», not the
+    template underneath; a subject brevtekst cannot say stays as it is."""
+    try:
+        return subject_to_markup(template.subject, get_kind(template.kind).fields)
+    except (NotExpressible, LookupError):
+        return template.subject
 
 
 @transaction.atomic

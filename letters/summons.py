@@ -169,9 +169,10 @@ def _caseworker_values(caseworker: Any, municipality: Municipality, language: st
 
 SUMMONS = LetterKindSpec(
     key=LetterKind.SUMMONS,
+    # «boligen din», or «boligen deres» to several (nynorsk «dykkar»).
     subjects={
-        WrittenLanguage.BOKMAL: "Invitasjon til en samtale om boligen din",
-        WrittenLanguage.NYNORSK: "Invitasjon til ein samtale om bustaden din",
+        WrittenLanguage.BOKMAL: "Invitasjon til en samtale om boligen {{ din }}",
+        WrittenLanguage.NYNORSK: "Invitasjon til ein samtale om bustaden {{ din }}",
     },
     variables=SUMMONS_VARIABLES,
     field_names=SUMMONS_FIELD_NAMES,

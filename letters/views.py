@@ -28,7 +28,14 @@ from .delivery import delivery_aggregates, delivery_summaries, with_delivery
 from .engine import TemplateRefused
 from .forms import LetterTemplateForm, SummonsForm, caseworker_choices
 from .kinds import get_kind
-from .letter_templates import current_template, editable_text, ensure_default_templates, save_template_version
+from .letter_templates import (
+    current_template,
+    current_templates,
+    editable_text,
+    ensure_default_templates,
+    save_template_version,
+    subject_as_written,
+)
 from .models import Letter, LetterStatus, LetterTemplate, SummonsBatch, TemplateFormat
 from .rendering import preview_pdf
 from .summons import create_summons_batch, households_for_summons, plan_summons, retry_batch
@@ -43,14 +50,12 @@ CHOOSER_LIMIT = 1000
 
 @leader_required
 def template_list(request: HttpRequest) -> HttpResponse:
-    ensure_default_templates(user_municipality(request))
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for template in LetterTemplate.objects.select_related("created_by").order_by(
-        "kind", "language", "-version"
-    ):
-        entry = latest.setdefault((template.kind, template.language), {"template": template, "versions": 0})
-        entry["versions"] += 1
-    return render(request, "letters/template_list.html", {"entries": list(latest.values())})
+    municipality = user_municipality(request)
+    ensure_default_templates(municipality)
+    templates = list(current_templates(municipality))
+    for template in templates:
+        template.subject_as_written = subject_as_written(template)
+    return render(request, "letters/template_list.html", {"templates": templates})
 
 
 def _field_list(kind: str, text_format: str) -> list[dict[str, str]]:
@@ -229,9 +234,15 @@ def summons_new(request: HttpRequest) -> HttpResponse:
                 except DomainError as exc:
                     add_to_form(form, exc)
                 else:
+                    # Said the same whether the worker has finished yet or
+                    # not: the status below follows the job's real state.
                     messages.success(
                         request,
-                        _("%(n)s husstander er innkalt. Brevene lages nå; følg med her eller gå videre.")
+                        ngettext(
+                            "%(n)s husstand er innkalt. Under ser du hvor langt brevet er kommet.",
+                            "%(n)s husstander er innkalt. Under ser du hvor langt brevene er kommet.",
+                            batch.letter_count,
+                        )
                         % {"n": batch.letter_count},
                     )
                     return redirect("letters:batch-detail", pk=batch.pk)

@@ -217,16 +217,20 @@ def _earliest(queryset, field: str) -> Subquery:
 
 
 def available_years(municipality: Municipality, today: datetime.date) -> list[int]:
-    """The years with data, newest first: from the earliest year with a
-    tenancy start or end, a meeting, a letter, a start-loan application or a
-    stock change in the municipality, through the current year. One query.
+    """The years with data, newest first: from the earliest year in which the
+    office recorded something happening — a tenancy ending, a meeting, a
+    letter, a start-loan application or a stock change — through the current
+    year. One query.
 
-    (A tenancy's end is never before its start, so its start is the earlier.)
+    A tenancy's start does not widen the list: the register carries the start
+    dates of sitting tenants who moved in decades before the office kept any
+    records (the demo's oldest is from 1983), and a year with nothing but one
+    such letting has no figures a leader could compare.
     """
     row = (
         Municipality.objects.filter(pk=municipality.pk)
         .annotate(
-            tenancy=_earliest(Tenancy.all_objects, "start_date"),
+            tenancy=_earliest(Tenancy.all_objects, "end_date"),
             meeting=_earliest(OutreachMeeting.all_objects, "starts_at"),
             letter=_earliest(Letter.all_objects, "created_at"),
             loan=_earliest(StartLoanApplication.all_objects, "received_on"),

@@ -38,6 +38,9 @@ class HouseholdAdmin(MunicipalityScopedAdmin):
     list_filter = ("pathway_stage",)
     search_fields = ("reference", "address", "members__last_name")
     list_select_related = ("caseworker",)
+    # When the stage changed is recorded when it changes, not typed (and
+    # Django's split date-and-time widget has no label on either box).
+    readonly_fields = ("stage_changed_at",)
     inlines = [PersonInline]
 
 

@@ -95,6 +95,8 @@ def test_the_letters_say_what_the_law_asks(case, caseworker_user, django_capture
     copy_text = pdf_text(copy)
     assert "kopi" in copy_text and "NAV Skien" in copy_text
     assert "reservere deg" in copy_text and "minst to uker" in copy_text
+    # Its heading speaks to the one tenant as the text does («dere» to several).
+    assert "§ 9-11 – kopi til deg" in copy_text
     # The archive journals the notice with NAV as the party, the copy with the household.
     from archive.models import RegistryEntry
 

@@ -78,8 +78,10 @@ def png(width: int, height: int) -> bytes:
     )
 
 
-def page_of(body: str, context: dict, key: str, *, language: str = "nb", **options) -> rendering.LetterPage:
-    draft = LetterTemplate(subject="Innkalling", body=body, language=language)
+def page_of(
+    body: str, context: dict, key: str, *, language: str = "nb", subject: str = "Innkalling", **options
+) -> rendering.LetterPage:
+    draft = LetterTemplate(subject=subject, body=body, language=language)
     subject, rendered_body = rendering.render_text(draft, context)
     return rendering.LetterPage(
         key=key, language=language, subject=subject, body=rendered_body, context=context, **options
@@ -171,7 +173,7 @@ def summons_page(municipality, caseworker, h, language: str, key: str) -> render
         language=language,
     )
     body = letter_templates.default_template_body("summons", language)
-    return page_of(body, context, key, language=language)
+    return page_of(body, context, key, language=language, subject=SUMMONS.subjects[language])
 
 
 def test_two_recipients_are_dere_and_one_is_du_in_both_malformer(municipality, caseworker_user, tmp_path):
@@ -192,6 +194,9 @@ def test_two_recipients_are_dere_and_one_is_du_in_both_malformer(municipality, c
     assert not re.search(r"\b(du|deg|din|ditt|dine)\b", nb_two.split("Slik behandler")[0], re.I)
     for phrase in ("snakke med deg om hvordan du bor", "Trenger du tolk?", "leieavtalen din", "Du møter"):
         assert phrase in nb_one, phrase
+    # The heading too.
+    assert "samtale om boligen deres" in nb_two and "samtale om boligen din" in nb_one
+    assert "samtale om bustaden dykkar" in nn_two and "samtale om bustaden din" in nn_one
 
     for phrase in ("snakke med dykk om korleis de bur", "Treng de tolk?", "leigeavtalen dykkar",
                    "De møter", "Vi gler oss til å snakke med dykk."):  # fmt: skip

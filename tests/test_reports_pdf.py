@@ -260,6 +260,23 @@ def test_the_text_is_kept_with_the_published_report(
     assert text.index("Hovedtall 2014") < order[0] < text.index("Utvikling")
 
 
+def test_a_comment_never_starts_a_page(skien, tmp_path):
+    """Wherever the page breaks fall (an introduction of one to eight
+    paragraphs moves them), a section's comment is printed on the page of
+    what it comments on, not alone at the top of the next one."""
+    comments = {key.removeprefix("comment_"): value for key, value in COMMENTS.items()}
+    path = tmp_path / "r.pdf"
+    for n in range(1, 9):
+        intro = "\n\n".join(["Et avsnitt i innledningen som tar en linje eller to i rapporten. " * 3] * n)
+        path.write_bytes(render_yearly_report(skien, 2014, text={"intro": intro, **comments}))
+        pages = subprocess.run(
+            ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+        ).stdout.split("\f")
+        for number, page in enumerate(pages, 1):
+            lines = [line.strip() for line in page.splitlines() if line.strip()]
+            assert not lines or lines[0] != "Kommentar fra boligkontoret", (n, number)
+
+
 def test_a_report_made_without_text_has_no_comment_boxes(skien, tmp_path):
     text = pdf_text(render_yearly_report(skien, 2014, text={}), tmp_path)
     assert "Innledning" not in text and "Kommentar fra boligkontoret" not in text

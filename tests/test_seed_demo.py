@@ -289,6 +289,17 @@ class TestTheSeededDemo:
         assert not others.filter(financing_certificate_on__isnull=False).exists()
         assert not others.filter(purchased_on__isnull=False).exists()
         assert ApplicationStatusChange.objects.filter(application__municipality=skien).exists()
+        # Every history starts as the app starts it: registered, by someone,
+        # and assessed by the same person when it came in.
+        registrations = ApplicationStatusChange.objects.filter(
+            application__municipality=skien, from_status="", comment="Registrert"
+        )
+        assert registrations.count() == applications.count()
+        assert not registrations.filter(changed_by__isnull=True).exists()
+        for a in applications.prefetch_related("status_changes", "assessment_records"):
+            first = min(a.status_changes.all(), key=lambda c: (c.changed_at, c.pk))
+            assert first.is_registration and first.changed_at == a.created_at
+            assert {r.made_by_id for r in a.assessment_records.all()} == {first.changed_by_id}
 
     def test_granted_demo_loans_pass_the_apps_own_assessment(self, skien):
         # Each granted or paid-out application, assessed afresh from its saved

@@ -132,8 +132,11 @@ def test_a_refinancing_is_not_asked_for_a_purchase_contract(caseworker_user, mun
 
 def test_the_leader_keeps_the_checklist(leader_client, municipality):
     caseworker = _client_for(factories.caseworker(municipality))
-    assert caseworker.get(reverse("startloan:document-kinds")).status_code == 403
     url = reverse("startloan:document-kinds")
+    assert caseworker.get(url).status_code == 403
+    # Only the leader's loan list links it; a caseworker is not sent to a refusal.
+    assert f'href="{url}"' not in caseworker.get(reverse("startloan:application-list")).content.decode()
+    assert f'href="{url}"' in leader_client.get(reverse("startloan:application-list")).content.decode()
     assert leader_client.get(url).status_code == 200
     kinds = list(DocumentKind.objects.all())
     data = {

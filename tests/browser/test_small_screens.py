@@ -6,16 +6,19 @@ laptop (1366 × 768) the pathway board fits without sideways scrolling."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from tenants.models import PathwayStage, PersonRole
+from tenants.pathway_views import CARDS_PER_COLUMN
 from tenants.services import refresh_search_text
 
 from .. import factories
 from .conftest import log_in
+from .test_accessibility import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -72,9 +75,16 @@ def test_household_pages_do_not_scroll_sideways_on_a_phone(page, household):
     log_in(page, "siri")
     _open(page, PHONE, reverse("tenants:household-list"))
     assert _overflow(page) <= PHONE["width"]
-    # The table scrolls inside its own box instead.
+    # The table scrolls inside its own box instead, which the keyboard
+    # reaches too: a named region in the tab order, scrolled by the arrows.
     box = page.locator("#household-results .table-responsive")
     assert box.evaluate("e => e.scrollWidth > e.clientWidth")
+    expect(box).to_have_attribute("tabindex", "0")
+    expect(box).to_have_attribute("role", "region")
+    box.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("e => e.scrollLeft > 0", arg=box.element_handle())
+    assert serious_violations(page) == []
     # The filters wait behind a button, so the results are on the first screen;
     # the search field stays.
     expect(page.locator("input[name=q]")).to_be_visible()
@@ -92,6 +102,13 @@ def test_household_pages_do_not_scroll_sideways_on_a_phone(page, household):
     _open(page, PHONE, reverse("tenants:household-detail", args=[household.pk]))
     expect(page.get_by_role("heading", level=1)).to_contain_text("H-2019-000")
     assert _overflow(page) <= PHONE["width"]
+    members = page.get_by_role("region", name=re.compile("^Tabell som kan rulles sideveis: Medlemmer"))
+    expect(members).to_have_attribute("tabindex", "0")
+    assert serious_violations(page) == []
+
+    # On a wide screen the same tables fit, and add no stop to the tab order.
+    page.set_viewport_size(LAPTOP)
+    expect(page.locator(".table-responsive[tabindex]")).to_have_count(0)
 
 
 def test_the_filter_form_is_open_on_a_wide_screen(page, household):
@@ -102,10 +119,20 @@ def test_the_filter_form_is_open_on_a_wide_screen(page, household):
 
 
 def test_the_pathway_board_fits_a_laptop_screen(page, household):
+    # A crowded column, as in a real office: it shows its first cards and a
+    # "Vis alle" button on the column's grey, which must keep its contrast.
+    for i in range(CARDS_PER_COLUMN + 2):
+        factories.HouseholdFactory(
+            municipality=household.municipality,
+            reference=f"H-2020-{i:03d}",
+            pathway_stage=PathwayStage.NOT_ASSESSED,
+        )
     log_in(page, "siri")
     _open(page, LAPTOP, reverse("tenants:pathway-board"))
     expect(page.get_by_role("heading", level=2, name="Startlån innvilget")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^Vis alle \d+ – Ikke vurdert$"))).to_be_visible()
     assert _overflow(page) <= LAPTOP["width"]
+    assert serious_violations(page) == []
     _open(page, PHONE, reverse("tenants:pathway-board"))
     assert _overflow(page) <= PHONE["width"]
 
