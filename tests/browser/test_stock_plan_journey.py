@@ -4,7 +4,8 @@ dwelling's page; the stock page's ledger counts the sale and its proceeds;
 the needs-against-stock table and the forecast with its back-test against
 the demo's own past years are there; planned purchases move the forecast;
 and the council-ready stock plan is published as a PDF whose text carries
-the leader's words. axe finds no serious or critical violation on the way."""
+the leader's words. axe finds no serious or critical violation on the way,
+and on a phone the page does not scroll sideways."""
 
 from __future__ import annotations
 
@@ -112,6 +113,13 @@ def test_the_leader_sells_to_the_tenant_and_publishes_the_stock_plan(page, tmp_p
     page.get_by_label("Planlagte kjøp neste år (boliger)").fill("3")
     page.get_by_role("button", name="Beregn").click()
     assert _number(_cell(page, forecast, housed_row, 1)) == housed + 3
+
+    # On a phone the page does not scroll sideways: its wide tables scroll
+    # in their own boxes.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # The council-ready stock plan, with the leader's own words.
     page.get_by_label("Lederens tekst i boligplanen").fill(
