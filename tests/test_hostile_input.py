@@ -261,7 +261,7 @@ FORM_ROUTES: dict[str, str] = {
     "dwellings:tenancy-create": "",
     "dwellings:tenancy-end": "",
     "dwellings:sale-to-tenant": "",
-    "dwellings:arrears-create": "",
+    "arrears:case-open": "",
     "startloan:application-create": "?household={household}",
     "startloan:application-detail": "",
     "startloan:application-edit": "",
