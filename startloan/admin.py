@@ -20,7 +20,7 @@ class ApplicationStatusChangeAdmin(ReadOnlyAdmin):
     list_select_related = ("application__household", "changed_by")
 
 
-class LivingCostRateInline(admin.TabularInline):
+class LivingCostRateInline(admin.StackedInline):  # a label on every box
     model = LivingCostRate
     extra = 0
 

@@ -24,7 +24,7 @@ def masked_national_id(person: Person) -> str:
 NATIONAL_ID_FIELDS = ("national_id",)
 
 
-class PersonInline(admin.TabularInline):
+class PersonInline(admin.StackedInline):  # a label on every box; a table row has none
     model = Person
     extra = 0
     fields = ("role", "first_name", "last_name", "date_of_birth", masked_national_id)
