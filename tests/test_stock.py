@@ -408,6 +408,12 @@ def test_years_before_the_waiting_list_was_kept_here_are_no_evidence():
     never = {y: {**v, "applications_granted": 0, "housed_from_waiting_list": 0} for y, v in SERIES.items()}
     blind = forecast_from(never, COHORTS, 2023, now, 0)
     assert not blind.waiting_list_kept and with_gap.waiting_list_kept
+    # The page says so rather than show a bare zero.
+    from django.template.loader import render_to_string
+
+    said = "Ventelisten er ikke ført i Boligkontoret"
+    assert said in render_to_string("reports/_forecast_table.html", {"f": blind})
+    assert said not in render_to_string("reports/_forecast_table.html", {"f": with_gap})
     assert blind.flows["applications_granted"] == blind.flows["housed_from_waiting_list"] == Estimate(0, 0, 0)
     assert {r.key for r in backtest(never, COHORTS, [2023])} == {
         "moved_to_ownership",
