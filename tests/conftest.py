@@ -13,6 +13,23 @@ from django.test import override_settings
 from . import factories
 
 
+@pytest.fixture(autouse=True)
+def _no_closed_broker_pools() -> Iterator[None]:
+    """Every test starts with no pooled broker connection. Tests that point
+    Celery at a real broker close their pools when done; once a closed pool
+    was left in kombu's registry, a later test's in-process job failed to
+    enqueue ("Acquire on closed pool") and stayed waiting — only when such a
+    test ran before it on the same process."""
+    from kombu import pools
+
+    from housing_office.celery import app
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+    yield
+
+
 def pytest_configure(config):
     # Hashing passwords properly costs a tenth of a second each; the tests
     # make many users.

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import redis
 from django.db import connection
+from kombu import pools
 
 from housing_office.celery import app as celery_app
 
@@ -63,6 +64,10 @@ def _reset_connections() -> None:
     another URL."""
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
+    # kombu keeps pools per URL in a global registry: forget them too, or the
+    # pool just closed is handed to the next task, even an eager one
+    # ("Acquire on closed pool"), as tests/test_faults.py's celery_at does.
+    pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
