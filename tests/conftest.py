@@ -20,13 +20,9 @@ def _no_closed_broker_pools() -> Iterator[None]:
     was left in kombu's registry, a later test's in-process job failed to
     enqueue ("Acquire on closed pool") and stayed waiting — only when such a
     test ran before it on the same process."""
-    from kombu import pools
+    from .worker import reset_broker_connections
 
-    from housing_office.celery import app
-
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
+    reset_broker_connections()
     yield
 
 

@@ -40,7 +40,6 @@ from django.db import connection
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
-from kombu import pools
 
 from housing_office.celery import app as celery_app
 from housing_office.models import Job, JobState
@@ -49,7 +48,7 @@ from letters.summons import create_summons_batch
 from tenants.models import JournalNote, OutreachMeeting
 
 from . import factories
-from .worker import ROOT, broker, redis_available, wait_for, worker
+from .worker import ROOT, broker, redis_available, reset_broker_connections, wait_for, worker
 from .worker import test_database_url as database_url  # not a test: keep pytest from collecting it
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -187,20 +186,13 @@ def celery_at(url: str) -> Iterator[None]:
     conf = celery_app.conf
     saved = conf.broker_url, conf.task_always_eager
 
-    def reset() -> None:
-        # kombu keeps connection pools per URL in a global registry; clear it
-        # too, or a pool closed by an earlier test is handed out again.
-        pools.reset()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    reset()
+    reset_broker_connections()
     conf.broker_url, conf.task_always_eager = url, False
     try:
         yield
     finally:
         conf.broker_url, conf.task_always_eager = saved
-        reset()
+        reset_broker_connections()
 
 
 def test_broker_down_the_data_is_saved_the_job_waits_and_runs_when_it_is_back(client, shared_media):

@@ -49,24 +49,25 @@ def broker(db: int) -> Iterator[str]:
     redis.Redis(host=REDIS_HOST, port=6379, db=db).flushdb()
     conf = celery_app.conf
     saved = conf.broker_url, conf.task_always_eager
-    _reset_connections()
+    reset_broker_connections()
     conf.broker_url, conf.task_always_eager = url, False
     try:
         yield url
     finally:
         conf.broker_url, conf.task_always_eager = saved
-        _reset_connections()
+        reset_broker_connections()
 
 
-def _reset_connections() -> None:
+def reset_broker_connections() -> None:
     """Forget pooled broker connections: the app builds its pools from the
     broker URL of the moment, and an earlier test may have made one for
-    another URL."""
+    another URL. The one reset for broker(), test_faults' celery_at and the
+    start of every test (tests/conftest.py)."""
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
     # kombu keeps pools per URL in a global registry: forget them too, or the
     # pool just closed is handed to the next task, even an eager one
-    # ("Acquire on closed pool"), as tests/test_faults.py's celery_at does.
+    # ("Acquire on closed pool").
     pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
