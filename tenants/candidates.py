@@ -16,6 +16,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -29,7 +30,14 @@ from .models import (
     PathwayStageChange,
 )
 from .pathway import CANDIDATE_STAGES
-from .queries import botid_years, with_botid_at_least, with_overview, years_ago
+from .queries import (
+    botid_years,
+    overview_page,
+    with_botid_at_least,
+    with_current_tenancy,
+    with_overview,
+    years_ago,
+)
 
 # How long a summons keeps a household off the list.
 SUMMONS_QUIET_YEARS = 1
@@ -79,23 +87,40 @@ def candidate_households(today: datetime.date, min_years: int | float) -> QueryS
     )
 
 
-def candidate_queryset(today: datetime.date, min_years: int | float) -> QuerySet[Household]:
-    """The candidates on `today`, longest botid first, annotated as
-    `tenants.queries.with_overview` does plus `last_meeting_at` and
-    `contract_end`. One query, whatever the number of households."""
+def _with_candidate_columns(households: QuerySet[Household]) -> QuerySet[Household]:
+    """`last_meeting_at` and `contract_end`, on top of `with_overview`."""
     last_meeting = (
         OutreachMeeting.objects.filter(household=OuterRef("pk"))
         .exclude(status=MeetingStatus.CANCELLED)
         .order_by("-starts_at")
         .values("starts_at")[:1]
     )
-    return (
-        with_overview(candidate_households(today, min_years), today)
-        .annotate(
-            last_meeting_at=Subquery(last_meeting),
-            contract_end=F("current__contract_end"),
-        )
+    return households.annotate(
+        last_meeting_at=Subquery(last_meeting), contract_end=F("current__contract_end")
+    )
+
+
+def candidate_queryset(today: datetime.date, min_years: int | float) -> QuerySet[Household]:
+    """The candidates on `today`, longest botid first, annotated as
+    `tenants.queries.with_overview` does plus `last_meeting_at` and
+    `contract_end`. One query, whatever the number of households."""
+    return _with_candidate_columns(with_overview(candidate_households(today, min_years), today)).order_by(
+        "current_start", "reference"
+    )
+
+
+def candidate_page(today: datetime.date, min_years: int | float, per_page: int, number: object) -> Page:
+    """One page of `candidate_queryset`: the order is found on the running
+    tenancy's start alone, and the columns the page shows only for its rows
+    (`tenants.queries.overview_page`)."""
+    candidates = candidate_households(today, min_years)
+    ordered = (
+        with_current_tenancy(candidates, today)
+        .annotate(current_start=F("current__start_date"))
         .order_by("current_start", "reference")
+    )
+    return overview_page(
+        ordered, today, per_page, number, annotate=_with_candidate_columns, counted=candidates
     )
 
 

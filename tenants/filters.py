@@ -16,7 +16,13 @@ from housing_office.models import User
 from housing_office.text import fold
 
 from .models import Household, PathwayStage
-from .queries import has_children, open_arrears, with_botid_at_least
+from .queries import (
+    has_children,
+    open_arrears,
+    stage_order_expression,
+    with_botid_at_least,
+    with_current_tenancy,
+)
 
 YES_NO = [("yes", _("Ja")), ("no", _("Nei"))]
 
@@ -133,4 +139,12 @@ class HouseholdFilter(django_filters.FilterSet):
         return queryset.filter(open_arrears() if value == "yes" else ~open_arrears())
 
     def filter_sort(self, queryset: QuerySet[Household], name: str, value: str) -> QuerySet[Household]:
+        # Only the sorts that need them join the running tenancy or compute
+        # the stage's place: the default order comes from an index.
+        if value in ("botid", "-botid"):
+            queryset = with_current_tenancy(queryset, self.today).annotate(
+                current_start=F("current__start_date")
+            )
+        elif value in ("stage", "-stage"):
+            queryset = queryset.annotate(stage_order=stage_order_expression())
         return queryset.order_by(*SORTS.get(value, SORTS["reference"]))

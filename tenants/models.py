@@ -94,7 +94,10 @@ class Household(MunicipalityOwned):
             models.Index(
                 fields=["municipality", "pathway_stage", "stage_changed_at", "id"],
                 name="household_stage_board",
-            )
+            ),
+            # The household list's default order, and its first page read
+            # from the index rather than by sorting the municipality.
+            models.Index(fields=["municipality", "reference"], name="household_list_order"),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +26,7 @@ from django_htmx.http import reswap, retarget
 from housing_office.errors import add_to_form, local_url
 from housing_office.permissions import is_leader
 
-from .candidates import candidate_for, candidate_queryset
+from .candidates import candidate_for, candidate_page
 from .filters import MINE, NONE, caseworker_choices
 from .forms import (
     CandidateSettingsForm,
@@ -89,7 +88,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
             years_error = _("Botid må være et helt antall år mellom 1 og 50.")
 
     today = timezone.localdate()
-    page = Paginator(candidate_queryset(today, years), CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
+    page = candidate_page(today, years, CANDIDATES_PER_PAGE, request.GET.get("page"))
     candidates = [candidate_for(household, today) for household in page]
     return render(
         request,

@@ -10,8 +10,10 @@ those apps."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     CharField,
@@ -21,7 +23,6 @@ from django.db.models import (
     FilteredRelation,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -65,10 +66,13 @@ def with_current_tenancy(queryset: QuerySet[Household], today: datetime.date) ->
     return queryset.alias(current=FilteredRelation("tenancies", condition=running_on(today, "tenancies__")))
 
 
-def _households_where(**lookups: object) -> Exists:
-    """Whether the outer household matches `lookups`, all on the same related
-    row (one filter call)."""
-    return Exists(Household.all_objects.filter(pk=OuterRef("pk"), **lookups))
+def _tenancies() -> QuerySet:
+    """All tenancies, unscoped: for subqueries correlated with a household
+    that is itself scoped. Reached through the relation's model, since
+    tenancies belong to the dwellings app above this one; a subquery from
+    the tenancy table does not join the household table again, as one
+    through `Household.all_objects` would."""
+    return Household._meta.get_field("tenancies").related_model.all_objects.all()
 
 
 def stage_order_expression() -> Case:
@@ -105,8 +109,10 @@ def children_count() -> Coalesce:
 def open_arrears() -> Exists:
     """Whether the household has an open arrears case (the arrears app's
     record, read through the relation's name: tenants imports neither app)."""
-    return _households_where(
-        tenancies__arrears_cases__isnull=False, tenancies__arrears_cases__closed_on__isnull=True
+    return Exists(
+        _tenancies().filter(
+            household=OuterRef("pk"), arrears_cases__isnull=False, arrears_cases__closed_on__isnull=True
+        )
     )
 
 
@@ -130,17 +136,45 @@ def with_overview(queryset: QuerySet[Household], today: datetime.date) -> QueryS
     )
 
 
+def overview_page(
+    queryset: QuerySet[Household],
+    today: datetime.date,
+    per_page: int,
+    number: object,
+    annotate: Callable[[QuerySet[Household]], QuerySet[Household]] | None = None,
+    counted: QuerySet[Household] | None = None,
+) -> Page:
+    """One page of `queryset` (filtered and ordered on the household's own
+    columns, or on `current_start` when sorting by botid), annotated as
+    `with_overview` does.
+
+    The page's ids are found first, reading only what the filter and the
+    sort need (an index on the municipality and the reference answers the
+    default order without touching the rest of the register); the overview's
+    joins and subqueries then run for those ids alone, so a page costs the
+    same whatever the register's size. `annotate` adds a page's own columns
+    to those rows; `counted`, when the order needs a join the filter does
+    not, is the same households without it, to count them cheaper."""
+    paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
+    if counted is not None:
+        paginator.count = counted.count()  # a cached_property: set, it is not computed
+    page = paginator.get_page(number)
+    ids = list(page.object_list)
+    rows = with_overview(Household.objects.filter(pk__in=ids), today)
+    if annotate is not None:
+        rows = annotate(rows)
+    rows = {household.pk: household for household in rows}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
+
+
 def with_botid_at_least(
     queryset: QuerySet[Household], today: datetime.date, years: float | Decimal | int
 ) -> QuerySet[Household]:
     """Keep households whose running tenancy started at least `years` ago."""
     cutoff = years_ago(today, years)
     return queryset.filter(
-        Exists(
-            Household.all_objects.filter(
-                running_on(today, "tenancies__") & Q(tenancies__start_date__lte=cutoff), pk=OuterRef("pk")
-            )
-        )
+        Exists(_tenancies().filter(running_on(today), household=OuterRef("pk"), start_date__lte=cutoff))
     )
 
 

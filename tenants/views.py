@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,7 +35,7 @@ from .models import (
     Person,
     PersonRole,
 )
-from .queries import botid_years, with_overview
+from .queries import botid_years, overview_page
 from .services import (
     DomainError,
     add_journal_note,
@@ -55,9 +54,10 @@ HOUSEHOLDS_PER_PAGE = 50
 @permission_required("tenants.view_household", raise_exception=True)
 def household_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    queryset = with_overview(Household.objects.all(), today)
-    filterset = HouseholdFilter(request.GET or None, queryset=queryset, request=request, today=today)
-    page = Paginator(filterset.qs, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+    filterset = HouseholdFilter(
+        request.GET or None, queryset=Household.objects.all(), request=request, today=today
+    )
+    page = overview_page(filterset.qs, today, HOUSEHOLDS_PER_PAGE, request.GET.get("page"))
     for household in page:
         household.botid = botid_years(household.current_start, today)
     context = {
