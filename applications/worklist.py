@@ -46,8 +46,8 @@ def vacant_dwellings(today: datetime.date) -> QuerySet[Dwelling]:
     """Vacant dwellings in stock that have no open offer."""
     return (
         Dwelling.objects.in_stock(today)
+        .having_status("vacant", today)
         .with_status(today)
-        .filter(status="vacant", for_sale=False)
         .exclude(offers__answer="")
         .order_by("reference")
     )

@@ -49,8 +49,6 @@ def _register_office_figures(models: Any) -> None:
     register_office_figure(
         "vacant_dwellings",
         _("Ledige boliger"),
-        lambda today: (
-            models.Dwelling.objects.in_stock(today).with_status(today).filter(status="vacant").count()
-        ),
+        lambda today: models.Dwelling.objects.in_stock(today).having_status("vacant", today).count(),
         order=20,
     )

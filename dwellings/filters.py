@@ -61,7 +61,7 @@ class DwellingFilter(_DwellingFilterBase):
     }
 
     status = django_filters.ChoiceFilter(
-        choices=DwellingStatus.choices, label=_("Status"), empty_label=_("Alle")
+        choices=DwellingStatus.choices, label=_("Status"), empty_label=_("Alle"), method="filter_status"
     )
     sort = django_filters.ChoiceFilter(
         label=_("Sorter etter"),
@@ -77,6 +77,9 @@ class DwellingFilter(_DwellingFilterBase):
             ("-area", _("Areal (størst først)")),
         ],
     )
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.having_status(value) if value else queryset
 
 
 class VacancyFilter(_DwellingFilterBase):

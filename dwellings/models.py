@@ -51,6 +51,24 @@ class DwellingQuerySet(ScopedQuerySet):
             ),
         )
 
+    def having_status(self, status: str, today: datetime.date | None = None) -> DwellingQuerySet:
+        """The dwellings whose `with_status` status is `status`, filtered on
+        the conditions themselves: the database then answers "let" and "not
+        let" with one join against the running tenancies instead of a
+        subquery per dwelling inside the status expression."""
+        today = today or timezone.localdate()
+        let = Exists(Tenancy.objects.filter(dwelling=OuterRef("pk")).running(on=today))
+        sold = Q(disposed_on__lte=today)
+        if status == DwellingStatus.SOLD:
+            return self.filter(sold)
+        if status == DwellingStatus.LET:
+            return self.filter(let).exclude(sold)
+        if status == DwellingStatus.BEING_SOLD:
+            return self.filter(~let, for_sale=True).exclude(sold)
+        if status == DwellingStatus.VACANT:
+            return self.filter(~let, for_sale=False).exclude(sold)
+        return self.none()
+
     def in_stock(self, day: datetime.date | None = None) -> DwellingQuerySet:
         """Dwellings the municipality held on `day`."""
         day = day or timezone.localdate()
@@ -90,6 +108,11 @@ class Dwelling(MunicipalityOwned):
         verbose_name = _("bolig")
         verbose_name_plural = _("boliger")
         ordering = ["reference"]
+        indexes = [
+            # The dwelling list's default order: its first page from the
+            # index, not from sorting the municipality's stock.
+            models.Index(fields=["municipality", "reference", "id"], name="dwelling_list_order"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 "municipality",

@@ -94,8 +94,8 @@ def vacancies(today: datetime.date | None = None) -> DwellingQuerySet:
     )
     return (
         Dwelling.objects.in_stock(today)
+        .having_status(DwellingStatus.VACANT, today)
         .with_status(today)
-        .filter(status=DwellingStatus.VACANT)
         .annotate(
             vacant_since=Coalesce(Subquery(last_end, output_field=DateField()), F("acquired_on")),
             next_tenancy_start=Subquery(next_start, output_field=DateField()),

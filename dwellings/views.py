@@ -6,9 +6,11 @@ The scoped managers make another municipality's rows a 404.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from housing_office.errors import DomainError, add_to_form, safe_next_url
+from housing_office.paging import ids_first_page
 from housing_office.request_hygiene import parse_id
 from tenants.models import Household, PersonRole
 from tenants.queries import main_person_name
@@ -38,7 +41,14 @@ PAGE_SIZE = 50
 
 
 def _page(request: HttpRequest, queryset: QuerySet) -> Page:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("side"))
+    """The page's ids from the filter and the order, then the status and
+    tenant columns for those rows only (`housing_office.paging`)."""
+
+    def rows(ids: Sequence[int]) -> QuerySet:
+        # The annotations are the filtered queryset's own; only the page's rows.
+        return queryset.order_by().filter(pk__in=ids)
+
+    return ids_first_page(queryset, PAGE_SIZE, request.GET.get("side"), rows)
 
 
 def _render_list(request: HttpRequest, template: str, results_template: str, context: dict) -> HttpResponse:

@@ -10,10 +10,10 @@ those apps."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import (
     Case,
     CharField,
@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat
 
 from housing_office.dates import DAYS_PER_YEAR
+from housing_office.paging import ids_first_page
 from housing_office.periods import running_on
 
 from .models import Household, PathwayStage, Person, PersonRole
@@ -146,26 +147,14 @@ def overview_page(
 ) -> Page:
     """One page of `queryset` (filtered and ordered on the household's own
     columns, or on `current_start` when sorting by botid), annotated as
-    `with_overview` does.
+    `with_overview` does and then by `annotate`: the overview's joins and
+    subqueries run for the page's rows alone (`housing_office.paging`)."""
 
-    The page's ids are found first, reading only what the filter and the
-    sort need (an index on the municipality and the reference answers the
-    default order without touching the rest of the register); the overview's
-    joins and subqueries then run for those ids alone, so a page costs the
-    same whatever the register's size. `annotate` adds a page's own columns
-    to those rows; `counted`, when the order needs a join the filter does
-    not, is the same households without it, to count them cheaper."""
-    paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
-    if counted is not None:
-        paginator.count = counted.count()  # a cached_property: set, it is not computed
-    page = paginator.get_page(number)
-    ids = list(page.object_list)
-    rows = with_overview(Household.objects.filter(pk__in=ids), today)
-    if annotate is not None:
-        rows = annotate(rows)
-    rows = {household.pk: household for household in rows}
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
-    return page
+    def rows(ids: Sequence[int]) -> QuerySet[Household]:
+        annotated = with_overview(Household.objects.filter(pk__in=ids), today)
+        return annotate(annotated) if annotate is not None else annotated
+
+    return ids_first_page(queryset, per_page, number, rows, counted=counted)
 
 
 def with_botid_at_least(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dwellings import services
-from dwellings.models import Dwelling, DwellingCategory, EndReason, StockChange
+from dwellings.models import Dwelling, DwellingCategory, DwellingStatus, EndReason, StockChange
 from housing_office.errors import DomainError
 from housing_office.scoping import scope
 
@@ -193,13 +193,47 @@ def test_list_pages_run_a_constant_number_of_queries(
     url = reverse(name)
     _fill(municipality, 3)
     caseworker_client.get(url)  # warm up: session, permissions cache
-    with django_assert_max_num_queries(12) as small:
+    # The page's ids, then its rows' columns (housing_office.paging): one
+    # query more than asking at once, and the same at any size.
+    with django_assert_max_num_queries(13) as small:
         assert caseworker_client.get(url).status_code == 200
     _fill(municipality, 40)
     with django_assert_max_num_queries(len(small.captured_queries)) as large:
         response = caseworker_client.get(url)
     assert len(response.context["page"].object_list) > 20
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_having_status_picks_the_dwellings_with_status_shows(municipality):
+    """The status filter's conditions and the status column agree, for every
+    status, on a stock with each kind (and a dwelling let from the future,
+    one let until yesterday and one sold with a tenancy still open)."""
+    today = timezone.localdate()
+    _fill(municipality, 6)
+    let_later = factories.DwellingFactory(municipality=municipality)
+    factories.TenancyFactory(
+        dwelling=let_later, household__municipality=municipality, start_date=today + datetime.timedelta(days=3)
+    )
+    ended = factories.DwellingFactory(municipality=municipality, for_sale=True)
+    factories.TenancyFactory(
+        dwelling=ended,
+        household__municipality=municipality,
+        start_date=datetime.date(2020, 1, 1),
+        end_date=today - datetime.timedelta(days=1),
+        end_reason=EndReason.OTHER,
+    )
+    sold = factories.DwellingFactory(
+        municipality=municipality, acquired_on=datetime.date(2010, 1, 1), disposed_on=today
+    )
+    factories.TenancyFactory(
+        dwelling=sold, household__municipality=municipality, start_date=datetime.date(2015, 1, 1)
+    )
+    with scope(municipality):
+        shown = dict(Dwelling.objects.with_status(today).values_list("pk", "status"))
+        assert set(shown.values()) == {s.value for s in DwellingStatus}
+        for status in DwellingStatus:
+            picked = set(Dwelling.objects.having_status(status, today).values_list("pk", flat=True))
+            assert picked == {pk for pk, s in shown.items() if s == status}, status
 
 
 # --- Scoping: every page is a 404 for another municipality's rows -----------
