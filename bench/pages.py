@@ -60,7 +60,9 @@ PAGES = [
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default="bk_load12k", help="PostgreSQL database (name must contain 'load').")
+    parser.add_argument(
+        "--database", default="bk_load12k", help="PostgreSQL database (name must contain 'load')."
+    )
     parser.add_argument("--dwellings", type=int, default=12_000, help="Register size when filling.")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--goal-ms", type=float, default=50.0)
@@ -86,9 +88,9 @@ def sample_ids() -> dict[str, int]:
     count = household.count()
     return {
         "household": household[count // 2],
-        "dwelling": Dwelling.all_objects.filter(municipality=municipality).order_by("pk").values_list(
-            "pk", flat=True
-        )[Dwelling.all_objects.filter(municipality=municipality).count() // 2],
+        "dwelling": Dwelling.all_objects.filter(municipality=municipality)
+        .order_by("pk")
+        .values_list("pk", flat=True)[Dwelling.all_objects.filter(municipality=municipality).count() // 2],
         "application": StartLoanApplication.all_objects.filter(municipality=municipality)
         .order_by("pk")
         .values_list("pk", flat=True)
