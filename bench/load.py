@@ -135,7 +135,9 @@ def fill(dwellings: int, refill: bool) -> None:
         print(f"Imported in {time.perf_counter() - started:.0f} s: {report.as_dict()['counts']}")
     add_activity(Municipality.objects.get(number=NUMBER))
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute(
+            "VACUUM ANALYZE"
+        )  # the steady state autovacuum keeps: visibility maps for index-only scans
 
 
 def add_activity(municipality) -> None:

@@ -71,6 +71,12 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 def candidate_households(today: datetime.date, min_years: int | float) -> QuerySet[Household]:
     """The candidates on `today`, filtered only: for counting."""
+    return _not_recently_summoned(with_botid_at_least(Household.objects.all(), today, min_years), today)
+
+
+def _not_recently_summoned(households: QuerySet[Household], today: datetime.date) -> QuerySet[Household]:
+    """Keep those of `households` in a candidate stage and not summoned in
+    the last `SUMMONS_QUIET_YEARS`."""
     since = _start_of(years_ago(today, SUMMONS_QUIET_YEARS))
     recent_meeting = OutreachMeeting.objects.filter(household=OuterRef("pk")).filter(
         Q(created_at__gte=since) | Q(starts_at__gte=since)
@@ -79,7 +85,6 @@ def candidate_households(today: datetime.date, min_years: int | float) -> QueryS
         household=OuterRef("pk"), to_stage=PathwayStage.SUMMONED, changed_at__gte=since
     )
     elsewhere = [~check(since) for check in _RECENT_SUMMONS_CHECKS]
-    households = with_botid_at_least(Household.objects.all(), today, min_years)
     return (
         households.filter(pathway_stage__in=CANDIDATE_STAGES)
         .exclude(pathway_stage=PathwayStage.SUMMONED, stage_changed_at__gte=since)
@@ -113,15 +118,18 @@ def candidate_page(today: datetime.date, min_years: int | float, per_page: int, 
     """One page of `candidate_queryset`: the order is found on the running
     tenancy's start alone, and the columns the page shows only for its rows
     (`tenants.queries.overview_page`)."""
-    candidates = candidate_households(today, min_years)
+    # The running tenancy joined once, both to keep the long botids and to
+    # order by them (candidate_households asks the first with a subquery).
+    with_tenancy = with_current_tenancy(Household.objects.all(), today).filter(
+        current__start_date__lte=years_ago(today, min_years)
+    )
     ordered = (
-        with_current_tenancy(candidates, today)
+        _not_recently_summoned(with_tenancy, today)
         .annotate(current_start=F("current__start_date"))
         .order_by("current_start", "reference")
     )
-    return overview_page(
-        ordered, today, per_page, number, annotate=_with_candidate_columns, counted=candidates
-    )
+    # Counting the candidates costs what ordering them does: one pass.
+    return overview_page(ordered, today, per_page, number, annotate=_with_candidate_columns, one_query=True)
 
 
 def candidate_for(household: Household, today: datetime.date) -> Candidate:

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from housing_office.paging import CappedPaginator
+
 from .candidates import candidate_households
 from .models import CLOSED_STAGES, Household, MeetingStatus, OutreachMeeting, PathwayStage
 from .queries import main_person_name
@@ -29,6 +31,7 @@ class Caseload:
     my_upcoming_meetings: list[OutreachMeeting] = field(default_factory=list)
     households: int = 0
     candidates: int = 0
+    candidates_over: bool = False  # more than `candidates` (the count's cap)
     my_candidates: int = 0
     candidate_min_years: int = 0
     my_meetings_to_record: int = 0
@@ -66,9 +69,11 @@ def caseload_for(user, today: datetime.date | None = None) -> Caseload:
     )
     municipality = getattr(user, "municipality", None)
     min_years = municipality.candidate_min_years if municipality else settings.CANDIDATE_MIN_YEARS_DEFAULT
-    candidates = candidate_households(today, min_years).aggregate(
-        total=Count("pk"), mine=Count("pk", filter=Q(caseworker=user))
-    )
+    # The office's candidates are counted as their list counts them, up to
+    # the cap (a count of all of them reads the whole register); the user's
+    # own are few and counted from the caseworker's index.
+    office = CappedPaginator(candidate_households(today, min_years), 1)
+    my_candidates = candidate_households(today, min_years).filter(caseworker=user).count()
     to_record = OutreachMeeting.objects.filter(
         caseworker=user, status=MeetingStatus.PLANNED, starts_at__lt=now
     ).count()
@@ -78,8 +83,9 @@ def caseload_for(user, today: datetime.date | None = None) -> Caseload:
         my_stages=stages,
         my_upcoming_meetings=upcoming,
         households=Household.objects.count(),
-        candidates=candidates["total"],
-        my_candidates=candidates["mine"],
+        candidates=office.count,
+        candidates_over=office.capped,
+        my_candidates=my_candidates,
         candidate_min_years=min_years,
         my_meetings_to_record=to_record,
     )

@@ -144,6 +144,7 @@ def overview_page(
     number: object,
     annotate: Callable[[QuerySet[Household]], QuerySet[Household]] | None = None,
     counted: QuerySet[Household] | None = None,
+    one_query: bool = False,
 ) -> Page:
     """One page of `queryset` (filtered and ordered on the household's own
     columns, or on `current_start` when sorting by botid), annotated as
@@ -154,7 +155,7 @@ def overview_page(
         annotated = with_overview(Household.objects.filter(pk__in=ids), today)
         return annotate(annotated) if annotate is not None else annotated
 
-    return ids_first_page(queryset, per_page, number, rows, counted=counted)
+    return ids_first_page(queryset, per_page, number, rows, counted=counted, one_query=one_query)
 
 
 def with_botid_at_least(

@@ -1,0 +1,104 @@
+"""Pages whose cost does not grow with the register (housing_office.paging):
+the ids first, the columns for the page's rows, and a count that stops at a
+cap and says "over"."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from dwellings.models import Dwelling, EndReason
+from housing_office import paging
+from housing_office.paging import CappedPaginator, ids_first_page
+from housing_office.scoping import scope
+from tenants.models import PathwayStage
+
+from . import factories
+
+
+@pytest.fixture
+def cap_of_three(monkeypatch):
+    monkeypatch.setattr(paging.CappedPaginator, "cap", 3)
+
+
+def test_the_count_is_exact_up_to_the_cap_and_then_says_over(municipality, cap_of_three):
+    factories.DwellingFactory.create_batch(3, municipality=municipality)
+    with scope(municipality):
+        at_cap = CappedPaginator(Dwelling.objects.order_by("reference"), 2)
+        assert (at_cap.count, at_cap.capped, at_cap.num_pages) == (3, False, 2)
+        factories.DwellingFactory.create_batch(2, municipality=municipality)
+        over = CappedPaginator(Dwelling.objects.order_by("reference"), 2)
+        # Only the first three rows are paged through; the last page is the
+        # third row, not the fifth.
+        assert (over.capped, over.count, over.num_pages) == (True, 3, 2)
+        assert len(over.page(2).object_list) == 1
+
+
+def test_ids_first_page_keeps_the_order_and_takes_the_rows_from_rows(municipality):
+    dwellings = [
+        factories.DwellingFactory(municipality=municipality, reference=f"B-{n}", rooms=n)
+        for n in (3, 1, 2, 5, 4)
+    ]
+    asked: list[list[int]] = []
+
+    def rows(ids):
+        asked.append(list(ids))
+        return Dwelling.objects.filter(pk__in=ids).order_by("-pk")  # any order: the page puts it right
+
+    with scope(municipality):
+        page = ids_first_page(Dwelling.objects.order_by("rooms"), 2, 2, rows)
+    assert [d.rooms for d in page.object_list] == [3, 4]
+    assert asked == [[dwellings[0].pk, dwellings[4].pk]]
+    assert (page.paginator.count, page.paginator.num_pages, page.paginator.capped) == (5, 3, False)
+
+
+def test_the_household_list_says_over_the_cap_and_pages_the_first(
+    caseworker_client, municipality, cap_of_three
+):
+    for n in range(5):
+        factories.HouseholdFactory(
+            municipality=municipality,
+            reference=f"H-{n}",
+            pathway_stage=PathwayStage.SUMMONED if n == 1 else PathwayStage.NOT_ASSESSED,
+        )
+    response = caseworker_client.get(reverse("tenants:household-list"))
+    page = response.content.decode()
+    assert "Over 3 husstander" in page and "5 husstander" not in page
+    assert response.context["page"].paginator.capped
+    response = caseworker_client.get(reverse("tenants:household-list"), {"stage": "summoned"})
+    assert "1 husstand" in response.content.decode()
+    assert not response.context["page"].paginator.capped
+
+
+def test_candidates_and_dwellings_say_over_the_cap(caseworker_client, municipality, cap_of_three):
+    start = datetime.date(2010, 1, 1)
+    for _n in range(5):
+        factories.TenancyFactory(household__municipality=municipality, start_date=start)
+    page = caseworker_client.get(reverse("tenants:candidate-list")).content.decode()
+    assert "Over 3 kandidater" in page
+    page = caseworker_client.get(reverse("dwellings:dwelling-list")).content.decode()
+    assert "Over 3 boliger" in page
+    # Filtered below the cap, the count is exact again.
+    ended = Dwelling.all_objects.filter(municipality=municipality).first()
+    tenancy = ended.tenancies.get()
+    tenancy.end_date, tenancy.end_reason = datetime.date(2020, 1, 1), EndReason.OTHER
+    tenancy.save()
+    page = caseworker_client.get(reverse("dwellings:dwelling-list"), {"status": "vacant"}).content.decode()
+    assert "1 bolig" in page and "Over" not in page
+
+
+def test_the_start_page_says_over_the_cap_of_candidates_and_counts_mine(
+    caseworker_client, caseworker_user, municipality, cap_of_three
+):
+    for n in range(5):
+        factories.TenancyFactory(
+            household__municipality=municipality,
+            household__caseworker=caseworker_user if n < 2 else None,
+            start_date=datetime.date(2010, 1, 1),
+        )
+    response = caseworker_client.get(reverse("home"))
+    caseload = response.context["caseload"]
+    assert (caseload.candidates, caseload.candidates_over, caseload.my_candidates) == (3, True, 2)
+    assert "over 3" in response.content.decode()
