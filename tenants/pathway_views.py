@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from housing_office.errors import add_to_form, local_url
+from housing_office.paging import CappedPaginator
 from housing_office.permissions import is_leader
 
 from .candidates import candidate_for, candidate_page
@@ -145,7 +145,14 @@ def _board_context(
     choices = caseworker_choices(request.user)
     caseworker, condition = _board_caseworker(request, caseworker, choices)
     households = Household.objects.filter(**condition)
-    counts = dict(households.order_by().values_list("pathway_stage").annotate(n=Count("pk")))
+    # Each column counted to the lists' cap from the board's index (a count
+    # of every household reads the whole register); past it, "over".
+    capped = {
+        stage.value: CappedPaginator(households.filter(pathway_stage=stage.value), 1)
+        for stage in PathwayStage
+    }
+    counts = {stage: paginator.count for stage, paginator in capped.items() if paginator.count}
+    over = {stage for stage, paginator in capped.items() if paginator.capped}
     # One small query per column, each the first few by the index on
     # (municipality, stage, time in stage): the page costs the same however
     # many households the municipality has. (Numbering every household with
@@ -182,6 +189,7 @@ def _board_context(
             {
                 "stage": stage,
                 "count": count,
+                "over": stage.value in over,
                 "cards": by_stage[stage.value],
                 "hidden": max(0, count - len(by_stage[stage.value])),
                 "list_url": list_url + query,
@@ -199,6 +207,7 @@ def _board_context(
         "caseworker_choices": choices,
         "board_url": board_url,
         "total": sum(counts.values()),
+        "total_over": bool(over),
         "cards_per_column": CARDS_PER_COLUMN,
         "moved_card": moved_card,
     }

@@ -102,3 +102,17 @@ def test_the_start_page_says_over_the_cap_of_candidates_and_counts_mine(
     caseload = response.context["caseload"]
     assert (caseload.candidates, caseload.candidates_over, caseload.my_candidates) == (3, True, 2)
     assert "over 3" in response.content.decode()
+
+
+def test_the_board_counts_each_column_to_the_cap(caseworker_client, municipality, cap_of_three):
+    for n in range(5):
+        factories.HouseholdFactory(
+            municipality=municipality,
+            pathway_stage=PathwayStage.NOT_ASSESSED if n < 4 else PathwayStage.MAPPED,
+        )
+    response = caseworker_client.get(reverse("tenants:pathway-board"))
+    columns = {col["stage"].value: col for col in response.context["columns"]}
+    assert (columns["not_assessed"]["count"], columns["not_assessed"]["over"]) == (3, True)
+    assert (columns["mapped"]["count"], columns["mapped"]["over"]) == (1, False)
+    page = response.content.decode()
+    assert "Over 4 husstander i alt" in page and "over 3" in page
