@@ -314,6 +314,17 @@ def warm_up(base: str, plan_path: Path, workers: int) -> None:
                 response.read()
 
 
+def health_alone(base: str, runs: int = 30) -> float:
+    """/helse/'s median in ms with nothing else asking: the unloaded floor."""
+    times = []
+    for _run in range(runs):
+        started = time.perf_counter()
+        with urllib.request.urlopen(base + "/helse/", timeout=10) as response:  # noqa: S310 - 127.0.0.1
+            response.read()
+        times.append((time.perf_counter() - started) * 1000)
+    return sorted(times)[len(times) // 2]
+
+
 def cpu_times() -> tuple[int, int]:
     """(busy, total) jiffies of the whole machine, from /proc/stat."""
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -321,7 +332,7 @@ def cpu_times() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def report(prefix: Path, args: argparse.Namespace, cpu_busy: float | None = None) -> int:
+def report(prefix: Path, args: argparse.Namespace, alone_ms: float, cpu_busy: float | None = None) -> int:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     pages = [r for r in rows if r["Name"] != "Aggregated"]
@@ -349,16 +360,18 @@ def report(prefix: Path, args: argparse.Namespace, cpu_busy: float | None = None
         f"{float(total['Median Response Time']):>6.0f}  {float(total['95%']):>6.0f}  "
         f"{float(total['99%']):>6.0f}\n{float(total['Requests/s']):.1f} requests/s; times in ms."
     )
-    # Saturation: a server that keeps up answers each user after its wait,
-    # so the rate reached is close to what the users offer; a saturated one
-    # queues them and the rate falls below it while /helse/ waits too.
+    # Saturation: a server that keeps up answers /helse/ about as fast under
+    # the load as alone, and serves close to what the users offer (each asks
+    # for a page every wait plus response time). A saturated one queues the
+    # requests: /helse/ waits as long as the pages, and the rate falls short.
     mean_wait = (args.wait[0] + args.wait[1]) / 2
-    offered = args.users / (mean_wait + float(total["Average Response Time"]) / 1000)
+    offered = args.users / mean_wait
     rate = float(total["Requests/s"])
     worst = max(pages, key=lambda r: float(r["95%"]))
     print(
-        f"offered by the users at the measured response times: {offered:.1f} requests/s; "
-        f"reached {rate / offered:.0%} of it"
+        f"the users offer at most {offered:.1f} requests/s (every page answered at once); "
+        f"reached {rate / offered:.0%} of that. /helse/ median {float(health['Median Response Time']):.0f} ms "
+        f"under the load against {alone_ms:.1f} ms alone"
         + (f"; machine CPU busy {cpu_busy:.0%} (server, database and locust)" if cpu_busy else "")
     )
     print(
@@ -391,6 +404,7 @@ def main() -> int:
         server, base = start_server(url, args.workers)
         try:
             warm_up(base, plan_path, args.workers)
+            alone_ms = health_alone(base)
             busy_before, total_before = cpu_times()
             code = run_locust(base, plan_path, args, Path(folder) / "load")
             busy_after, total_after = cpu_times()
@@ -398,7 +412,7 @@ def main() -> int:
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-        result = report(Path(folder) / "load", args, cpu_busy)
+        result = report(Path(folder) / "load", args, alone_ms, cpu_busy)
     return result or (1 if code not in (0, 1) else 0)
 
 
