@@ -370,7 +370,8 @@ def report(prefix: Path, args: argparse.Namespace, alone_ms: float, cpu_busy: fl
     worst = max(pages, key=lambda r: float(r["95%"]))
     print(
         f"the users offer at most {offered:.1f} requests/s (every page answered at once); "
-        f"reached {rate / offered:.0%} of that. /helse/ median {float(health['Median Response Time']):.0f} ms "
+        f"reached {rate / offered:.0%} of that. "
+        f"/helse/ median {float(health['Median Response Time']):.0f} ms "
         f"under the load against {alone_ms:.1f} ms alone"
         + (f"; machine CPU busy {cpu_busy:.0%} (server, database and locust)" if cpu_busy else "")
     )
