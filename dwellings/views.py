@@ -73,7 +73,9 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 @login_required
 def dwelling_list(request: HttpRequest) -> HttpResponse:
     filterset = DwellingFilter(request.GET, queryset=services.dwellings_with_tenant())
-    context = {"filter": filterset, "page": _page(request, filterset.qs)}
+    # The unlet are a few in a hundred: their ids in one pass (see vacancy_list).
+    unlet = request.GET.get("status") in (DwellingStatus.VACANT, DwellingStatus.BEING_SOLD)
+    context = {"filter": filterset, "page": _page(request, filterset.qs, one_query=unlet)}
     return _render_list(request, "dwellings/dwelling_list.html", "dwellings/_dwelling_results.html", context)
 
 
