@@ -163,6 +163,13 @@ def _member_plan(
     counts = counts or {}
     if main is None:
         main_change: dict[str, Any] | None = {"create": True}
+    elif (
+        # As registered (the usual case), without building the comparison.
+        main["first_name"] == incoming.first_name
+        and main["last_name"] == incoming.last_name
+        and (not incoming.national_id or main["national_id"] == incoming.national_id)
+    ):
+        main_change = None
     else:
         main_change = (
             _changes(

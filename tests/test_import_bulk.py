@@ -16,6 +16,7 @@ from register_import import write as import_write
 from register_import.parse import SourceFile
 from register_import.services import import_register
 from tenants.models import Household, Person
+from tenants.services import search_text_from
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +164,21 @@ def test_foreign_keys_are_deferred_again_after_the_import():
         with pytest.raises(IntegrityError):
             connection.check_constraints()
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ("H-1", "Øvre Slottsgate 2", "OSLO", "Åse", "Ødegård"),
+        ("h-aa", "Aaseveien 1a", "aa", "a", "e"),  # «a» and «e» on either side of a space stay apart
+        ("X", "", "", "", ""),
+        ("X", " ", "\u00a0", "  ", "\u0301"),  # blanks and a lone combining accent
+        ("Ref É", "Crème brûlée vei", "Tromsø", "Ærlig", "Straße"),
+        ("R", "Oestre gate", "Aasen", "Hoel", "Haaland"),
+    ],
+)
+def test_search_text_is_the_one_tenants_make(parts):
+    reference, address, place, first, last = parts
+    assert import_write._search_text_maker()(*parts) == search_text_from(
+        reference, address, place, [(first, last)]
+    )
