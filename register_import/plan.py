@@ -10,13 +10,14 @@ number, an end date – survive a re-import of an old export.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db import connection, connections
+from django.db.models import Count, Max, Q, QuerySet
 
 from dwellings.models import Dwelling, Tenancy
 from housing_office.models import Municipality
@@ -57,8 +58,8 @@ def _rows(queryset: QuerySet[Any], *names: str, **annotations: Any) -> Iterator[
     C: `values()` builds each dict in Python, which at national size (a
     million and a half rows) costs more than the queries."""
     if annotations:
-        # Counts only: read straight from the cursor, without the ORM's
-        # conversion of every value (five per household), on any database.
+        # Counts and text only: read straight from the cursor, without the
+        # ORM's conversion of every value, alike on every database.
         queryset = queryset.annotate(**annotations).values_list(*names, *annotations)
         sql, params = queryset.query.sql_with_params()
         with connection.cursor() as cursor:
@@ -71,7 +72,7 @@ def _rows(queryset: QuerySet[Any], *names: str, **annotations: Any) -> Iterator[
 
 
 def load_existing(municipality: Municipality | None) -> Existing:
-    """Everything to compare with, in five queries."""
+    """Everything to compare with, in four queries."""
     existing = Existing()
     if municipality is None:
         return existing
@@ -80,15 +81,17 @@ def load_existing(municipality: Municipality | None) -> Existing:
         existing.dwellings[row["reference"].lower()] = row
     for row in _rows(Household.all_objects.filter(municipality_id=mid), "pk", "reference", *HOUSEHOLD_FIELDS):
         existing.households[row["reference"].lower()] = row
-    persons = Person.all_objects.filter(household__municipality_id=mid)
-    for row in _rows(
-        persons.filter(role=PersonRole.MAIN), "pk", "household_id", "first_name", "last_name", "national_id"
-    ):
-        existing.main_persons[row["household_id"]] = row
+    # One row per household: its main person (there is at most one) and
+    # its members counted, in one pass over the persons.
     adult_roles = (PersonRole.CO_APPLICANT, PersonRole.ADULT)
+    main = Q(role=PersonRole.MAIN)
     for row in _rows(
-        persons.values("household_id").order_by(),
+        Person.all_objects.filter(household__municipality_id=mid).values("household_id").order_by(),
         "household_id",
+        main_pk=Max("pk", filter=main),
+        main_first_name=Max("first_name", filter=main),
+        main_last_name=Max("last_name", filter=main),
+        main_national_id=Max("national_id", filter=main),
         named_adults=Count("pk", filter=Q(role__in=adult_roles) & ~ANONYMOUS),
         anonymous_adults=Count("pk", filter=Q(role=PersonRole.ADULT) & ANONYMOUS),
         other_anonymous_adults=Count("pk", filter=Q(role=PersonRole.CO_APPLICANT) & ANONYMOUS),
@@ -96,6 +99,11 @@ def load_existing(municipality: Municipality | None) -> Existing:
         anonymous_children=Count("pk", filter=Q(role=PersonRole.CHILD) & ANONYMOUS),
     ):
         existing.members[row["household_id"]] = row
+        if row["main_pk"] is not None:
+            existing.main_persons[row["household_id"]] = {
+                "pk": row["main_pk"], "first_name": row["main_first_name"],
+                "last_name": row["main_last_name"], "national_id": row["main_national_id"],
+            }  # fmt: skip
     for row in _rows(
         Tenancy.all_objects.filter(municipality_id=mid),
         "pk", "household__reference", "dwelling__reference", "start_date", *TENANCY_FIELDS,
@@ -103,6 +111,41 @@ def load_existing(municipality: Municipality | None) -> Existing:
         key = (row["household__reference"].lower(), row["dwelling__reference"].lower(), row["start_date"])
         existing.tenancies[key] = row
     return existing
+
+
+def load_existing_meanwhile(municipality: Municipality | None) -> Callable[[], Existing]:
+    """Start reading the register, and return the function that waits for it.
+
+    On PostgreSQL, outside a transaction, the queries run on a connection of
+    their own in a thread while the caller reads the files: the database
+    works on them (a second of scanning and joining per query at national
+    size) while Python parses, instead of after it. Inside a transaction
+    another connection would not see its rows (a test's, or a caller's that
+    wrote first), so there, and on SQLite, the register is read when asked
+    for. Either way it is read before the write's own transaction begins,
+    as it always was."""
+    if municipality is None or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return lambda: load_existing(municipality)
+    outcome: dict[str, Any] = {}
+
+    def read() -> None:
+        try:
+            outcome["existing"] = load_existing(municipality)
+        except BaseException as exc:  # handed to the caller, who raises it
+            outcome["error"] = exc
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=read, name="register-import-load", daemon=True)
+    thread.start()
+
+    def wait() -> Existing:
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["existing"]
+
+    return wait
 
 
 # --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from .applications_file import (
 )
 from .check import cross_check, read_dwellings, read_households, read_tenancies
 from .parse import RowError, SourceFile
-from .plan import load_existing, make_plan
+from .plan import load_existing_meanwhile, make_plan
 from .write import Progress, Writer
 
 __all__ = ["KINDS", "Counts", "ImportReport", "RowError", "SourceFile", "import_register"]
@@ -116,15 +116,17 @@ def import_register(
         if progress:
             progress(done, total, message)
 
+    municipality = Municipality.objects.filter(number=municipality_number).first()
+    # The register is read while the files are (where that is safe, see there).
+    existing_when_read = load_existing_meanwhile(municipality)
     tell(0, 0, _("Leser filene"))
     dwelling_rows, dwelling_refs = read_dwellings(dwellings, errors)
     household_rows, household_refs = read_households(households, errors)
     tenancy_rows = read_tenancies(tenancies, errors)
     rows_total = len(dwelling_rows) + len(household_rows) + len(tenancy_rows)
 
-    municipality = Municipality.objects.filter(number=municipality_number).first()
     tell(0, 0, _("Sammenligner med registeret"))
-    existing = load_existing(municipality)
+    existing = existing_when_read()
     usable_tenancies = cross_check(
         dwelling_rows, tenancy_rows, sources, errors,
         file_refs={"dwellings": dwelling_refs, "households": household_refs},

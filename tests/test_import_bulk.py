@@ -182,3 +182,33 @@ def test_search_text_is_the_one_tenants_make(parts):
     assert import_write._search_text_maker()(*parts) == search_text_from(
         reference, address, place, [(first, last)]
     )
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the register is read alongside on PostgreSQL only"
+)
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_register_is_read_while_the_files_are(monkeypatch):
+    """The command's and the job's case: no transaction open, so the register
+    is read on a connection of its own in a thread, and the comparison is
+    the same as when read afterwards."""
+    import threading
+
+    from register_import import plan
+
+    readers: list[str] = []
+    load = plan.load_existing
+
+    def recording(municipality):
+        readers.append(threading.current_thread().name)
+        return load(municipality)
+
+    monkeypatch.setattr(plan, "load_existing", recording)
+    assert import_register("3807", **register(200)).ok
+    dwellings, households, tenancies = register_rows(200)
+    tenancies[5] = tenancies[5].replace("9500,00", "9600,00")
+    report = import_register("3807", **sources(dwellings, households, tenancies))
+    # The first import made the municipality: it had no register to read.
+    assert readers == ["MainThread", "register-import-load"]
+    assert report.counts["tenancies"].as_dict() == {"created": 0, "updated": 1, "unchanged": 199}
+    assert report.counts["households"].as_dict() == {"created": 0, "updated": 0, "unchanged": 200}
