@@ -241,7 +241,50 @@ def read_households(source: SourceFile, errors: list[RowError]) -> tuple[list[Ho
     )  # fmt: skip
     names = _Lengths(Person, first_name="first_name", last_name="last_name")
     parse_int_, parse_postal_code_ = _remembered(parse_int), _remembered(parse_postal_code)
+    max_reference, max_first, max_last = lengths["household_ref"], names["first_name"], names["last_name"]
+    max_address, max_place, max_phone, max_email = (
+        lengths["address"], lengths["postal_place"], lengths["phone"], lengths["email"]
+    )  # fmt: skip
     for row in read_rows(source, HOUSEHOLD_COLUMNS, errors):
+        # The usual row first, in one go: every value present where required,
+        # short enough, no NUL, each parser content. Anything else takes the
+        # reading below, cell by cell, which says what is wrong; a row taken
+        # here is exactly the row that reading would give.
+        cell = row.cells.get
+        reference, first_name, last_name = (
+            cell("household_ref", ""),
+            cell("first_name", ""),
+            cell("last_name", ""),
+        )
+        address, postal_place, phone = cell("address", ""), cell("postal_place", ""), cell("phone", "")
+        national_id, adults, children = cell("national_id", ""), cell("adults", ""), cell("children", "")
+        postal_code, email = cell("postal_code", ""), cell("email", "")
+        key = reference.lower()
+        if (
+            reference and first_name and last_name and adults and children and key not in refs
+            and len(reference) <= max_reference
+            and len(first_name) <= max_first and len(last_name) <= max_last
+            and len(address) <= max_address and len(postal_place) <= max_place and len(phone) <= max_phone
+            and len(email) <= max_email
+            and NUL not in "".join((reference, first_name, last_name, address, postal_place, phone, email))
+        ):  # fmt: skip
+            try:
+                national_id = parse_national_id_cell(national_id) if national_id else ""
+                adults, children = parse_int_(adults), parse_int_(children)
+                postal_code = parse_postal_code_(postal_code) if postal_code else ""
+                email = parse_email(email) if email else ""
+            except CellError:
+                pass
+            else:
+                if 1 <= adults <= 30 and 0 <= children <= 30:
+                    refs[key] = row.line
+                    out.append(
+                        HouseholdIn(
+                            row.line, reference, first_name, last_name, national_id, adults, children,
+                            address, postal_code, postal_place, phone, email,
+                        )
+                    )  # fmt: skip
+                    continue
         r = _RowReader(source, row, errors)
         reference = r.text("household_ref", required=True, max_length=lengths["household_ref"])
         r.unique(reference, refs, duplicate_label)
@@ -275,7 +318,28 @@ def read_tenancies(source: SourceFile, errors: list[RowError]) -> list[TenancyIn
     out: list[TenancyIn] = []
     reason_choice = Choices(EndReason, {}, _("sluttårsak"))
     parse_date_, parse_decimal_ = _remembered(parse_date), _remembered(parse_decimal)
+    cent, top = Decimal("0.01"), Decimal("100000000")
     for row in read_rows(source, TENANCY_COLUMNS, errors):
+        # The usual row in one go, as read_households does.
+        cell = row.cells.get
+        household_ref, dwelling_ref, start, end = (
+            cell("household_ref", ""), cell("dwelling_ref", ""), cell("start_date", ""), cell("end_date", "")
+        )  # fmt: skip
+        reason, rent = cell("end_reason", ""), cell("monthly_rent", "")
+        if household_ref and dwelling_ref and start and rent and bool(end) == bool(reason):
+            try:
+                start, rent = parse_date_(start), _rounded(parse_decimal_(rent), cent)
+                end = parse_date_(end) if end else None
+                reason = reason_choice(reason) if reason else ""
+            except CellError:
+                pass
+            else:
+                if (
+                    rent is not None and 0 <= rent < top and (end is None or end >= start)
+                    and NUL not in household_ref and NUL not in dwelling_ref
+                ):  # fmt: skip
+                    out.append(TenancyIn(row.line, household_ref, dwelling_ref, start, end, reason, rent))
+                    continue
         r = _RowReader(source, row, errors)
         household_ref = r.text("household_ref", required=True)
         dwelling_ref = r.text("dwelling_ref", required=True)
