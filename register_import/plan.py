@@ -34,6 +34,10 @@ TENANCY_FIELDS = ("end_date", "end_reason", "monthly_rent")
 # Members the import made: it may remove these again, never a person a
 # caseworker has named.
 ANONYMOUS = Q(first_name="", last_name="", national_id="", date_of_birth__isnull=True)
+# The counts of a household with no persons at all.
+NO_MEMBERS = dict.fromkeys(
+    ("named_adults", "anonymous_adults", "other_anonymous_adults", "named_children", "anonymous_children"), 0
+)
 
 
 # --------------------------------------------------------------------------
@@ -203,7 +207,7 @@ def _member_plan(
     Named members a caseworker added are never removed; anonymous members
     fill the counts up to the file's `adults` and `children`.
     """
-    counts = counts or {}
+    counts = counts or NO_MEMBERS
     if main is None:
         main_change: dict[str, Any] | None = {"create": True}
     elif (
@@ -225,11 +229,11 @@ def _member_plan(
             )
             or None
         )
-    fixed_adults = 1 + counts.get("named_adults", 0) + counts.get("other_anonymous_adults", 0)
+    fixed_adults = 1 + counts["named_adults"] + counts["other_anonymous_adults"]
     want_anonymous_adults = max(0, incoming.adults - fixed_adults)
-    want_anonymous_children = max(0, incoming.children - counts.get("named_children", 0))
-    adults_delta = want_anonymous_adults - counts.get("anonymous_adults", 0)
-    children_delta = want_anonymous_children - counts.get("anonymous_children", 0)
+    want_anonymous_children = max(0, incoming.children - counts["named_children"])
+    adults_delta = want_anonymous_adults - counts["anonymous_adults"]
+    children_delta = want_anonymous_children - counts["anonymous_children"]
     return main_change, adults_delta, children_delta, bool(main_change or adults_delta or children_delta)
 
 
