@@ -95,7 +95,8 @@ class Writer:
         next rows. The writer inserts parents before children, so every
         check passes when it is made. Back to deferred afterwards: that is
         the constraints' initial mode (no constraint here is created
-        DEFERRABLE INITIALLY IMMEDIATE)."""
+        DEFERRABLE INITIALLY IMMEDIATE). When the writing fails, the
+        rollback of the transaction, or of its savepoint, restores the mode."""
         if not _postgresql():
             yield
             return
@@ -129,7 +130,8 @@ class Writer:
         fields = sorted(set().union(*(c.keys() for _pk, c in changes)))
         columns = [meta.get_field(name).column for name in fields]
         quote = connection.ops.quote_name
-        table, stage = quote(meta.db_table), quote(f"import_stage_{meta.db_table}")
+        # pg_temp named outright, so that no permanent table of that name is ever touched.
+        table, stage = quote(meta.db_table), f"pg_temp.{quote(f'import_stage_{meta.db_table}')}"
         # None stands for "unchanged": COALESCE keeps the registered value.
         assignments = [f"{quote(c)} = COALESCE(s.{quote(c)}, t.{quote(c)})" for c in columns]
         differs = " OR ".join(

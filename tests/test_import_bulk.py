@@ -212,3 +212,18 @@ def test_outside_a_transaction_the_register_is_read_while_the_files_are(monkeypa
     assert readers == ["MainThread", "register-import-load"]
     assert report.counts["tenancies"].as_dict() == {"created": 0, "updated": 1, "unchanged": 199}
     assert report.counts["households"].as_dict() == {"created": 0, "updated": 0, "unchanged": 200}
+
+
+def test_a_renamed_main_person_and_more_children_are_written(municipality):
+    assert import_register("3807", **register(50)).ok
+    dwellings, households, tenancies = register_rows(50)
+    households[8] = "H-7;Nytt;Navn;2;5"  # was Navn7;Etternavn7;2;1
+    report = import_register("3807", **sources(dwellings, households, tenancies))
+    assert report.counts["households"].as_dict() == {"created": 0, "updated": 1, "unchanged": 49}
+    h7 = Household.all_objects.get(reference="H-7")
+    assert h7.members.get(role="main").first_name == "Nytt"
+    assert h7.members.filter(role="child").count() == 5
+    assert "nytt navn" in h7.search_text
+    assert (
+        import_register("3807", **sources(dwellings, households, tenancies)).counts["households"].updated == 0
+    )
