@@ -402,6 +402,8 @@ def _check_overlaps(
 ) -> None:  # fmt: skip
     far = datetime.date.max
     for intervals in groups.values():
+        if len(intervals) < 2:  # most households have had one tenancy: nothing to overlap
+            continue
         intervals.sort(key=lambda i: (i.start, i.end or far))
         running = [i for i in intervals if i.end is None]
         for extra in running[1:]:
