@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -110,6 +111,7 @@ class _RowReader:
 
     def __init__(self, source: SourceFile, row: Row, errors: list[RowError]) -> None:
         self.source, self.row, self.errors = source, row, errors
+        self.cell = row.cells.get
         self.failed = False
 
     def error(self, message: str) -> None:
@@ -129,7 +131,7 @@ class _RowReader:
             seen[key] = self.row.line
 
     def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str:
-        value = self.row.get(column)
+        value = self.cell(column, "")
         if NUL in value:
             self.error(nul_message(f"«{column}»"))
             return ""
@@ -140,7 +142,7 @@ class _RowReader:
         return value
 
     def parsed(self, column: str, parser: Callable[[str], Any], *, required: bool = False) -> Any:
-        value = self.row.get(column)
+        value = self.cell(column, "")
         if not value:
             if required:
                 self.error(_("«%(c)s» mangler verdi") % {"c": column})
@@ -153,6 +155,13 @@ class _RowReader:
         except CellError as exc:
             self.error(f"«{column}»: {exc}")
             return None
+
+
+def _remembered(parser: Callable[[str], Any]) -> Callable[[str], Any]:
+    """`parser` remembering its answers for one file: a register repeats
+    the same dates, rents, counts and postal codes on thousands of rows.
+    (A value that fails raises each time; failures are not remembered.)"""
+    return cache(parser)
 
 
 def _rounded(number: Decimal, exponent: Decimal) -> Decimal | None:
@@ -186,17 +195,20 @@ def read_dwellings(source: SourceFile, errors: list[RowError]) -> tuple[list[Dwe
     lengths = _Lengths(Dwelling, dwelling_ref="reference", address="address", postal_place="postal_place")
     category_choice = Choices(DwellingCategory, CATEGORY_ALIASES, _("kategori"))
     ownership_choice = Choices(Ownership, OWNERSHIP_ALIASES, _("eierforhold"))
+    parse_postal_code_, parse_int_, parse_decimal_, parse_date_ = map(
+        _remembered, (parse_postal_code, parse_int, parse_decimal, parse_date)
+    )
     for row in read_rows(source, DWELLING_COLUMNS, errors):
         r = _RowReader(source, row, errors)
         reference = r.text("dwelling_ref", required=True, max_length=lengths["dwelling_ref"])
         r.unique(reference, refs, duplicate_label)
         address = r.text("address", required=True, max_length=lengths["address"])
-        postal_code = r.parsed("postal_code", parse_postal_code, required=True)
+        postal_code = r.parsed("postal_code", parse_postal_code_, required=True)
         postal_place = r.text("postal_place", required=True, max_length=lengths["postal_place"])
-        rooms = r.parsed("rooms", parse_int, required=True)
+        rooms = r.parsed("rooms", parse_int_, required=True)
         if rooms is not None and not 1 <= rooms <= 100:
             r.error(_("«rooms» må være minst 1"))
-        area = r.parsed("area_m2", parse_decimal, required=True)
+        area = r.parsed("area_m2", parse_decimal_, required=True)
         if area is not None:
             area = _rounded(area, Decimal("0.1"))
             if area is None or not Decimal("1") <= area < Decimal("100000"):
@@ -204,8 +216,8 @@ def read_dwellings(source: SourceFile, errors: list[RowError]) -> tuple[list[Dwe
         category = r.parsed("category", category_choice)
         wheelchair = r.parsed("wheelchair_accessible", parse_bool)
         ownership = r.parsed("ownership", ownership_choice)
-        acquired = r.parsed("acquired_on", parse_date)
-        disposed = r.parsed("disposed_on", parse_date)
+        acquired = r.parsed("acquired_on", parse_date_)
+        disposed = r.parsed("disposed_on", parse_date_)
         if acquired and disposed and disposed < acquired:
             r.error(_("«disposed_on» er før «acquired_on»"))
         if not r.failed:
@@ -228,21 +240,65 @@ def read_households(source: SourceFile, errors: list[RowError]) -> tuple[list[Ho
         email="email",
     )  # fmt: skip
     names = _Lengths(Person, first_name="first_name", last_name="last_name")
+    parse_int_, parse_postal_code_ = _remembered(parse_int), _remembered(parse_postal_code)
+    max_reference, max_first, max_last = lengths["household_ref"], names["first_name"], names["last_name"]
+    max_address, max_place, max_phone, max_email = (
+        lengths["address"], lengths["postal_place"], lengths["phone"], lengths["email"]
+    )  # fmt: skip
     for row in read_rows(source, HOUSEHOLD_COLUMNS, errors):
+        # The usual row first, in one go: every value present where required,
+        # short enough, no NUL, each parser content. Anything else takes the
+        # reading below, cell by cell, which says what is wrong; a row taken
+        # here is exactly the row that reading would give.
+        cell = row.cells.get
+        reference, first_name, last_name = (
+            cell("household_ref", ""),
+            cell("first_name", ""),
+            cell("last_name", ""),
+        )
+        address, postal_place, phone = cell("address", ""), cell("postal_place", ""), cell("phone", "")
+        national_id, adults, children = cell("national_id", ""), cell("adults", ""), cell("children", "")
+        postal_code, email = cell("postal_code", ""), cell("email", "")
+        key = reference.lower()
+        if (
+            reference and first_name and last_name and adults and children and key not in refs
+            and len(reference) <= max_reference
+            and len(first_name) <= max_first and len(last_name) <= max_last
+            and len(address) <= max_address and len(postal_place) <= max_place and len(phone) <= max_phone
+            and len(email) <= max_email
+            and NUL not in "".join((reference, first_name, last_name, address, postal_place, phone, email))
+        ):  # fmt: skip
+            try:
+                national_id = parse_national_id_cell(national_id) if national_id else ""
+                adults, children = parse_int_(adults), parse_int_(children)
+                postal_code = parse_postal_code_(postal_code) if postal_code else ""
+                email = parse_email(email) if email else ""
+            except CellError:
+                pass
+            else:
+                if 1 <= adults <= 30 and 0 <= children <= 30:
+                    refs[key] = row.line
+                    out.append(
+                        HouseholdIn(
+                            row.line, reference, first_name, last_name, national_id, adults, children,
+                            address, postal_code, postal_place, phone, email,
+                        )
+                    )  # fmt: skip
+                    continue
         r = _RowReader(source, row, errors)
         reference = r.text("household_ref", required=True, max_length=lengths["household_ref"])
         r.unique(reference, refs, duplicate_label)
         first_name = r.text("first_name", required=True, max_length=names["first_name"])
         last_name = r.text("last_name", required=True, max_length=names["last_name"])
         national_id = r.parsed("national_id", parse_national_id_cell) or ""
-        adults = r.parsed("adults", parse_int, required=True)
+        adults = r.parsed("adults", parse_int_, required=True)
         if adults is not None and not 1 <= adults <= 30:
             r.error(_("«adults» må være minst 1 (hovedpersonen)"))
-        children = r.parsed("children", parse_int, required=True)
+        children = r.parsed("children", parse_int_, required=True)
         if children is not None and not 0 <= children <= 30:
             r.error(_("«children» må være 0 eller mer"))
         address = r.text("address", max_length=lengths["address"])
-        postal_code = r.parsed("postal_code", parse_postal_code) or ""
+        postal_code = r.parsed("postal_code", parse_postal_code_) or ""
         postal_place = r.text("postal_place", max_length=lengths["postal_place"])
         phone = r.text("phone", max_length=lengths["phone"])
         email = r.parsed("email", parse_email) or ""
@@ -261,14 +317,36 @@ def read_households(source: SourceFile, errors: list[RowError]) -> tuple[list[Ho
 def read_tenancies(source: SourceFile, errors: list[RowError]) -> list[TenancyIn]:
     out: list[TenancyIn] = []
     reason_choice = Choices(EndReason, {}, _("sluttårsak"))
+    parse_date_, parse_decimal_ = _remembered(parse_date), _remembered(parse_decimal)
+    cent, top = Decimal("0.01"), Decimal("100000000")
     for row in read_rows(source, TENANCY_COLUMNS, errors):
+        # The usual row in one go, as read_households does.
+        cell = row.cells.get
+        household_ref, dwelling_ref, start, end = (
+            cell("household_ref", ""), cell("dwelling_ref", ""), cell("start_date", ""), cell("end_date", "")
+        )  # fmt: skip
+        reason, rent = cell("end_reason", ""), cell("monthly_rent", "")
+        if household_ref and dwelling_ref and start and rent and bool(end) == bool(reason):
+            try:
+                start, rent = parse_date_(start), _rounded(parse_decimal_(rent), cent)
+                end = parse_date_(end) if end else None
+                reason = reason_choice(reason) if reason else ""
+            except CellError:
+                pass
+            else:
+                if (
+                    rent is not None and 0 <= rent < top and (end is None or end >= start)
+                    and NUL not in household_ref and NUL not in dwelling_ref
+                ):  # fmt: skip
+                    out.append(TenancyIn(row.line, household_ref, dwelling_ref, start, end, reason, rent))
+                    continue
         r = _RowReader(source, row, errors)
         household_ref = r.text("household_ref", required=True)
         dwelling_ref = r.text("dwelling_ref", required=True)
-        start = r.parsed("start_date", parse_date, required=True)
-        end = r.parsed("end_date", parse_date)
+        start = r.parsed("start_date", parse_date_, required=True)
+        end = r.parsed("end_date", parse_date_)
         reason = r.parsed("end_reason", reason_choice) or ""
-        rent = r.parsed("monthly_rent", parse_decimal, required=True)
+        rent = r.parsed("monthly_rent", parse_decimal_, required=True)
         if rent is not None:
             rent = _rounded(rent, Decimal("0.01"))
             if rent is None or not Decimal("0") <= rent < Decimal("100000000"):
@@ -324,6 +402,8 @@ def _check_overlaps(
 ) -> None:  # fmt: skip
     far = datetime.date.max
     for intervals in groups.values():
+        if len(intervals) < 2:  # most households have had one tenancy: nothing to overlap
+            continue
         intervals.sort(key=lambda i: (i.start, i.end or far))
         running = [i for i in intervals if i.end is None]
         for extra in running[1:]:

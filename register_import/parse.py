@@ -172,7 +172,7 @@ def read_rows(source: SourceFile, columns: dict[str, Sequence[str]], errors: lis
             errors.append(RowError(source.name, start, _("raden kan ikke leses: %(e)s") % {"e": exc}))
             break
         last_line = reader.line_num
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():  # every cell empty or blank
             continue
         if len(cells) > len(header) and not any(cell.strip() for cell in cells[len(header) :]):
             cells = cells[: len(header)]
