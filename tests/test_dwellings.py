@@ -212,7 +212,9 @@ def test_having_status_picks_the_dwellings_with_status_shows(municipality):
     _fill(municipality, 6)
     let_later = factories.DwellingFactory(municipality=municipality)
     factories.TenancyFactory(
-        dwelling=let_later, household__municipality=municipality, start_date=today + datetime.timedelta(days=3)
+        dwelling=let_later,
+        household__municipality=municipality,
+        start_date=today + datetime.timedelta(days=3),
     )
     ended = factories.DwellingFactory(municipality=municipality, for_sale=True)
     factories.TenancyFactory(
