@@ -68,7 +68,8 @@ SELECT
                      AND t.end_reason = 'private_rental') AS private_rental,
     count(DISTINCT t.dwelling_id) FILTER (WHERE t.end_date BETWEEN %(first)s AND %(last)s
                      AND t.end_reason IN ('bought_own_home', 'private_rental')
-                     AND d.category <> 'care') AS freed,
+                     AND d.category <> 'care'
+                     AND (d.disposed_on IS NULL OR d.disposed_on > t.end_date)) AS freed,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY t.end_date - t.start_date)
         FILTER (WHERE t.end_date BETWEEN %(first)s AND %(last)s
                 AND t.end_reason IN ('bought_own_home', 'private_rental')) AS median_days
