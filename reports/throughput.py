@@ -76,6 +76,8 @@ from startloan.figures import loan_figures
 from startloan.models import ApplicationStatus, StartLoanApplication
 from tenants.models import MeetingStatus, OutreachMeeting, PersonRole
 
+from . import figures_cache
+
 # The keys of the JSON object, in the order the README's contract lists them.
 FIGURE_KEYS: tuple[str, ...] = (
     "municipality",
@@ -238,9 +240,52 @@ def throughput_series(
     """The contract's figures for every year from `first_year` to `last_year`;
     with `through=(month, day)` each year counts only 1 January to that day.
 
-    Returns {year: figures}. A fixed number of queries on PostgreSQL (about
-    ten); on SQLite the median costs one more small query per year with exits.
+    Returns {year: figures}. Closed years' figures are read from those kept
+    (`reports.figures_cache`, PostgreSQL only: one query); the others are
+    counted (`count_series`) and, for closed years, kept.
     """
+    municipality = _municipality(municipality)
+    years = list(range(first_year, last_year + 1))
+    period = figures_cache.period_key(through)
+    out = {
+        year: _restore(municipality.number, year, figures)
+        for year, figures in figures_cache.kept(
+            municipality.pk, [y for y in years if figures_cache.closed(y)], period
+        ).items()
+    }
+    missing = [year for year in years if year not in out]
+    if missing:
+        token = figures_cache.begin(municipality.pk)
+        counted = count_series(municipality, missing[0], missing[-1], through=through)
+        figures_cache.keep(
+            municipality.pk,
+            token,
+            {year: _stored(counted[year]) for year in missing if year not in out},
+            period,
+        )
+        out.update({year: counted[year] for year in missing})
+    return {year: out[year] for year in years}
+
+
+def _stored(figures: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in figures.items() if key not in ("municipality", "year")}
+
+
+def _restore(number: str, year: int, stored: dict[str, Any]) -> dict[str, Any]:
+    """Kept figures in the contract's key order (JSONB keeps none)."""
+    figures = {"municipality": number, "year": year, **{key: stored[key] for key in FIGURE_KEYS[2:]}}
+    figures["ended_by_reason"] = {
+        reason.value: stored["ended_by_reason"][reason.value] for reason in EndReason
+    }
+    return figures
+
+
+def count_series(
+    municipality: Municipality | int, first_year: int, last_year: int, *, through: Through = None
+) -> dict[int, dict[str, Any]]:
+    """The figures of `throughput_series`, counted in the database: a fixed
+    number of queries on PostgreSQL (about ten); on SQLite the median costs
+    one more small query per year with exits."""
     municipality = _municipality(municipality)
     mid = municipality.pk
     years = range(first_year, last_year + 1)
@@ -432,8 +477,15 @@ def exit_trends(
     range: the trend charts' data, one query on PostgreSQL however many years."""
     municipality = _municipality(municipality)
     out = {year: _empty_figures(municipality.number, year) for year in range(first_year, last_year + 1)}
-    first_day, last_day = datetime.date(first_year, 1, 1), datetime.date(last_year, 12, 31)
-    _ended(municipality.pk, first_day, last_day, out, exits_only=True)
+    # Closed years come with all their figures, kept (counted once); the
+    # running year's exits are counted here.
+    closed = [year for year in out if figures_cache.enabled() and figures_cache.closed(year)]
+    if closed:
+        out.update(throughput_series(municipality, closed[0], closed[-1]))
+    if len(closed) < len(out):
+        first_open = closed[-1] + 1 if closed else first_year
+        first_day, last_day = datetime.date(first_open, 1, 1), datetime.date(last_year, 12, 31)
+        _ended(municipality.pk, first_day, last_day, out, exits_only=True)
     keys = ("year", "moved_to_ownership", "moved_to_private_rental", "dwellings_freed")
     keys += ("median_tenancy_years_at_exit",)
     return {year: {key: figures[key] for key in keys} for year, figures in out.items()}
