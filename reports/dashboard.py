@@ -18,25 +18,21 @@ view renders it and the export writes it as CSV or XLSX.
 from __future__ import annotations
 
 import datetime
+import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Count,
     DateField,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
     IntegerField,
     Max,
-    Min,
     OuterRef,
     Q,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -63,7 +59,6 @@ from .throughput import (
     ARREARS_LABELS,
     FIGURE_LABELS,
     KEY_FIGURES,
-    Median,
     exit_trends,
     figure_decimals,
     throughput_series,
@@ -206,12 +201,13 @@ class Dashboard:
 
 
 def _earliest(queryset, field: str) -> Subquery:
+    """The first value of `field` in the municipality's rows: ordered and
+    cut at one row, so an index on (municipality, field) answers it without
+    reading the table."""
     sub = (
-        queryset.filter(municipality_id=OuterRef("pk"))
-        .order_by()
-        .values("municipality_id")
-        .annotate(first=Min(field))
-        .values("first")
+        queryset.filter(municipality_id=OuterRef("pk"), **{f"{field}__isnull": False})
+        .order_by(field)
+        .values(field)[:1]
     )
     return Subquery(sub)
 
@@ -260,10 +256,10 @@ def funnel(municipality: Municipality) -> list[StageCount]:
     return [StageCount(s.value, str(s.label), counts.get(s.value, 0)) for s in PathwayStage]
 
 
-def _vacant_dwellings(municipality: Municipality, today: datetime.date):
-    """Dwellings held today that nobody rents and that are not for sale,
-    annotated with the day they fell vacant (the last tenancy's end, else the
-    day the dwelling was acquired)."""
+def _unlet_dwellings(municipality: Municipality, today: datetime.date):
+    """Dwellings held today that nobody rents (those for sale too),
+    annotated with the day they fell vacant (the last tenancy's end, else
+    the day the dwelling was acquired)."""
     running = Tenancy.all_objects.running(on=today).filter(municipality_id=municipality.pk).values("dwelling")
     last_end = (
         Tenancy.all_objects.filter(dwelling=OuterRef("pk"), end_date__lte=today)
@@ -274,10 +270,33 @@ def _vacant_dwellings(municipality: Municipality, today: datetime.date):
     )
     return (
         held_on(Dwelling.all_objects.filter(municipality_id=municipality.pk), today)
-        .filter(for_sale=False)
         .exclude(pk__in=running)
         .annotate(vacant_since=Coalesce(Subquery(last_end, output_field=DateField()), F("acquired_on")))
     )
+
+
+@dataclass(frozen=True)
+class Unlet:
+    """The dwellings held on a day that nobody rents: how many (the stock's
+    "not let"), and the vacant ones — not for sale — with their dates."""
+
+    count: int
+    vacant: list[tuple[int, str, str, datetime.date | None]]
+
+
+def unlet_dwellings(municipality: Municipality, today: datetime.date) -> Unlet:
+    """One pass over the stock: the dwellings nobody rents today. The
+    vacancies and the stock's "let" both come from it (let = held − unlet),
+    so the running tenancies are gathered once, not three times."""
+    rows = list(
+        _unlet_dwellings(municipality, today).values_list(
+            "pk", "reference", "address", "for_sale", "vacant_since"
+        )
+    )
+    vacant = [
+        (pk, reference, address, since) for pk, reference, address, for_sale, since in rows if not for_sale
+    ]
+    return Unlet(count=len(rows), vacant=vacant)
 
 
 def _days(value: Any) -> float | None:
@@ -289,59 +308,35 @@ def _days(value: Any) -> float | None:
 
 
 def vacancies(
-    municipality: Municipality, today: datetime.date
+    municipality: Municipality, today: datetime.date, unlet: Unlet | None = None
 ) -> tuple[dict[str, Any], list[VacantDwelling]]:
-    """How many dwellings stand empty today, the median days they have stood
-    empty, and those vacant more than VACANCY_OUTLIER_DAYS days by name.
+    """How many dwellings stand empty today (held, not rented, not for
+    sale), the median days they have stood empty, and those vacant more
+    than VACANCY_OUTLIER_DAYS days by name, longest first.
 
-    Counted in the database: one aggregate query (PostgreSQL's
-    PERCENTILE_CONT for the median; elsewhere one more query reads the
-    middle rows) and one for the list. A dwelling with no known vacancy
-    date (never let, no acquisition date) counts as vacant but has no days.
+    One query (`unlet_dwellings`, or none when given its result): the
+    vacant dwellings are few beside the stock, so the median and the list
+    are taken from their rows. A dwelling with no known vacancy date (never
+    let, no acquisition date) counts as vacant but has no days.
     """
-    vacant = _vacant_dwellings(municipality, today)
+    vacant = (unlet or unlet_dwellings(municipality, today)).vacant
     cutoff = today - datetime.timedelta(days=VACANCY_OUTLIER_DAYS)
-    length = ExpressionWrapper(Value(today) - F("vacant_since"), output_field=DurationField())
-    aggregates: dict[str, Any] = {
-        "count": Count("pk"),
-        "dated": Count("vacant_since"),
-        "since": Min("vacant_since"),
-        "over": Count("pk", filter=Q(vacant_since__lt=cutoff)),
-    }
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        aggregates["median"] = Median(length, output_field=DurationField())
-    row = vacant.aggregate(**aggregates)
-    if postgres:
-        median = _days(row["median"])
-    elif row["dated"]:
-        n = row["dated"]
-        middle = (
-            vacant.filter(vacant_since__isnull=False)
-            .order_by("-vacant_since")
-            .values_list("vacant_since", flat=True)[(n - 1) // 2 : n // 2 + 1]
-        )
-        days = [(today - since).days for since in middle]
-        median = sum(days) / len(days)
-    else:
-        median = None
+    dated = sorted((since, reference, pk, address) for pk, reference, address, since in vacant if since)
+    days = [(today - since).days for since, *_rest in dated]
     summary = {
-        "count": row["count"],
+        "count": len(vacant),
+        # PERCENTILE_CONT's median: the middle one, or halfway between the two.
         "median_days": None
-        if median is None
-        else int(Decimal(str(median)).to_integral_value("ROUND_HALF_UP")),
-        "longest_days": (today - row["since"]).days if row["since"] else None,
-        "over_90_days": row["over"],
+        if not days
+        else int(Decimal(str(statistics.median(sorted(days)))).to_integral_value("ROUND_HALF_UP")),
+        "longest_days": days[0] if days else None,
+        "over_90_days": sum(1 for since, *_rest in dated if since < cutoff),
         "outlier_days": VACANCY_OUTLIER_DAYS,
     }
-    listed = (
-        vacant.filter(vacant_since__lt=cutoff)
-        .order_by("vacant_since", "reference")
-        .values_list("pk", "reference", "address", "vacant_since")[:VACANCY_OUTLIERS_SHOWN]
-    )
     long_vacant = [
         VacantDwelling(pk, reference, address, since, (today - since).days)
-        for pk, reference, address, since in listed
+        for since, reference, pk, address in dated[:VACANCY_OUTLIERS_SHOWN]
+        if since < cutoff
     ]
     return summary, long_vacant
 
@@ -436,7 +431,11 @@ def dashboard_data(
         for key in (*KEY_FIGURES, *ARREARS_LABELS, *APPLICATION_LABELS)
     ]
     stock_day = min(today, datetime.date(year, 12, 31))
-    vacancy_summary, long_vacant = vacancies(municipality, today)
+    unlet = unlet_dwellings(municipality, today)
+    vacancy_summary, long_vacant = vacancies(municipality, today, unlet)
+    # The stock of the running year is today's: its "let" is the held
+    # dwellings less the unlet ones just gathered.
+    stock = dwelling_stock(municipality, stock_day, unlet=unlet.count if stock_day == today else None)
     return Dashboard(
         municipality=municipality,
         year=year,
@@ -445,7 +444,7 @@ def dashboard_data(
         series=series,
         trends=trends,
         key_figures=key_figures,
-        stock=dwelling_stock(municipality, stock_day),
+        stock=stock,
         funnel=funnel(municipality),
         vacancies=vacancy_summary,
         long_vacant=long_vacant,

@@ -255,7 +255,9 @@ def throughput_series(
     }
     missing = [year for year in years if year not in out]
     if missing:
-        token = figures_cache.begin(municipality.pk)
+        # Only closed years are kept; the running year alone needs no check.
+        closed = any(figures_cache.closed(year) for year in missing)
+        token = figures_cache.begin(municipality.pk) if closed else None
         counted = count_series(municipality, missing[0], missing[-1], through=through)
         figures_cache.keep(
             municipality.pk,
