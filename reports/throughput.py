@@ -9,6 +9,10 @@ queries whatever the size of the register:
 * `throughput_series(municipality, first_year, last_year)` – the same for
   each year of a range (the dashboard's trends, the report's columns).
 
+Closed years' figures are counted once and kept (`reports.figures_cache`;
+the database forgets them when a write reaches back into the year, see
+`reports.figures_triggers`); `count_series` always counts.
+
 Counting rules, beyond what the contract says in words:
 
 * A tenancy counts in the year of its end date (ended, by reason, exits) or

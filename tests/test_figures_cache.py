@@ -366,3 +366,11 @@ class TestOnTheDemo:
         assert any(figures["persons_assisted"] for figures in series.values())
         for year, figures in series.items():
             assert figures["persons_assisted"] == _persons_assisted_by_every_person(municipality.pk, year)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_truncated_table_forgets_every_kept_year(municipality):
+    keep_all(municipality)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE followup_followupplan CASCADE")
+    assert kept_years(municipality) == []
