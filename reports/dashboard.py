@@ -21,18 +21,13 @@ export writes it as CSV or XLSX.
 from __future__ import annotations
 
 import datetime
-import statistics
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
     Count,
-    DateField,
     Exists,
-    F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     Subquery,
@@ -42,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from arrears.figures import open_arrears_summary, prevention_rows
-from dwellings.models import EXIT_REASONS, Dwelling, EndReason, StockChange, Tenancy
+from dwellings.models import EXIT_REASONS, EndReason, StockChange, Tenancy
 from followup.figures import followup_rows
 from housing_office.models import Municipality, User
 from housing_office.roles import CASEWORKER
@@ -56,7 +51,12 @@ from tenants.models import (
     PathwayStage,
 )
 
-from .kostra import dwelling_stock, held_on
+from .status import (
+    VacantDwelling,
+    stage_counts,
+    status,
+    vacancies,
+)
 from .throughput import (
     APPLICATION_LABELS,
     ARREARS_LABELS,
@@ -69,11 +69,6 @@ from .throughput import (
 
 # How many years the trend charts show, ending with the chosen year.
 TREND_YEARS = 10
-# A dwelling vacant longer than this is listed by name (the same limit as
-# the "vacant more than 90 days" figure).
-VACANCY_OUTLIER_DAYS = 90
-# At most this many are listed on the dashboard; the vacancy list has all.
-VACANCY_OUTLIERS_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -139,17 +134,6 @@ class StageCount:
     stage: str
     label: str
     count: int
-
-
-@dataclass(frozen=True)
-class VacantDwelling:
-    """A dwelling standing empty, for the list of long vacancies."""
-
-    pk: int
-    reference: str
-    address: str
-    vacant_since: datetime.date | None
-    days: int | None
 
 
 @dataclass(frozen=True)
@@ -248,100 +232,10 @@ def available_years(municipality: Municipality, today: datetime.date) -> list[in
     return list(range(today.year, min(years) - 1, -1))
 
 
-def funnel(municipality: Municipality) -> list[StageCount]:
+def funnel(municipality: Municipality, counts: dict[str, int] | None = None) -> list[StageCount]:
     """Households at each stage of the pathway, in the pathway's order."""
-    counts = dict(
-        Household.all_objects.filter(municipality_id=municipality.pk)
-        .values_list("pathway_stage")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    counts = stage_counts(municipality) if counts is None else counts
     return [StageCount(s.value, str(s.label), counts.get(s.value, 0)) for s in PathwayStage]
-
-
-def _unlet_dwellings(municipality: Municipality, today: datetime.date):
-    """Dwellings held today that nobody rents (those for sale too),
-    annotated with the day they fell vacant (the last tenancy's end, else
-    the day the dwelling was acquired)."""
-    running = Tenancy.all_objects.running(on=today).filter(municipality_id=municipality.pk).values("dwelling")
-    last_end = (
-        Tenancy.all_objects.filter(dwelling=OuterRef("pk"), end_date__lte=today)
-        .order_by()
-        .values("dwelling")
-        .annotate(last=Max("end_date"))
-        .values("last")
-    )
-    return (
-        held_on(Dwelling.all_objects.filter(municipality_id=municipality.pk), today)
-        .exclude(pk__in=running)
-        .annotate(vacant_since=Coalesce(Subquery(last_end, output_field=DateField()), F("acquired_on")))
-    )
-
-
-@dataclass(frozen=True)
-class Unlet:
-    """The dwellings held on a day that nobody rents: how many (the stock's
-    "not let"), and the vacant ones — not for sale — with their dates."""
-
-    count: int
-    vacant: list[tuple[int, str, str, datetime.date | None]]
-
-
-def unlet_dwellings(municipality: Municipality, today: datetime.date) -> Unlet:
-    """One pass over the stock: the dwellings nobody rents today. The
-    vacancies and the stock's "let" both come from it (let = held − unlet),
-    so the running tenancies are gathered once, not three times."""
-    rows = list(
-        _unlet_dwellings(municipality, today).values_list(
-            "pk", "reference", "address", "for_sale", "vacant_since"
-        )
-    )
-    vacant = [
-        (pk, reference, address, since) for pk, reference, address, for_sale, since in rows if not for_sale
-    ]
-    return Unlet(count=len(rows), vacant=vacant)
-
-
-def _days(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime.timedelta):
-        return value.total_seconds() / 86400
-    return float(value)
-
-
-def vacancies(
-    municipality: Municipality, today: datetime.date, unlet: Unlet | None = None
-) -> tuple[dict[str, Any], list[VacantDwelling]]:
-    """How many dwellings stand empty today (held, not rented, not for
-    sale), the median days they have stood empty, and those vacant more
-    than VACANCY_OUTLIER_DAYS days by name, longest first.
-
-    One query (`unlet_dwellings`, or none when given its result): the
-    vacant dwellings are few beside the stock, so the median and the list
-    are taken from their rows. A dwelling with no known vacancy date (never
-    let, no acquisition date) counts as vacant but has no days.
-    """
-    vacant = (unlet or unlet_dwellings(municipality, today)).vacant
-    cutoff = today - datetime.timedelta(days=VACANCY_OUTLIER_DAYS)
-    dated = sorted((since, reference, pk, address) for pk, reference, address, since in vacant if since)
-    days = [(today - since).days for since, *_rest in dated]
-    summary = {
-        "count": len(vacant),
-        # PERCENTILE_CONT's median: the middle one, or halfway between the two.
-        "median_days": None
-        if not days
-        else int(Decimal(str(statistics.median(sorted(days)))).to_integral_value("ROUND_HALF_UP")),
-        "longest_days": days[0] if days else None,
-        "over_90_days": sum(1 for since, *_rest in dated if since < cutoff),
-        "outlier_days": VACANCY_OUTLIER_DAYS,
-    }
-    long_vacant = [
-        VacantDwelling(pk, reference, address, since, (today - since).days)
-        for since, reference, pk, address in dated[:VACANCY_OUTLIERS_SHOWN]
-        if since < cutoff
-    ]
-    return summary, long_vacant
 
 
 def arrears(municipality: Municipality) -> dict[str, Any]:
@@ -434,11 +328,8 @@ def dashboard_data(
         for key in (*KEY_FIGURES, *ARREARS_LABELS, *APPLICATION_LABELS)
     ]
     stock_day = min(today, datetime.date(year, 12, 31))
-    unlet = unlet_dwellings(municipality, today)
+    unlet, stock, counts = status(municipality, today, stock_day)
     vacancy_summary, long_vacant = vacancies(municipality, today, unlet)
-    # The stock of the running year is today's: its "let" is the held
-    # dwellings less the unlet ones just gathered.
-    stock = dwelling_stock(municipality, stock_day, unlet=unlet.count if stock_day == today else None)
     return Dashboard(
         municipality=municipality,
         year=year,
@@ -448,7 +339,7 @@ def dashboard_data(
         trends=trends,
         key_figures=key_figures,
         stock=stock,
-        funnel=funnel(municipality),
+        funnel=funnel(municipality, counts),
         vacancies=vacancy_summary,
         long_vacant=long_vacant,
         arrears=arrears(municipality),

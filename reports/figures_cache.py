@@ -16,14 +16,15 @@ open, `keep()` checks both again under the lock before it stores.
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
-from .figures_triggers import LOCK_CLASS, SEQUENCE
-from .models import ClosedYearFigures
+from .figures_triggers import LOCK_CLASS, SEQUENCE, STATUS_LOCK, STATUS_SEQUENCE
+from .models import ClosedYearFigures, StatusFigures
 
 # "" for whole years, "MM-DD" for 1 January to that day.
 Period = str
@@ -52,7 +53,7 @@ def kept(municipality_id: int, years: list[int], period: Period) -> dict[int, di
     return dict(rows)
 
 
-def begin(municipality_id: int) -> int | None:
+def begin(municipality_id: int, *, sequence: str = SEQUENCE) -> int | None:
     """Before counting: the triggers' sequence, or None when a writer's
     transaction that reached a closed year is still open (its rows may or
     may not be in what is counted now, so nothing counted now is kept).
@@ -62,7 +63,7 @@ def begin(municipality_id: int) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT last_value, CASE WHEN pg_try_advisory_lock(%s, %s)"  # noqa: S608 - a constant name
-            f" THEN pg_advisory_unlock(%s, %s) ELSE false END FROM {SEQUENCE}",
+            f" THEN pg_advisory_unlock(%s, %s) ELSE false END FROM {sequence}",
             [LOCK_CLASS, municipality_id, LOCK_CLASS, municipality_id],
         )
         token, free = cursor.fetchone()
@@ -109,5 +110,53 @@ def keep(municipality_id: int, token: int | None, figures: dict[int, dict[str, A
                 "through": period,
                 "token": token,
                 "rows": json.dumps(rows),
+            },
+        )
+
+
+# -- today's status -------------------------------------------------------------
+
+
+def kept_status(municipality_id: int, day: datetime.date) -> dict[str, Any] | None:
+    """Today's status as kept, if it is still today's. One query."""
+    if not enabled():
+        return None
+    row = (
+        StatusFigures.objects.filter(municipality_id=municipality_id, day=day).values_list("figures").first()
+    )
+    return row[0] if row else None
+
+
+def begin_status() -> int | None:
+    """`begin()` for today's status: its own sequence, one lock for all."""
+    return begin(STATUS_LOCK, sequence=STATUS_SEQUENCE)
+
+
+KEEP_STATUS_SQL = f"""
+WITH free AS (
+    SELECT CASE WHEN pg_try_advisory_xact_lock(%(lock)s, %(key)s)
+                THEN (SELECT last_value FROM {STATUS_SEQUENCE}) END AS token
+)
+INSERT INTO reports_statusfigures (municipality_id, day, figures)
+SELECT %(municipality)s, %(day)s, %(figures)s::jsonb FROM free WHERE free.token = %(token)s
+ON CONFLICT (municipality_id) DO UPDATE SET day = EXCLUDED.day, figures = EXCLUDED.figures
+"""  # noqa: S608 - a constant name
+
+
+def keep_status(municipality_id: int, token: int | None, day: datetime.date, figures: dict[str, Any]) -> None:
+    """Store today's status counted since `begin_status()` gave `token`,
+    unless a write to its tables came between. One query."""
+    if token is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            KEEP_STATUS_SQL,
+            {
+                "lock": LOCK_CLASS,
+                "key": STATUS_LOCK,
+                "municipality": municipality_id,
+                "day": day,
+                "token": token,
+                "figures": json.dumps(figures),
             },
         )

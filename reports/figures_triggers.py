@@ -22,6 +22,10 @@ sequence; `reports.figures_cache` keeps figures only if, both before
 counting and when storing, no writer held the lock and the sequence had
 not moved.
 
+Today's status on the dashboard (`StatusFigures`) is simpler: any write to
+dwellings, tenancies, stock changes or households forgets it, with its own
+lock key and sequence.
+
 PostgreSQL only (installed after every `migrate`, as the roles are); the
 SQLite demo counts its figures every time instead of keeping them.
 """
@@ -305,9 +309,33 @@ END $$;
 """
 
 
+# Today's status (`StatusFigures`: the stock, the vacancies, the stages)
+# changes with any write to these tables, whatever its date: every row goes.
+STATUS_TABLES = ("dwellings_dwelling", "dwellings_tenancy", "dwellings_stockchange", "tenants_household")
+STATUS_SEQUENCE = "reports_status_writes"
+# The status lock's second key: one for all municipalities.
+STATUS_LOCK = 0
+FORGET_STATUS_FUNCTION = f"""
+CREATE SEQUENCE IF NOT EXISTS {STATUS_SEQUENCE};
+CREATE OR REPLACE FUNCTION reports_forget_status() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared({LOCK_CLASS}, {STATUS_LOCK});
+  PERFORM nextval('{STATUS_SEQUENCE}');
+  DELETE FROM reports_statusfigures;
+  RETURN NULL;
+END $$;
+"""
+
+
 def install_sql() -> list[str]:
     """Every statement that (re)installs the functions and triggers."""
-    statements = [FORGET_FUNCTION, PERSON_FUNCTION, FORGET_ALL_FUNCTION]
+    statements = [FORGET_FUNCTION, PERSON_FUNCTION, FORGET_ALL_FUNCTION, FORGET_STATUS_FUNCTION]
+    for table in STATUS_TABLES:
+        statements.append(f"DROP TRIGGER IF EXISTS reports_forget_status ON {table};")
+        statements.append(
+            f"CREATE TRIGGER reports_forget_status AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}"
+            " FOR EACH STATEMENT EXECUTE FUNCTION reports_forget_status();"
+        )
     for table in (*(watch.table for watch in WATCHED), "tenants_person"):
         statements.append(f"DROP TRIGGER IF EXISTS reports_forget_truncate ON {table};")
         statements.append(
@@ -341,6 +369,7 @@ def install_triggers(using: str = "default", **_kwargs) -> None:
         return
     tables = set(conn.introspection.table_names())
     needed = {watch.table for watch in WATCHED} | {"tenants_person", "reports_closedyearfigures"}
+    needed.add("reports_statusfigures")
     if not needed <= tables:
         # Part of the chain (migrate to an older state): the tables are not all there.
         return

@@ -106,3 +106,20 @@ class ClosedYearFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_id}/{self.year}"
+
+
+class StatusFigures(models.Model):
+    """The dashboard's picture of the stock on one day — the dwellings
+    nobody rents (the vacancies), the stock's counts, the households in
+    each stage — kept until any write to dwellings, tenancies, stock changes
+    or households (a trigger deletes every row: `reports.figures_triggers`)
+    or until the day changes. PostgreSQL only, as `ClosedYearFigures`."""
+
+    municipality = models.OneToOneField(
+        Municipality, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    day = models.DateField()
+    figures = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id}: {self.day}"

@@ -26,11 +26,11 @@ from housing_office.models import Municipality
 from letters.models import Letter
 from reports import figures_cache
 from reports.figures_triggers import LOCK_CLASS
-from reports.models import ClosedYearFigures
+from reports.models import ClosedYearFigures, StatusFigures
 from reports.throughput import count_series, throughput_figures, throughput_series
 from reports.yearly_report import report_context
 from startloan.models import StartLoanApplication
-from tenants.models import Household, MeetingStatus, Person, PersonRole
+from tenants.models import Household, MeetingStatus, PathwayStage, Person, PersonRole
 
 from . import factories
 from .factories import household_with_members as household
@@ -374,3 +374,33 @@ def test_a_truncated_table_forgets_every_kept_year(municipality):
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE followup_followupplan CASCADE")
     assert kept_years(municipality) == []
+
+
+def test_todays_status_is_kept_until_a_write_to_what_it_reads(leader_client, register):
+    url = reverse("reports:dashboard")
+
+    def shown():
+        data = leader_client.get(url).context["data"]
+        return data.vacancies, data.long_vacant, data.stock, data.funnel
+
+    first = shown()
+    assert StatusFigures.objects.filter(municipality=register, day=D(THIS_YEAR, 11, 30)).exists()
+    assert shown() == first  # read back as counted
+    # The running tenancy ends today: one more vacant dwelling, one fewer let.
+    running = Tenancy.all_objects.get(household__municipality=register, end_date__isnull=True)
+    Tenancy.all_objects.filter(pk=running.pk).update(
+        end_date=D(THIS_YEAR, 11, 30), end_reason=EndReason.OTHER
+    )
+    assert not StatusFigures.objects.exists()
+    vacancies, _long, stock, _funnel = shown()
+    assert vacancies["count"] == first[0]["count"] + 1
+    assert stock["let"] == first[2]["let"] - 1
+    # A household moved on in the pathway: the stages.
+    Household.all_objects.filter(pk=running.household_id).update(pathway_stage=PathwayStage.GUIDANCE)
+    assert not StatusFigures.objects.exists()
+    funnel = {s.stage: s.count for s in shown()[3]}
+    assert funnel[PathwayStage.GUIDANCE] == 1
+    # A closed year's page shows the stock of its 31 December; today's stays kept beside it.
+    leader_client.get(url, {"year": 2024})
+    kept = StatusFigures.objects.get(municipality=register).figures
+    assert set(kept["stock"]) == {"2026-11-30", "2024-12-31"}
