@@ -271,7 +271,7 @@ def measure(args: argparse.Namespace) -> None:
 
     from housing_office.models import Municipality, User
     from housing_office.roles import LEADER
-    from reports.models import ClosedYearFigures
+    from reports.models import ClosedYearFigures, StatusFigures
     from reports.throughput import count_series, throughput_figures
     from reports.yearly_report import render_yearly_report
 
@@ -283,6 +283,7 @@ def measure(args: argparse.Namespace) -> None:
 
     def forget() -> None:
         ClosedYearFigures.objects.filter(municipality=municipality).delete()
+        StatusFigures.objects.filter(municipality=municipality).delete()
 
     print(f"\nÅrstall {args.year}")
     params = {

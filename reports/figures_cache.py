@@ -30,6 +30,10 @@ from .models import ClosedYearFigures, StatusFigures
 Period = str
 
 
+# The sequence's value; 0 before its first advance (last_value says 1 then too).
+TOKEN = "CASE WHEN is_called THEN last_value ELSE 0 END"
+
+
 def period_key(through: tuple[int, int] | None) -> Period:
     return "" if through is None else f"{through[0]:02d}-{through[1]:02d}"
 
@@ -62,7 +66,9 @@ def begin(municipality_id: int, *, sequence: str = SEQUENCE) -> int | None:
         return None
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT last_value, CASE WHEN pg_try_advisory_lock(%s, %s)"  # noqa: S608 - a constant name
+            # A sequence never advanced says last_value 1, as after its first
+            # advance: is_called tells them apart.
+            f"SELECT {TOKEN}, CASE WHEN pg_try_advisory_lock(%s, %s)"  # noqa: S608 - constant names
             f" THEN pg_advisory_unlock(%s, %s) ELSE false END FROM {sequence}",
             [LOCK_CLASS, municipality_id, LOCK_CLASS, municipality_id],
         )
@@ -75,11 +81,11 @@ def begin(municipality_id: int, *, sequence: str = SEQUENCE) -> int | None:
 KEEP_SQL = f"""
 WITH free AS (
     SELECT CASE WHEN pg_try_advisory_xact_lock(%(lock)s, %(municipality)s)
-                THEN (SELECT last_value FROM {SEQUENCE}) END AS token
+                THEN (SELECT {TOKEN} FROM {SEQUENCE}) END AS token
 ), pruned AS (
     -- Only the latest day of a part-year is worth keeping.
     DELETE FROM reports_closedyearfigures
-    WHERE municipality_id = %(municipality)s AND through NOT IN ('', %(through)s)
+    WHERE municipality_id = %(municipality)s AND %(through)s <> '' AND through NOT IN ('', %(through)s)
       AND (SELECT token FROM free) = %(token)s
 )
 INSERT INTO reports_closedyearfigures (municipality_id, year, through, figures, computed_at)
@@ -135,7 +141,7 @@ def begin_status() -> int | None:
 KEEP_STATUS_SQL = f"""
 WITH free AS (
     SELECT CASE WHEN pg_try_advisory_xact_lock(%(lock)s, %(key)s)
-                THEN (SELECT last_value FROM {STATUS_SEQUENCE}) END AS token
+                THEN (SELECT {TOKEN} FROM {STATUS_SEQUENCE}) END AS token
 )
 INSERT INTO reports_statusfigures (municipality_id, day, figures)
 SELECT %(municipality)s, %(day)s, %(figures)s::jsonb FROM free WHERE free.token = %(token)s

@@ -404,3 +404,9 @@ def test_todays_status_is_kept_until_a_write_to_what_it_reads(leader_client, reg
     leader_client.get(url, {"year": 2024})
     kept = StatusFigures.objects.get(municipality=register).figures
     assert set(kept["stock"]) == {"2026-11-30", "2024-12-31"}
+
+
+def test_one_visit_of_the_dashboard_keeps_the_trend_years_and_last_years_same_days(leader_client, register):
+    leader_client.get(reverse("reports:dashboard"))
+    kept = set(ClosedYearFigures.objects.filter(municipality=register).values_list("year", "through"))
+    assert kept == {(THIS_YEAR - 1, "11-30"), *((year, "") for year in range(THIS_YEAR - 9, THIS_YEAR))}
