@@ -244,6 +244,7 @@ def _triggers(watch: Watch) -> list[str]:
 # Persons have no municipality of their own, and the import adds hundreds of
 # thousands at once: a large statement forgets all years of the
 # municipalities it touched (one join) instead of dating each household.
+FEW_HOUSEHOLDS = 20
 PERSON_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION reports_household_since(hid bigint) RETURNS date LANGUAGE sql STABLE AS $$
   SELECT least(
@@ -251,14 +252,26 @@ CREATE OR REPLACE FUNCTION reports_household_since(hid bigint) RETURNS date LANG
     (SELECT min(p.start_date) FROM followup_followupplan p WHERE p.household_id = hid),
     (SELECT min({local_date("d.decided_at")}) FROM decisions_decision d WHERE d.household_id = hid))
 $$;
+CREATE OR REPLACE FUNCTION reports_forget_households(households bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  -- A few households (a form): from each one's earliest record. Many (the
+  -- import): every year of their municipalities, without dating each.
+  IF cardinality(households) > {FEW_HOUSEHOLDS} THEN
+    PERFORM reports_forget_from(h.municipality_id, {ALL_YEARS})
+      FROM tenants_household h JOIN unnest(households) AS x(id) ON x.id = h.id GROUP BY h.municipality_id;
+  ELSE
+    PERFORM reports_forget_from(h.municipality_id, min(reports_household_since(h.id)))
+      FROM tenants_household h JOIN unnest(households) AS x(id) ON x.id = h.id GROUP BY h.municipality_id;
+  END IF;
+END $$;
 CREATE OR REPLACE FUNCTION reports_forget_tenants_person() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   households bigint[];
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    SELECT array_agg(DISTINCT household_id) INTO households FROM n;
+    SELECT array_agg(h) INTO households FROM (SELECT DISTINCT household_id AS h FROM n) x;
   ELSIF TG_OP = 'DELETE' THEN
-    SELECT array_agg(DISTINCT household_id) INTO households FROM o;
+    SELECT array_agg(h) INTO households FROM (SELECT DISTINCT household_id AS h FROM o) x;
   ELSE
     SELECT array_agg(DISTINCT h) INTO households FROM (
       SELECT o.household_id AS h FROM o JOIN n ON n.id = o.id
@@ -267,15 +280,8 @@ BEGIN
       SELECT n.household_id FROM o JOIN n ON n.id = o.id WHERE o.household_id IS DISTINCT FROM n.household_id
     ) x;
   END IF;
-  IF households IS NULL THEN
-    RETURN NULL;
-  END IF;
-  IF cardinality(households) > 1000 THEN
-    PERFORM reports_forget_from(h.municipality_id, {ALL_YEARS})
-      FROM tenants_household h WHERE h.id = ANY(households) GROUP BY h.municipality_id;
-  ELSE
-    PERFORM reports_forget_from(h.municipality_id, min(reports_household_since(h.id)))
-      FROM tenants_household h WHERE h.id = ANY(households) GROUP BY h.municipality_id;
+  IF households IS NOT NULL THEN
+    PERFORM reports_forget_households(households);
   END IF;
   RETURN NULL;
 END $$;
