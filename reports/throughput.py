@@ -548,22 +548,27 @@ def _stock_changes(
         out[row["y"]][kinds[row["kind"]]] += row["n"]
         if row["kind"] == StockChange.Kind.DISPOSED.value:
             out[row["y"]]["dwellings_sold_to_tenants"] = row["to_tenant"]
-    dwellings = Dwelling.all_objects.filter(municipality_id=municipality_id)
+    # Dwellings with no logged change of a kind, by their own date: one pass
+    # over the dwellings for both kinds, a filtered count per year and kind.
+    aggregates: dict[str, Any] = {}
+    wanted = Q()
     for kind, field in (
         (StockChange.Kind.ACQUIRED, "acquired_on"),
         (StockChange.Kind.DISPOSED, "disposed_on"),
     ):
-        has_log = StockChange.all_objects.filter(dwelling=OuterRef("pk"), kind=kind)
-        by_date = (
-            dwellings.filter(in_period(field, through), **{f"{field}__range": (first_day, last_day)})
-            .filter(~Exists(has_log))
-            .annotate(y=ExtractYear(field))
-            .values("y")
-            .annotate(n=Count("pk"))
-            .order_by()
+        own_date = (
+            in_period(field, through)
+            & Q(**{f"{field}__range": (first_day, last_day)})
+            & ~Q(Exists(StockChange.all_objects.filter(dwelling=OuterRef("pk"), kind=kind)))
         )
-        for row in by_date:
-            out[row["y"]][kinds[kind.value]] += row["n"]
+        wanted |= Q(**{f"{field}__range": (first_day, last_day)})
+        for year in out:
+            in_year = Q(**{f"{field}__range": (datetime.date(year, 1, 1), datetime.date(year, 12, 31))})
+            aggregates[f"{kind.value}_{year}"] = Count("pk", filter=own_date & in_year)
+    by_date = Dwelling.all_objects.filter(wanted, municipality_id=municipality_id).aggregate(**aggregates)
+    for kind in (StockChange.Kind.ACQUIRED, StockChange.Kind.DISPOSED):
+        for year in out:
+            out[year][kinds[kind.value]] += by_date[f"{kind.value}_{year}"]
 
 
 def throughput_figures(municipality: Municipality | int, year: int) -> dict[str, Any]:
