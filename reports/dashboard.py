@@ -166,6 +166,8 @@ class Dashboard:
     arrears: dict[str, Any]
     loans_in_progress: dict[str, Any]
     caseworkers: list[CaseworkerRow]
+    # Sales and purchases of the year (reports.stock_plan's ledger).
+    ledger: Any = None
     years_available: list[int] = field(default_factory=list)
     # Eviction prevention figures (arrears.figures): label and values for
     # the year before and the year.
@@ -328,8 +330,8 @@ def dashboard_data(
         for key in (*KEY_FIGURES, *ARREARS_LABELS, *APPLICATION_LABELS)
     ]
     stock_day = min(today, datetime.date(year, 12, 31))
-    unlet, stock, counts = status(municipality, today, stock_day)
-    vacancy_summary, long_vacant = vacancies(municipality, today, unlet)
+    now = status(municipality, today, stock_day, year)
+    vacancy_summary, long_vacant = vacancies(municipality, today, now.unlet)
     return Dashboard(
         municipality=municipality,
         year=year,
@@ -338,8 +340,9 @@ def dashboard_data(
         series=series,
         trends=trends,
         key_figures=key_figures,
-        stock=stock,
-        funnel=funnel(municipality, counts),
+        stock=now.stock,
+        ledger=now.ledger,
+        funnel=funnel(municipality, now.stage_counts),
         vacancies=vacancy_summary,
         long_vacant=long_vacant,
         arrears=arrears(municipality),

@@ -10,6 +10,7 @@ vacant more than VACANCY_OUTLIER_DAYS days listed by name.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import statistics
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from tenants.models import Household
 
 from . import figures_cache
 from .kostra import dwelling_stock, held_on
+from .stock_plan import LedgerSide, LedgerYear, reinvestment_ledger
 
 # A dwelling vacant longer than this is listed by name (the same limit as
 # the "vacant more than 90 days" figure).
@@ -131,25 +133,57 @@ def vacancies(
     return summary, long_vacant
 
 
-def status(
-    municipality: Municipality, today: datetime.date, stock_day: datetime.date
-) -> tuple[Unlet, dict[str, Any], dict[str, int]]:
-    """The stock on `stock_day`, the dwellings nobody rents today and the
-    households per stage: kept (`StatusFigures`, one query) until a write
-    to dwellings, tenancies, stock changes or households, or the day's end;
-    else counted — today's stock with it, whatever `stock_day`, so that
-    moving between years does not count it again — and kept."""
+@dataclass(frozen=True)
+class Status:
+    unlet: Unlet
+    # The stock on the chosen day (31 December of a closed year, else today).
+    stock: dict[str, Any]
+    stage_counts: dict[str, int]
+    # Sales and purchases of the chosen year (`stock_plan.reinvestment_ledger`).
+    ledger: LedgerYear
+
+
+def _side_json(side: LedgerSide) -> dict[str, Any]:
+    return {
+        **dataclasses.asdict(side),
+        "area_total": str(side.area_total),
+        "by_rooms": [[rooms, n] for rooms, n in side.by_rooms.items()],
+    }
+
+
+def _side(kept: dict[str, Any]) -> LedgerSide:
+    return LedgerSide(
+        **{
+            **kept,
+            "area_total": Decimal(kept["area_total"]),
+            "by_rooms": dict(kept["by_rooms"]),
+        }
+    )
+
+
+def status(municipality: Municipality, today: datetime.date, stock_day: datetime.date, year: int) -> Status:
+    """The stock on `stock_day`, the dwellings nobody rents today, the
+    households per stage and the year's sales and purchases: kept
+    (`StatusFigures`, one query) until a write to dwellings, tenancies,
+    stock changes or households, or the day's end; else counted — today's
+    stock and this year's ledger with them, whatever the chosen day and
+    year, so that moving between years does not count those again — and
+    kept."""
     kept = figures_cache.kept_status(municipality.pk, today)
-    if kept is not None and stock_day.isoformat() in kept["stock"]:
-        unlet = Unlet(
-            count=kept["unlet"]["count"],
-            vacant=[
-                (pk, reference, address, datetime.date.fromisoformat(since) if since else None)
-                for pk, reference, address, since in kept["unlet"]["vacant"]
-            ],
+    if kept is not None and stock_day.isoformat() in kept["stock"] and str(year) in kept["ledger"]:
+        ledger = kept["ledger"][str(year)]
+        return Status(
+            unlet=Unlet(
+                count=kept["unlet"]["count"],
+                vacant=[
+                    (pk, reference, address, datetime.date.fromisoformat(since) if since else None)
+                    for pk, reference, address, since in kept["unlet"]["vacant"]
+                ],
+            ),
+            stock=dict(kept["stock"][stock_day.isoformat()], day=stock_day),
+            stage_counts=kept["stage_counts"],
+            ledger=LedgerYear(year, _side(ledger["acquired"]), _side(ledger["disposed"])),
         )
-        stock = dict(kept["stock"][stock_day.isoformat()], day=stock_day)
-        return unlet, stock, kept["stage_counts"]
     token = figures_cache.begin_status()
     unlet = unlet_dwellings(municipality, today)
     # Today's "let" is the held dwellings less the unlet ones just gathered.
@@ -157,6 +191,11 @@ def status(
     if stock_day != today:
         stocks[stock_day] = dwelling_stock(municipality, stock_day)
     counts = stage_counts(municipality)
+    ledgers = {
+        ledger.year: ledger
+        for ledger in reinvestment_ledger(municipality, min(year, today.year), max(year, today.year))
+        if ledger.year in (year, today.year)
+    }
     figures_cache.keep_status(
         municipality.pk,
         token,
@@ -171,6 +210,10 @@ def status(
             },
             "stock": {day.isoformat(): {**stock, "day": day.isoformat()} for day, stock in stocks.items()},
             "stage_counts": counts,
+            "ledger": {
+                str(y): {"acquired": _side_json(ledger.acquired), "disposed": _side_json(ledger.disposed)}
+                for y, ledger in ledgers.items()
+            },
         },
     )
-    return unlet, stocks[stock_day], counts
+    return Status(unlet=unlet, stock=stocks[stock_day], stage_counts=counts, ledger=ledgers[year])

@@ -381,9 +381,12 @@ def test_todays_status_is_kept_until_a_write_to_what_it_reads(leader_client, reg
 
     def shown():
         data = leader_client.get(url).context["data"]
-        return data.vacancies, data.long_vacant, data.stock, data.funnel
+        return data.vacancies, data.long_vacant, data.stock, data.funnel, data.ledger
 
+    bought = factories.DwellingFactory(municipality=register, rooms=3, area_m2=Decimal("71.5"))
+    factories.StockChangeFactory(dwelling=bought, date=D(THIS_YEAR, 3, 1), price=Decimal("3200000"))
     first = shown()
+    assert first[4].acquired.count == 1 and first[4].acquired.area_total == Decimal("71.5")
     assert StatusFigures.objects.filter(municipality=register, day=D(THIS_YEAR, 11, 30)).exists()
     assert shown() == first  # read back as counted
     # The running tenancy ends today: one more vacant dwelling, one fewer let.
@@ -392,7 +395,7 @@ def test_todays_status_is_kept_until_a_write_to_what_it_reads(leader_client, reg
         end_date=D(THIS_YEAR, 11, 30), end_reason=EndReason.OTHER
     )
     assert not StatusFigures.objects.exists()
-    vacancies, _long, stock, _funnel = shown()
+    vacancies, _long, stock, _funnel, _ledger = shown()
     assert vacancies["count"] == first[0]["count"] + 1
     assert stock["let"] == first[2]["let"] - 1
     # A household moved on in the pathway: the stages.
