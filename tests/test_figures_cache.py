@@ -413,3 +413,41 @@ def test_one_visit_of_the_dashboard_keeps_the_trend_years_and_last_years_same_da
     leader_client.get(reverse("reports:dashboard"))
     kept = set(ClosedYearFigures.objects.filter(municipality=register).values_list("year", "through"))
     assert kept == {(THIS_YEAR - 1, "11-30"), *((year, "") for year in range(THIS_YEAR - 9, THIS_YEAR))}
+
+
+def test_the_register_import_forgets_the_years_it_reaches(municipality):
+    """The import writes with COPY and bulk updates; the triggers see them."""
+    from register_import.parse import SourceFile
+    from register_import.services import import_register
+
+    def files(end: str) -> dict[str, SourceFile]:
+        return {
+            "dwellings": SourceFile(
+                "boliger.csv",
+                b"dwelling_ref;address;postal_code;postal_place;rooms;area_m2;category;"
+                b"wheelchair_accessible;acquired_on;disposed_on\n"
+                b"B-1;Kirkegata 1;3716;SKIEN;3;62;general;ja;;\n",
+            ),
+            "households": SourceFile(
+                "husstander.csv",
+                b"household_ref;first_name;last_name;national_id;adults;children;address;postal_code;"
+                b"postal_place;phone;email\nH-1;Per;Hansen;;1;1;;;;;\n",
+            ),
+            "tenancies": SourceFile(
+                "leieforhold.csv",
+                b"household_ref;dwelling_ref;start_date;end_date;end_reason;monthly_rent\n"
+                + f"H-1;B-1;15.01.2019;{end};bought_own_home;9500\n".encode(),
+            ),
+        }
+
+    assert import_register(municipality.number, **files("31.12.2022")).ok
+    keep_all(municipality)
+    assert throughput_figures(municipality, 2022)["persons_moved_out"] == 2
+    # The same files again change nothing and forget nothing.
+    assert import_register(municipality.number, **files("31.12.2022")).ok
+    assert kept_years(municipality) == CLOSED
+    # The end date corrected in the finance system's file: from 2022 on.
+    assert import_register(municipality.number, **files("30.06.2023")).ok
+    assert kept_years(municipality) == [y for y in CLOSED if y < 2022]
+    assert throughput_figures(municipality, 2022)["moved_to_ownership"] == 0
+    assert throughput_figures(municipality, 2023)["moved_to_ownership"] == 1
