@@ -4,6 +4,43 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
+# The triggers that forget kept figures are (re)installed after every
+# migrate (reports.figures_triggers); going back past this migration drops
+# them with the tables they write to, or every write to the register would
+# fail on a missing table.
+TRIGGER_FUNCTIONS = [
+    "reports_forget_from(bigint, date)",
+    "reports_forget_all()",
+    "reports_forget_status()",
+    "reports_forget_households(bigint[])",
+    "reports_household_since(bigint)",
+    "reports_forget_tenants_person()",
+    *(
+        f"reports_forget_{table}()"
+        for table in (
+            "dwellings_tenancy",
+            "dwellings_dwelling",
+            "dwellings_stockchange",
+            "tenants_household",
+            "tenants_outreachmeeting",
+            "tenants_letter",
+            "startloan_startloanapplication",
+            "applications_application",
+            "arrears_arrearscase",
+            "arrears_arrearsevent",
+            "followup_followupplan",
+            "decisions_decision",
+        )
+    ),
+]
+
+
+def drop_triggers(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for function in TRIGGER_FUNCTIONS:
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS {function} CASCADE")
+
 
 class Migration(migrations.Migration):
 
@@ -13,6 +50,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, drop_triggers),
         migrations.CreateModel(
             name='StatusFigures',
             fields=[
