@@ -10,9 +10,16 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Rapporter")
 
     def ready(self) -> None:
+        # Everything under /rapporter/ (reports, the register import) is the leader's.
+        from django.db.models.signals import post_migrate
+
         from housing_office.navigation import register_menu_item
 
-        # Everything under /rapporter/ (reports, the register import) is the leader's.
+        from .figures_triggers import install_triggers
+
+        # Kept figures are forgotten by triggers; every migrate (and the
+        # test database, built from the models) gets them, as the roles.
+        post_migrate.connect(install_triggers, sender=self, dispatch_uid="reports.install_triggers")
         register_menu_item("dashboard", _("Dashbord"), "reports:dashboard", order=210, leader_only=True)
         from housing_office.audit import audit
         from housing_office.jobs import register_job_kind

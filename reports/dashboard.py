@@ -11,39 +11,33 @@ Vacancies: the median number of days the vacant dwellings have stood empty
 vacant more than VACANCY_OUTLIER_DAYS days listed by name.
 
 `dashboard_data` gathers every figure with a fixed number of aggregate
-queries (about twenty on PostgreSQL) whatever the size of the register; the
-view renders it and the export writes it as CSV or XLSX.
+queries whatever the size of the register; closed years' figures (the
+trends, and the year before for a closed year or its same period) are read
+from those kept (`reports.figures_cache`), so only the running year and
+today's status are counted on every visit. The view renders it and the
+export writes it as CSV or XLSX.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Count,
-    DateField,
-    DurationField,
     Exists,
-    ExpressionWrapper,
-    F,
     IntegerField,
-    Max,
-    Min,
     OuterRef,
     Q,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from arrears.figures import open_arrears_summary, prevention_rows
-from dwellings.models import EXIT_REASONS, Dwelling, EndReason, StockChange, Tenancy
+from dwellings.models import EXIT_REASONS, EndReason, StockChange, Tenancy
 from followup.figures import followup_rows
 from housing_office.models import Municipality, User
 from housing_office.roles import CASEWORKER
@@ -57,13 +51,17 @@ from tenants.models import (
     PathwayStage,
 )
 
-from .kostra import dwelling_stock, held_on
+from .status import (
+    VacantDwelling,
+    stage_counts,
+    status,
+    vacancies,
+)
 from .throughput import (
     APPLICATION_LABELS,
     ARREARS_LABELS,
     FIGURE_LABELS,
     KEY_FIGURES,
-    Median,
     exit_trends,
     figure_decimals,
     throughput_series,
@@ -71,11 +69,6 @@ from .throughput import (
 
 # How many years the trend charts show, ending with the chosen year.
 TREND_YEARS = 10
-# A dwelling vacant longer than this is listed by name (the same limit as
-# the "vacant more than 90 days" figure).
-VACANCY_OUTLIER_DAYS = 90
-# At most this many are listed on the dashboard; the vacancy list has all.
-VACANCY_OUTLIERS_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -144,17 +137,6 @@ class StageCount:
 
 
 @dataclass(frozen=True)
-class VacantDwelling:
-    """A dwelling standing empty, for the list of long vacancies."""
-
-    pk: int
-    reference: str
-    address: str
-    vacant_since: datetime.date | None
-    days: int | None
-
-
-@dataclass(frozen=True)
 class CaseworkerRow:
     name: str
     active_households: int
@@ -184,6 +166,8 @@ class Dashboard:
     arrears: dict[str, Any]
     loans_in_progress: dict[str, Any]
     caseworkers: list[CaseworkerRow]
+    # Sales and purchases of the year (reports.stock_plan's ledger).
+    ledger: Any = None
     years_available: list[int] = field(default_factory=list)
     # Eviction prevention figures (arrears.figures): label and values for
     # the year before and the year.
@@ -206,12 +190,13 @@ class Dashboard:
 
 
 def _earliest(queryset, field: str) -> Subquery:
+    """The first value of `field` in the municipality's rows: ordered and
+    cut at one row, so an index on (municipality, field) answers it without
+    reading the table."""
     sub = (
-        queryset.filter(municipality_id=OuterRef("pk"))
-        .order_by()
-        .values("municipality_id")
-        .annotate(first=Min(field))
-        .values("first")
+        queryset.filter(municipality_id=OuterRef("pk"), **{f"{field}__isnull": False})
+        .order_by(field)
+        .values(field)[:1]
     )
     return Subquery(sub)
 
@@ -249,101 +234,10 @@ def available_years(municipality: Municipality, today: datetime.date) -> list[in
     return list(range(today.year, min(years) - 1, -1))
 
 
-def funnel(municipality: Municipality) -> list[StageCount]:
+def funnel(municipality: Municipality, counts: dict[str, int] | None = None) -> list[StageCount]:
     """Households at each stage of the pathway, in the pathway's order."""
-    counts = dict(
-        Household.all_objects.filter(municipality_id=municipality.pk)
-        .values_list("pathway_stage")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    counts = stage_counts(municipality) if counts is None else counts
     return [StageCount(s.value, str(s.label), counts.get(s.value, 0)) for s in PathwayStage]
-
-
-def _vacant_dwellings(municipality: Municipality, today: datetime.date):
-    """Dwellings held today that nobody rents and that are not for sale,
-    annotated with the day they fell vacant (the last tenancy's end, else the
-    day the dwelling was acquired)."""
-    running = Tenancy.all_objects.running(on=today).filter(municipality_id=municipality.pk).values("dwelling")
-    last_end = (
-        Tenancy.all_objects.filter(dwelling=OuterRef("pk"), end_date__lte=today)
-        .order_by()
-        .values("dwelling")
-        .annotate(last=Max("end_date"))
-        .values("last")
-    )
-    return (
-        held_on(Dwelling.all_objects.filter(municipality_id=municipality.pk), today)
-        .filter(for_sale=False)
-        .exclude(pk__in=running)
-        .annotate(vacant_since=Coalesce(Subquery(last_end, output_field=DateField()), F("acquired_on")))
-    )
-
-
-def _days(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime.timedelta):
-        return value.total_seconds() / 86400
-    return float(value)
-
-
-def vacancies(
-    municipality: Municipality, today: datetime.date
-) -> tuple[dict[str, Any], list[VacantDwelling]]:
-    """How many dwellings stand empty today, the median days they have stood
-    empty, and those vacant more than VACANCY_OUTLIER_DAYS days by name.
-
-    Counted in the database: one aggregate query (PostgreSQL's
-    PERCENTILE_CONT for the median; elsewhere one more query reads the
-    middle rows) and one for the list. A dwelling with no known vacancy
-    date (never let, no acquisition date) counts as vacant but has no days.
-    """
-    vacant = _vacant_dwellings(municipality, today)
-    cutoff = today - datetime.timedelta(days=VACANCY_OUTLIER_DAYS)
-    length = ExpressionWrapper(Value(today) - F("vacant_since"), output_field=DurationField())
-    aggregates: dict[str, Any] = {
-        "count": Count("pk"),
-        "dated": Count("vacant_since"),
-        "since": Min("vacant_since"),
-        "over": Count("pk", filter=Q(vacant_since__lt=cutoff)),
-    }
-    postgres = connection.vendor == "postgresql"
-    if postgres:
-        aggregates["median"] = Median(length, output_field=DurationField())
-    row = vacant.aggregate(**aggregates)
-    if postgres:
-        median = _days(row["median"])
-    elif row["dated"]:
-        n = row["dated"]
-        middle = (
-            vacant.filter(vacant_since__isnull=False)
-            .order_by("-vacant_since")
-            .values_list("vacant_since", flat=True)[(n - 1) // 2 : n // 2 + 1]
-        )
-        days = [(today - since).days for since in middle]
-        median = sum(days) / len(days)
-    else:
-        median = None
-    summary = {
-        "count": row["count"],
-        "median_days": None
-        if median is None
-        else int(Decimal(str(median)).to_integral_value("ROUND_HALF_UP")),
-        "longest_days": (today - row["since"]).days if row["since"] else None,
-        "over_90_days": row["over"],
-        "outlier_days": VACANCY_OUTLIER_DAYS,
-    }
-    listed = (
-        vacant.filter(vacant_since__lt=cutoff)
-        .order_by("vacant_since", "reference")
-        .values_list("pk", "reference", "address", "vacant_since")[:VACANCY_OUTLIERS_SHOWN]
-    )
-    long_vacant = [
-        VacantDwelling(pk, reference, address, since, (today - since).days)
-        for pk, reference, address, since in listed
-    ]
-    return summary, long_vacant
 
 
 def arrears(municipality: Municipality) -> dict[str, Any]:
@@ -436,7 +330,8 @@ def dashboard_data(
         for key in (*KEY_FIGURES, *ARREARS_LABELS, *APPLICATION_LABELS)
     ]
     stock_day = min(today, datetime.date(year, 12, 31))
-    vacancy_summary, long_vacant = vacancies(municipality, today)
+    now = status(municipality, today, stock_day, year)
+    vacancy_summary, long_vacant = vacancies(municipality, today, now.unlet)
     return Dashboard(
         municipality=municipality,
         year=year,
@@ -445,8 +340,9 @@ def dashboard_data(
         series=series,
         trends=trends,
         key_figures=key_figures,
-        stock=dwelling_stock(municipality, stock_day),
-        funnel=funnel(municipality),
+        stock=now.stock,
+        ledger=now.ledger,
+        funnel=funnel(municipality, now.stage_counts),
         vacancies=vacancy_summary,
         long_vacant=long_vacant,
         arrears=arrears(municipality),

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from housing_office.models import MunicipalityOwned
+from housing_office.models import Municipality, MunicipalityOwned
 
 # The report's sections a comment can follow, in the report's order.
 REPORT_SECTIONS: dict[str, Any] = {
@@ -71,3 +72,54 @@ class YearlyReportText(MunicipalityOwned):
             "intro": self.intro,
             **{key: getattr(self, f"comment_{key}") for key in REPORT_SECTIONS},
         }
+
+
+class ClosedYearFigures(models.Model):
+    """A closed calendar year's throughput figures (`reports.throughput`),
+    kept so the dashboard's ten years and the yearly report's five are read,
+    not counted again on every page.
+
+    A closed year's figures change only when a record dated in it (or
+    before it) is written. The database says so itself: triggers on every
+    table the figures read (`reports.figures_triggers`) delete a
+    municipality's rows from the earliest year a write can touch, whatever
+    wrote it — a form, a job, the import or a bulk update. Only PostgreSQL
+    keeps them; elsewhere (the SQLite demo) the figures are always counted.
+    """
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    # The contract's object without "municipality" and "year" (filled in when
+    # read, so a renumbered municipality is never shown with its old number).
+    figures = models.JSONField()
+    # "" for the whole year; "MM-DD" for 1 January to that day (the
+    # dashboard's "same period last year").
+    through = models.CharField(max_length=5, blank=True, default="")
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "year", "through"], name="closed_year_figures_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id}/{self.year}"
+
+
+class StatusFigures(models.Model):
+    """The dashboard's picture of the stock on one day — the dwellings
+    nobody rents (the vacancies), the stock's counts, the households in
+    each stage — kept until any write to dwellings, tenancies, stock changes
+    or households (a trigger deletes every row: `reports.figures_triggers`)
+    or until the day changes. PostgreSQL only, as `ClosedYearFigures`."""
+
+    municipality = models.OneToOneField(
+        Municipality, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    day = models.DateField()
+    figures = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id}: {self.day}"

@@ -9,6 +9,10 @@ queries whatever the size of the register:
 * `throughput_series(municipality, first_year, last_year)` – the same for
   each year of a range (the dashboard's trends, the report's columns).
 
+Closed years' figures are counted once and kept (`reports.figures_cache`;
+the database forgets them when a write reaches back into the year, see
+`reports.figures_triggers`); `count_series` always counts.
+
 Counting rules, beyond what the contract says in words:
 
 * A tenancy counts in the year of its end date (ended, by reason, exits) or
@@ -75,6 +79,8 @@ from letters.models import Letter, LetterKind, LetterStatus
 from startloan.figures import loan_figures
 from startloan.models import ApplicationStatus, StartLoanApplication
 from tenants.models import MeetingStatus, OutreachMeeting, PersonRole
+
+from . import figures_cache
 
 # The keys of the JSON object, in the order the README's contract lists them.
 FIGURE_KEYS: tuple[str, ...] = (
@@ -238,9 +244,54 @@ def throughput_series(
     """The contract's figures for every year from `first_year` to `last_year`;
     with `through=(month, day)` each year counts only 1 January to that day.
 
-    Returns {year: figures}. A fixed number of queries on PostgreSQL (about
-    ten); on SQLite the median costs one more small query per year with exits.
+    Returns {year: figures}. Closed years' figures are read from those kept
+    (`reports.figures_cache`, PostgreSQL only: one query); the others are
+    counted (`count_series`) and, for closed years, kept.
     """
+    municipality = _municipality(municipality)
+    years = list(range(first_year, last_year + 1))
+    period = figures_cache.period_key(through)
+    out = {
+        year: _restore(municipality.number, year, figures)
+        for year, figures in figures_cache.kept(
+            municipality.pk, [y for y in years if figures_cache.closed(y)], period
+        ).items()
+    }
+    missing = [year for year in years if year not in out]
+    if missing:
+        # Only closed years are kept; the running year alone needs no check.
+        closed = any(figures_cache.closed(year) for year in missing)
+        token = figures_cache.begin(municipality.pk) if closed else None
+        counted = count_series(municipality, missing[0], missing[-1], through=through)
+        figures_cache.keep(
+            municipality.pk,
+            token,
+            {year: _stored(counted[year]) for year in missing if year not in out},
+            period,
+        )
+        out.update({year: counted[year] for year in missing})
+    return {year: out[year] for year in years}
+
+
+def _stored(figures: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in figures.items() if key not in ("municipality", "year")}
+
+
+def _restore(number: str, year: int, stored: dict[str, Any]) -> dict[str, Any]:
+    """Kept figures in the contract's key order (JSONB keeps none)."""
+    figures = {"municipality": number, "year": year, **{key: stored[key] for key in FIGURE_KEYS[2:]}}
+    figures["ended_by_reason"] = {
+        reason.value: stored["ended_by_reason"][reason.value] for reason in EndReason
+    }
+    return figures
+
+
+def count_series(
+    municipality: Municipality | int, first_year: int, last_year: int, *, through: Through = None
+) -> dict[int, dict[str, Any]]:
+    """The figures of `throughput_series`, counted in the database: a fixed
+    number of queries on PostgreSQL (about ten); on SQLite the median costs
+    one more small query per year with exits."""
     municipality = _municipality(municipality)
     mid = municipality.pk
     years = range(first_year, last_year + 1)
@@ -432,8 +483,15 @@ def exit_trends(
     range: the trend charts' data, one query on PostgreSQL however many years."""
     municipality = _municipality(municipality)
     out = {year: _empty_figures(municipality.number, year) for year in range(first_year, last_year + 1)}
-    first_day, last_day = datetime.date(first_year, 1, 1), datetime.date(last_year, 12, 31)
-    _ended(municipality.pk, first_day, last_day, out, exits_only=True)
+    # Closed years come with all their figures, kept (counted once); the
+    # running year's exits are counted here.
+    closed = [year for year in out if figures_cache.enabled() and figures_cache.closed(year)]
+    if closed:
+        out.update(throughput_series(municipality, closed[0], closed[-1]))
+    if len(closed) < len(out):
+        first_open = closed[-1] + 1 if closed else first_year
+        first_day, last_day = datetime.date(first_open, 1, 1), datetime.date(last_year, 12, 31)
+        _ended(municipality.pk, first_day, last_day, out, exits_only=True)
     keys = ("year", "moved_to_ownership", "moved_to_private_rental", "dwellings_freed")
     keys += ("median_tenancy_years_at_exit",)
     return {year: {key: figures[key] for key in keys} for year, figures in out.items()}
@@ -490,22 +548,27 @@ def _stock_changes(
         out[row["y"]][kinds[row["kind"]]] += row["n"]
         if row["kind"] == StockChange.Kind.DISPOSED.value:
             out[row["y"]]["dwellings_sold_to_tenants"] = row["to_tenant"]
-    dwellings = Dwelling.all_objects.filter(municipality_id=municipality_id)
+    # Dwellings with no logged change of a kind, by their own date: one pass
+    # over the dwellings for both kinds, a filtered count per year and kind.
+    aggregates: dict[str, Any] = {}
+    wanted = Q()
     for kind, field in (
         (StockChange.Kind.ACQUIRED, "acquired_on"),
         (StockChange.Kind.DISPOSED, "disposed_on"),
     ):
-        has_log = StockChange.all_objects.filter(dwelling=OuterRef("pk"), kind=kind)
-        by_date = (
-            dwellings.filter(in_period(field, through), **{f"{field}__range": (first_day, last_day)})
-            .filter(~Exists(has_log))
-            .annotate(y=ExtractYear(field))
-            .values("y")
-            .annotate(n=Count("pk"))
-            .order_by()
+        own_date = (
+            in_period(field, through)
+            & Q(**{f"{field}__range": (first_day, last_day)})
+            & ~Q(Exists(StockChange.all_objects.filter(dwelling=OuterRef("pk"), kind=kind)))
         )
-        for row in by_date:
-            out[row["y"]][kinds[kind.value]] += row["n"]
+        wanted |= Q(**{f"{field}__range": (first_day, last_day)})
+        for year in out:
+            in_year = Q(**{f"{field}__range": (datetime.date(year, 1, 1), datetime.date(year, 12, 31))})
+            aggregates[f"{kind.value}_{year}"] = Count("pk", filter=own_date & in_year)
+    by_date = Dwelling.all_objects.filter(wanted, municipality_id=municipality_id).aggregate(**aggregates)
+    for kind in (StockChange.Kind.ACQUIRED, StockChange.Kind.DISPOSED):
+        for year in out:
+            out[year][kinds[kind.value]] += by_date[f"{kind.value}_{year}"]
 
 
 def throughput_figures(municipality: Municipality | int, year: int) -> dict[str, Any]:

@@ -25,7 +25,6 @@ from .charts import Series, bar_chart, hbar_chart, line_chart
 from .dashboard import available_years, dashboard_data, export_rows, period_labels
 from .forms import ReportYearForm, YearlyReportTextForm
 from .models import YearlyReportText
-from .stock_plan import reinvestment_ledger
 
 
 def _year(request: HttpRequest, years: list[int]) -> int:
@@ -90,7 +89,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "this_label": this_label,
         "last_label": last_label,
         "barriers": barrier_counts(municipality.pk),
-        "ledger": reinvestment_ledger(municipality, data.year, data.year)[0],
+        "ledger": data.ledger,
     }
     return render(request, "reports/dashboard.html", context)
 
