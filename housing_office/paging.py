@@ -40,6 +40,8 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         if isinstance(self.object_list, list):
             found = len(self.object_list)
+        elif isinstance(self.object_list, ChainedIds):
+            found = self.object_list.count_to(self.cap + 1)
         else:
             found = self.object_list.order_by()[: self.cap + 1].count()
         self._capped = found > self.cap
@@ -51,8 +53,42 @@ class CappedPaginator(Paginator):
         return self._capped
 
 
+class ChainedIds:
+    """Ordered id lists read one after the other as one: the ids of the
+    first, then those of the second. For an order the database can follow
+    down an index for some rows only — households by the start of their
+    running tenancy, then those without one — each part keeps its own plan,
+    and a page reads only as far into each as it reaches."""
+
+    def __init__(self, *parts: QuerySet) -> None:
+        self.parts = [part.values_list("pk", flat=True) for part in parts]
+
+    def count_to(self, limit: int) -> int:
+        """How many ids there are, counting no further than `limit`."""
+        total = 0
+        for part in self.parts:
+            total += part.order_by()[: limit - total].count()
+            if total >= limit:
+                break
+        return total
+
+    def __getitem__(self, window: slice) -> list[Any]:
+        start, stop = window.start or 0, window.stop
+        found: list[Any] = []
+        for part in self.parts:
+            if stop is not None and stop <= 0:
+                break
+            ids = list(part[start:stop])
+            found += ids
+            # Before the next part, how many ids this one had below `start`.
+            before = len(ids) + start if ids else part.order_by()[:start].count()
+            start = max(0, start - before)
+            stop = None if stop is None else stop - before
+        return found
+
+
 def ids_first_page(
-    ordered: QuerySet,
+    ordered: QuerySet | ChainedIds,
     per_page: int,
     number: object,
     rows: Callable[[Sequence[Any]], QuerySet],
@@ -65,7 +101,7 @@ def ids_first_page(
     them cheaper. `one_query` reads the ordered ids up to the cap at once and
     counts them in Python: for a filter that costs the same to count as to
     order (vacancies, candidates), one pass instead of two."""
-    ids_in_order = ordered.values_list("pk", flat=True)
+    ids_in_order = ordered if isinstance(ordered, ChainedIds) else ordered.values_list("pk", flat=True)
     if one_query:
         ids_in_order = list(ids_in_order[: CappedPaginator.cap + 1])
     paginator = CappedPaginator(ids_in_order, per_page)

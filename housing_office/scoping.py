@@ -43,6 +43,11 @@ NOTHING = Scope(municipality_id=None, unrestricted=False)
 _current: contextvars.ContextVar[Scope] = contextvars.ContextVar("municipality_scope", default=UNRESTRICTED)
 
 
+def current_scope() -> Scope:
+    """The scope the running request or block has."""
+    return _current.get()
+
+
 @contextmanager
 def scope(municipality: Municipality | int | None) -> Iterator[None]:
     """Restrict every scoped query in the block to one municipality."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +21,6 @@ from .queries import (
     open_arrears,
     stage_order_expression,
     with_botid_at_least,
-    with_current_tenancy,
 )
 
 YES_NO = [("yes", _("Ja")), ("no", _("Nei"))]
@@ -29,13 +28,12 @@ YES_NO = [("yes", _("Ja")), ("no", _("Nei"))]
 MINE = "mine"
 NONE = "none"
 
-# Sort keys as they appear in the address bar, and what they sort by. A
-# household without a running tenancy has no botid and sorts last both ways.
+# Sort keys as they appear in the address bar, and what they sort by. The
+# botid sorts ("botid", "-botid") are `tenants.queries.by_botid`: a household
+# without a running tenancy has no botid and sorts last both ways.
 SORTS: dict[str, tuple[Any, ...]] = {
     "reference": ("reference",),
     "-reference": ("-reference",),
-    "botid": (F("current_start").desc(nulls_last=True), "reference"),
-    "-botid": (F("current_start").asc(nulls_last=True), "reference"),
     "stage": ("stage_order", "reference"),
     "-stage": ("-stage_order", "reference"),
     "stage_changed": ("stage_changed_at", "reference"),
@@ -77,6 +75,9 @@ def apply_search(queryset: QuerySet[Household], query: str) -> QuerySet[Househol
 
 
 class HouseholdFilter(django_filters.FilterSet):
+    # Set by a botid sort: the view orders the filtered households itself.
+    botid_sort: str | None = None
+
     q = django_filters.CharFilter(
         label=_("Søk"),
         method="filter_q",
@@ -142,9 +143,10 @@ class HouseholdFilter(django_filters.FilterSet):
         # Only the sorts that need them join the running tenancy or compute
         # the stage's place: the default order comes from an index.
         if value in ("botid", "-botid"):
-            queryset = with_current_tenancy(queryset, self.today).annotate(
-                current_start=F("current__start_date")
-            )
-        elif value in ("stage", "-stage"):
+            # Ordered by the view through `tenants.queries.by_botid`, in two
+            # parts; the filtered households are left unordered here.
+            self.botid_sort = value
+            return queryset
+        if value in ("stage", "-stage"):
             queryset = queryset.annotate(stage_order=stage_order_expression())
         return queryset.order_by(*SORTS.get(value, SORTS["reference"]))

@@ -23,6 +23,7 @@ from django.db.models import (
     FilteredRelation,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -31,8 +32,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat
 
 from housing_office.dates import DAYS_PER_YEAR
-from housing_office.paging import ids_first_page
+from housing_office.paging import ChainedIds, ids_first_page
 from housing_office.periods import running_on
+from housing_office.scoping import current_scope
 
 from .models import Household, PathwayStage, Person, PersonRole
 
@@ -138,7 +140,7 @@ def with_overview(queryset: QuerySet[Household], today: datetime.date) -> QueryS
 
 
 def overview_page(
-    queryset: QuerySet[Household],
+    queryset: QuerySet[Household] | ChainedIds,
     today: datetime.date,
     per_page: int,
     number: object,
@@ -156,6 +158,32 @@ def overview_page(
         return annotate(annotated) if annotate is not None else annotated
 
     return ids_first_page(queryset, per_page, number, rows, counted=counted, one_query=one_query)
+
+
+def by_botid(households: QuerySet[Household], today: datetime.date, longest_first: bool) -> ChainedIds:
+    """The ids of `households` by time in the dwelling: those with a running
+    tenancy by its start (the longest or the shortest first), then those
+    without one by reference.
+
+    One query with the running tenancy left-joined had to join and sort the
+    whole municipality for the first page; in two parts, the first follows
+    the tenancies' index on (municipality, start) and stops at the page."""
+    condition = running_on(today, "tenancies__")
+    municipality_id = current_scope().municipality_id
+    if municipality_id is not None:
+        # The same municipality as the household's, said of the tenancy so
+        # that the index on (municipality, start) can give the order.
+        condition &= Q(tenancies__municipality_id=municipality_id)
+    start = F("botid_tenancy__start_date")
+    with_tenancy = (
+        households.alias(botid_tenancy=FilteredRelation("tenancies", condition=condition))
+        .filter(botid_tenancy__isnull=False)
+        .order_by(start.asc() if longest_first else start.desc(), "reference", "pk")
+    )
+    without = households.exclude(
+        Exists(_tenancies().filter(running_on(today), household=OuterRef("pk")))
+    ).order_by("reference", "pk")
+    return ChainedIds(with_tenancy, without)
 
 
 def with_botid_at_least(

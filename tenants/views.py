@@ -35,7 +35,7 @@ from .models import (
     Person,
     PersonRole,
 )
-from .queries import botid_years, overview_page
+from .queries import botid_years, by_botid, overview_page
 from .services import (
     DomainError,
     add_journal_note,
@@ -57,7 +57,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
     filterset = HouseholdFilter(
         request.GET or None, queryset=Household.objects.all(), request=request, today=today
     )
-    page = overview_page(filterset.qs, today, HOUSEHOLDS_PER_PAGE, request.GET.get("page"))
+    households = filterset.qs
+    if filterset.botid_sort:
+        households = by_botid(households, today, longest_first=filterset.botid_sort == "-botid")
+    page = overview_page(households, today, HOUSEHOLDS_PER_PAGE, request.GET.get("page"))
     for household in page:
         household.botid = botid_years(household.current_start, today)
     context = {

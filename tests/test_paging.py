@@ -116,3 +116,49 @@ def test_the_board_counts_each_column_to_the_cap(caseworker_client, municipality
     assert (columns["mapped"]["count"], columns["mapped"]["over"]) == (1, False)
     page = response.content.decode()
     assert "Over 4 husstander i alt" in page and "over 3" in page
+
+
+def test_chained_ids_page_across_the_parts_and_count_to_the_cap(municipality, cap_of_three):
+    refs = {
+        n: factories.DwellingFactory(municipality=municipality, reference=f"B-{n}", rooms=n).pk
+        for n in range(1, 6)
+    }
+    with scope(municipality):
+        small = Dwelling.objects.filter(rooms__lte=3).order_by("-rooms")  # 3, 2, 1
+        large = Dwelling.objects.filter(rooms__gt=3).order_by("rooms")  # 4, 5
+        chained = paging.ChainedIds(small, large)
+        assert chained[0:5] == [refs[3], refs[2], refs[1], refs[4], refs[5]]
+        assert chained[2:4] == [refs[1], refs[4]]
+        assert chained[3:5] == [refs[4], refs[5]]
+        assert chained[4:9] == [refs[5]]
+        assert chained.count_to(10) == 5 and chained.count_to(4) == 4
+        paginator = CappedPaginator(chained, 2)
+        assert (paginator.count, paginator.capped) == (3, True)
+        assert list(paginator.page(2).object_list) == [refs[1]]
+
+
+def test_the_household_list_by_botid_puts_those_without_a_tenancy_last(caseworker_client, municipality):
+    starts = {
+        "H-old": datetime.date(2001, 5, 1),
+        "H-mid": datetime.date(2012, 5, 1),
+        "H-new": datetime.date(2024, 5, 1),
+    }
+    for reference, start in starts.items():
+        factories.TenancyFactory(
+            household__municipality=municipality, household__reference=reference, start_date=start
+        )
+    factories.TenancyFactory(
+        household__municipality=municipality,
+        household__reference="H-ended",
+        start_date=datetime.date(1999, 1, 1),
+        end_date=datetime.date(2020, 1, 1),
+        end_reason=EndReason.OTHER,
+    )
+    factories.HouseholdFactory(municipality=municipality, reference="H-none")
+    url = reverse("tenants:household-list")
+
+    def order(sort):
+        return [h.reference for h in caseworker_client.get(url, {"sort": sort}).context["page"].object_list]
+
+    assert order("-botid") == ["H-old", "H-mid", "H-new", "H-ended", "H-none"]
+    assert order("botid") == ["H-new", "H-mid", "H-old", "H-ended", "H-none"]
