@@ -3,6 +3,7 @@ reverse proxy, used by the login throttle (django-axes) and the audit trail."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
@@ -59,3 +60,32 @@ def lockout_response(
         context,
         status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429),
     )
+
+
+# How often a signed-in user's requests move the session's expiry on.
+SESSION_TOUCH_SECONDS = 60
+_TOUCHED = "_touched"
+
+
+class SessionKeepAliveMiddleware:
+    """Moves a signed-in session's expiry on at most once a minute.
+
+    Sessions end after `SESSION_COOKIE_AGE` without a request. Saving the
+    session on every request (SESSION_SAVE_EVERY_REQUEST) kept that exact,
+    at the price of a database write and two transactions per page; a save
+    at most every `SESSION_TOUCH_SECONDS` keeps it to within a minute and
+    leaves reading pages free of writes. Placed right after Django's
+    SessionMiddleware, which saves a session marked modified."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and user is not None and user.is_authenticated:
+            now = int(time.time())
+            if now - session.get(_TOUCHED, 0) >= SESSION_TOUCH_SECONDS:
+                session[_TOUCHED] = now
+        return response

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "housing_office.request_hygiene.RequestHygieneMiddleware",  # 400 for a NUL, before the session reads
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "housing_office.security.SessionKeepAliveMiddleware",  # after the session's: it saves what this marks
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -258,9 +259,11 @@ CELERY_BEAT_SCHEDULE = {
 # Security. The production switch turns on what `check --deploy` asks for.
 SECURE = env("DJANGO_SECURE")
 # Sessions end after this many seconds without a request (default 30 minutes):
-# every request moves the expiry on, and closing the browser ends it too.
+# a signed-in user's requests move the expiry on, at most once a minute
+# (housing_office.security.SessionKeepAliveMiddleware), and closing the
+# browser ends it too.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_AGE", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
