@@ -8,7 +8,9 @@ class HousingOfficeConfig(AppConfig):
     verbose_name = _("Boligkontoret")
 
     def ready(self) -> None:
-        from . import audit, integer_lookups
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import audit, integer_lookups, security
         from .roles import ensure_roles
 
         audit.register()
@@ -17,3 +19,4 @@ class HousingOfficeConfig(AppConfig):
         # Roles are made after every migrate, so that permissions added by a
         # new migration reach the groups without a data migration of their own.
         post_migrate.connect(ensure_roles, dispatch_uid="housing_office.ensure_roles")
+        user_logged_in.connect(security.session_touched_at_login, dispatch_uid="housing_office.session_touch")

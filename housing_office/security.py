@@ -89,3 +89,10 @@ class SessionKeepAliveMiddleware:
             if now - session.get(_TOUCHED, 0) >= SESSION_TOUCH_SECONDS:
                 session[_TOUCHED] = now
         return response
+
+
+def session_touched_at_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """Logging in saves the session with a fresh expiry: it counts as the
+    first touch, so the pages right after it write nothing."""
+    if request is not None and hasattr(request, "session"):
+        request.session[_TOUCHED] = int(time.time())
