@@ -287,6 +287,28 @@ def test_a_large_logo_is_drawn_at_print_size_in_the_same_place(municipality, tmp
     assert (width, height) == (178, 213)  # 18 mm at 300 dpi, the proportions kept
     x, _ = name_position(pdf, tmp_path)
     assert x == pytest.approx((22 + 18 * 1200 / 1440 + 4) * MM, abs=1)
+    # Still a tagged figure with its alternative text.
+    assert figures_alt_texts(pdf) == ["Skien kommune"]
+
+
+def figures_alt_texts(pdf: bytes) -> list[str]:
+    import io
+
+    import pikepdf
+
+    found: list[str] = []
+
+    def walk(element) -> None:
+        if isinstance(element, pikepdf.Dictionary) and "/S" in element:
+            if element.S == "/Figure":
+                found.append(str(element.get("/Alt", "")))
+            kids = element.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                walk(kid)
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        walk(document.Root.StructTreeRoot.K[0])
+    return found
 
 
 def test_a_logo_replaced_under_the_same_name_is_drawn_anew(municipality, tmp_path, media):
