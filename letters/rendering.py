@@ -1,33 +1,45 @@
 """Rendering letters to PDF: many at once, fast, each an accessible PDF.
 
-Rendering is done in chunks: a chunk of letters is laid out as one HTML
-document (one WeasyPrint layout pass), then cut into one tagged PDF per
-letter with `Document.copy(pages)`, which keeps the structure tags PDF/A-2a
-needs. Each letter's pages are numbered on their own ("Side 1 av 2") through
-a CSS page group per letter; see templates/letters/letter.html.
+Each letter is laid out as a document of its own and written as one tagged
+PDF/A-2a. What every letter shares is prepared once per process and reused:
+the parsed stylesheet (templates/letters/letter.css), the font
+configuration, and the municipality's logo, decoded once and scaled to what
+print needs (WeasyPrint encodes an image again for every PDF it writes, so a
+large upload cost tens of milliseconds a letter). bench/letters.py measured
+the alternatives: a chunk of letters laid out as one document and cut apart
+with `Document.copy` cost more per letter than one document each.
+
+The layout template can hold several letters, each starting on a new page
+and numbering its own pages ("Side 1 av 2") through a CSS page group; the
+preview of a template and the tests use that.
 """
 
 from __future__ import annotations
 
 import copy
 import html
+import io
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.template import Context
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from housing_office.models import Municipality, WrittenLanguage
-from housing_office.pdf import PDF_VARIANT, font_config, make_url_fetcher, media_url
+from housing_office.pdf import MEDIA_SCHEME, PDF_VARIANT, font_config, make_url_fetcher, media_url
 
 from .engine import INVALID_MARKER, compile_template
 from .kinds import DEFAULT_LETTERS_DIR, get_kind
 from .models import LetterTemplate
 
 LAYOUT_TEMPLATE = "letters/letter.html"
+STYLESHEET_TEMPLATE = "letters/letter.css"
 
 # The layout's own words, in each målform (the site's translations are for
 # the staff's user interface, always bokmål).
@@ -130,12 +142,19 @@ def render_text(
     return subject, mark_safe(body)  # noqa: S308 - the template is checked HTML, the values are escaped
 
 
-def layout_html(letters: Sequence[LetterPage]) -> str:
+def layout_html(letters: Sequence[LetterPage], *, inline_style: bool = False) -> str:
     """One HTML document holding every letter in `letters`, each starting on a
-    new page and numbering its own pages."""
+    new page and numbering its own pages.
+
+    The stylesheet is not in the document: `render_pdfs` gives WeasyPrint the
+    one parsed per process. `inline_style` puts it in a `<style>` element,
+    for a document that stands on its own (bench/letters.py's bare render)."""
     language = letters[0].language if letters else WrittenLanguage.BOKMAL
     title = letters[0].subject if len(letters) == 1 else _("Brev")
-    return render_to_string(LAYOUT_TEMPLATE, {"letters": letters, "language": language, "title": title})
+    return render_to_string(
+        LAYOUT_TEMPLATE,
+        {"letters": letters, "language": language, "title": title, "inline_style": inline_style},
+    )
 
 
 def layout_resources(letters: Sequence[LetterPage]) -> set[str]:
@@ -154,16 +173,98 @@ def _letter_anchor(key: str) -> str:
 _PAGE_COUNT_GUESS: dict[Any, int] = {}
 DEFAULT_PAGE_GUESS = 2
 
+# The logo's box in letter.css is at most 40 mm wide and 18 mm high; 300 dpi
+# of that is all print needs.
+LOGO_MAX_PIXELS = (round(40 / 25.4 * 300), round(18 / 25.4 * 300))
 
-def render_pdfs(letters: Sequence[LetterPage], *, _attempt: int = 0) -> list[bytes]:
-    """Lay out `letters` as one document and return one tagged PDF per letter,
-    in order. Raises if the pages cannot be attributed to the letters.
+_STYLESHEET: Any = None
+# WeasyPrint's image cache (URL -> decoded image), kept for the process so
+# that the logo is fetched, scaled and decoded once, not once a letter. It is
+# keyed by URL, so an entry goes when the file behind the URL changes.
+_IMAGE_CACHE: dict[str, Any] = {}
+_IMAGE_STAMPS: dict[str, tuple[Any, ...] | None] = {}
+
+
+def letter_stylesheet() -> Any:
+    """letter.css, parsed once per process (parsing it for every letter cost
+    about 4 % of the letter)."""
+    global _STYLESHEET
+    if _STYLESHEET is None:
+        from weasyprint import CSS
+
+        _STYLESHEET = CSS(string=render_to_string(STYLESHEET_TEMPLATE), font_config=font_config())
+    return _STYLESHEET
+
+
+def _file_stamp(url: str) -> tuple[Any, ...] | None:
+    """What tells one version of a `media:` file from another."""
+    path = Path(settings.MEDIA_ROOT) / url.removeprefix(MEDIA_SCHEME)
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def image_cache(urls: set[str]) -> dict[str, Any]:
+    """The process's image cache, without entries for files that changed."""
+    for url in urls:
+        stamp = _file_stamp(url)
+        if stamp is None or _IMAGE_STAMPS.get(url) != stamp:
+            _IMAGE_CACHE.pop(url, None)
+            _IMAGE_STAMPS[url] = stamp
+    return _IMAGE_CACHE
+
+
+def print_sized(data: bytes) -> bytes:
+    """A raster image no larger than the logo's box at 300 dpi (a PNG), or
+    `data` as it is when it is smaller already or not a raster image Pillow
+    can write as PNG (an SVG, a CMYK JPEG): WeasyPrint then reads it as
+    before."""
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(io.BytesIO(data)) as original:
+            if original.width <= LOGO_MAX_PIXELS[0] and original.height <= LOGO_MAX_PIXELS[1]:
+                return data
+            image = ImageOps.exif_transpose(original)
+            image.thumbnail(LOGO_MAX_PIXELS, Image.Resampling.LANCZOS)
+            out = io.BytesIO()
+            image.save(out, format="PNG")
+            return out.getvalue()
+    except Exception:  # noqa: BLE001 - not ours to judge: WeasyPrint reports a bad image
+        return data
+
+
+def letter_url_fetcher(allowed: set[str]) -> Any:
+    """The layout's fetcher: `make_url_fetcher`'s allow-list decides what
+    loads; an image it serves comes print-sized."""
+    from weasyprint.urls import URLFetcherResponse
+
+    fetch = make_url_fetcher(allowed)
+
+    def fetch_print_sized(url: str, *args: Any, **kwargs: Any) -> Any:
+        response = fetch(url, *args, **kwargs)
+        try:
+            data, content_type = response.read(), response.content_type
+        finally:
+            response.close()
+        return URLFetcherResponse(url, body=print_sized(data), headers={"Content-Type": content_type})
+
+    fetch_print_sized._fail_on_errors = fetch._fail_on_errors  # type: ignore[attr-defined]
+    return fetch_print_sized
+
+
+def render_pdfs(letters: Sequence[LetterPage], *, together: bool = False) -> list[bytes]:
+    """One tagged PDF/A-2a per letter in `letters`, in order.
+
+    Each letter is laid out as a document of its own. `together` lays the
+    letters out as one document and cuts it into one PDF per letter instead
+    (bench/letters.py compares the two; it costs more per letter).
 
     Each letter's footer states its page count, guessed before layout; a
     letter whose count was guessed wrong is laid out again with the right one.
     """
-    from weasyprint import HTML
-
     if not letters:
         return []
     letters = [
@@ -172,31 +273,54 @@ def render_pdfs(letters: Sequence[LetterPage], *, _attempt: int = 0) -> list[byt
         else replace(lp, expected_pages=_PAGE_COUNT_GUESS.get(lp.template_key, DEFAULT_PAGE_GUESS))
         for lp in letters
     ]
-    document = HTML(
+    if together:
+        return _render_together(letters)
+    return [_render_alone(lp) for lp in letters]
+
+
+def _render(letters: Sequence[LetterPage]) -> Any:
+    from weasyprint import HTML
+
+    resources = layout_resources(letters)
+    return HTML(
         string=layout_html(letters),
-        url_fetcher=make_url_fetcher(layout_resources(letters)),
+        url_fetcher=letter_url_fetcher(resources),
         base_url=str(DEFAULT_LETTERS_DIR),
-    ).render(font_config=font_config(), pdf_variant=PDF_VARIANT)
+    ).render(
+        font_config=font_config(),
+        stylesheets=[letter_stylesheet()],
+        pdf_variant=PDF_VARIANT,
+        cache=image_cache(resources),
+    )
+
+
+def _remember_page_count(letter: LetterPage, count: int) -> None:
+    if letter.template_key is not None:
+        _PAGE_COUNT_GUESS[letter.template_key] = count
+
+
+def _render_alone(letter: LetterPage) -> bytes:
+    for _attempt in range(3):
+        document = _render([letter])
+        count = len(document.pages)
+        _remember_page_count(letter, count)
+        if count == letter.expected_pages:
+            # The document's title and language are the letter's own
+            # (<title>, <html lang>).
+            return document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
+        letter = replace(letter, expected_pages=count)
+    raise RuntimeError("The page count of a letter does not settle")
+
+
+def _render_together(letters: list[LetterPage]) -> list[bytes]:
+    document = _render(letters)
     starts = _letter_start_pages(document.pages, [lp.key for lp in letters])
     ends = [*starts[1:], len(document.pages)]
-    counts = [end - start for start, end in zip(starts, ends, strict=True)]
-    for lp, count in zip(letters, counts, strict=True):
-        if lp.template_key is not None:
-            _PAGE_COUNT_GUESS[lp.template_key] = count
-    wrong = [
-        i for i, (lp, count) in enumerate(zip(letters, counts, strict=True)) if lp.expected_pages != count
-    ]
-    if wrong and _attempt >= 2:
-        raise RuntimeError("The page count of a letter does not settle")
-    redone = iter(
-        render_pdfs([replace(letters[i], expected_pages=counts[i]) for i in wrong], _attempt=_attempt + 1)
-        if wrong
-        else []
-    )
     pdfs = []
-    for index, (letter, start, end) in enumerate(zip(letters, starts, ends, strict=True)):
-        if index in wrong:
-            pdfs.append(next(redone))
+    for letter, start, end in zip(letters, starts, ends, strict=True):
+        _remember_page_count(letter, end - start)
+        if end - start != letter.expected_pages:
+            pdfs.append(_render_alone(replace(letter, expected_pages=end - start)))
             continue
         part = document.copy(document.pages[start:end])
         part.metadata = copy.copy(document.metadata)

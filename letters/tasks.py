@@ -22,6 +22,7 @@ import math
 import time
 
 from celery import shared_task
+from celery.signals import worker_init
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
@@ -39,18 +40,29 @@ from .rendering import LetterPage, render_pdfs, render_text
 
 logger = logging.getLogger(__name__)
 
-# Letters claimed and rendered together: one transaction, one WeasyPrint
-# layout pass and one UPDATE per chunk. Laying them out together does not
-# make a letter cheaper: bench/letters.py measured 183 ms a letter in chunks
-# of 25 against 162 ms one at a time. The chunk is there for the claims and
-# the writes (progress, too, is written once a chunk); a smaller one may well
-# be faster overall, which bench/letters.py can show before it is changed.
-CHUNK_SIZE = 25
+# Letters claimed together: one transaction, one UPDATE and one progress
+# update per chunk. Each letter is laid out on its own (letters.rendering):
+# bench/letters.py measured a chunk laid out as one document at more CPU a
+# letter than one document each, so the chunk is only there for the claims
+# and the writes. A chunk of 1 costs a letter more in queries; a large chunk
+# leaves one worker process rendering its last chunk while the other has
+# nothing left, and progress moves in big steps. Ten letters is about a
+# second of work.
+CHUNK_SIZE = 10
 # Helper tasks asked for per batch at most (one per spare worker process).
 MAX_HELPERS = 3
 # How long the batch task waits for letters another worker holds.
 WAIT_POLL_SECONDS = 0.25
 WAIT_LIMIT_SECONDS = 30 * 60
+
+
+@worker_init.connect
+def _import_weasyprint(**_kwargs: object) -> None:
+    """Import WeasyPrint in the worker's main process, before it starts its
+    pool: every pool process then has it from the start instead of spending
+    a third of a second of CPU on the import in its first letter, while the
+    batch waits for it. The web processes never import it until they render."""
+    import weasyprint  # noqa: F401
 
 
 @shared_task(name="tenants.tasks.render_summons_batch", **JOB_TASK_OPTIONS)
@@ -148,8 +160,8 @@ def render_now(letter_id: int) -> Letter:
 
 
 def render_and_store(letters: list[Letter]) -> None:
-    """Render `letters` (claimed, pending) as one document, store one PDF per
-    letter and mark each rendered, or failed with the reason."""
+    """Render `letters` (claimed, pending), store one PDF per letter and mark
+    each rendered, or failed with the reason."""
     cache: dict = {}
     pages: list[LetterPage] = []
     outcome: dict[int, bytes | str] = {}

@@ -264,3 +264,72 @@ def test_the_coat_of_arms_sits_beside_the_name(municipality, tmp_path, width, he
     plain_words = {w: (x, y) for w, x, y in words_with_boxes(plain_pdf, tmp_path)}
     logo_words = {w: (x, y) for w, x, y in words_with_boxes(logo_pdf, tmp_path)}
     assert plain_words["Eksempelveien"] == logo_words["Eksempelveien"]
+
+
+def image_sizes(pdf: bytes, tmp_path) -> list[tuple[int, int]]:
+    """(width, height) in pixels of each image drawn in the PDF."""
+    path = tmp_path / "images.pdf"
+    path.write_bytes(pdf)
+    listing = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True)
+    # page num type width height ...; the alpha channel of an RGBA logo is an "smask" row.
+    rows = [line.split() for line in listing.stdout.splitlines()[2:]]
+    return [(int(row[3]), int(row[4])) for row in rows if row[2] == "image"]
+
+
+def test_a_large_logo_is_drawn_at_print_size_in_the_same_place(municipality, tmp_path):
+    """An upload far larger than its 18 mm box is scaled to 300 dpi of the
+    box once (WeasyPrint would encode it again for every letter); the
+    letterhead looks the same."""
+    municipality.logo.save("stort-vapen.png", ContentFile(png(1200, 1440)), save=True)
+    context = sample_context(municipality, "nb")
+    pdf = rendering.render_pdfs([page_of("<p>Brev.</p>", context, "big")])[0]
+    [(width, height)] = image_sizes(pdf, tmp_path)
+    assert (width, height) == (178, 213)  # 18 mm at 300 dpi, the proportions kept
+    x, _ = name_position(pdf, tmp_path)
+    assert x == pytest.approx((22 + 18 * 1200 / 1440 + 4) * MM, abs=1)
+    # Still a tagged figure with its alternative text.
+    assert figures_alt_texts(pdf) == ["Skien kommune"]
+
+
+def figures_alt_texts(pdf: bytes) -> list[str]:
+    import io
+
+    import pikepdf
+
+    found: list[str] = []
+
+    def walk(element) -> None:
+        if isinstance(element, pikepdf.Dictionary) and "/S" in element:
+            if element.S == "/Figure":
+                found.append(str(element.get("/Alt", "")))
+            kids = element.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                walk(kid)
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        walk(document.Root.StructTreeRoot.K[0])
+    return found
+
+
+def test_a_logo_replaced_under_the_same_name_is_drawn_anew(municipality, tmp_path, media):
+    """The decoded logo is kept between letters in the process, but never
+    after its file changed."""
+    municipality.logo.save("vapen.png", ContentFile(png(60, 72)), save=True)
+    context = sample_context(municipality, "nb")
+    first = rendering.render_pdfs([page_of("<p>Brev.</p>", context, "1")])[0]
+    (media / context["logo"]).write_bytes(png(400, 40))
+    second = rendering.render_pdfs([page_of("<p>Brev.</p>", context, "2")])[0]
+    assert image_sizes(first, tmp_path) == [(60, 72)]
+    assert image_sizes(second, tmp_path) == [(400, 40)]
+
+
+def test_laid_out_alone_or_together_the_letters_say_the_same(municipality, caseworker_user, tmp_path):
+    """render_pdfs lays out each letter alone; `together` (one document cut
+    apart, kept for bench/letters.py to compare) gives the same letters."""
+    h = household(municipality, co_applicant=True)
+    pages = [summons_page(municipality, caseworker_user, h, language, language) for language in ("nb", "nn")]
+    alone = [pdf_pages(pdf, tmp_path) for pdf in rendering.render_pdfs(pages)]
+    together = [pdf_pages(pdf, tmp_path) for pdf in rendering.render_pdfs(pages, together=True)]
+    assert alone == together
+    assert [len(texts) for texts in alone] == [2, 2]
+    assert "Side 2 av 2" in alone[1][1]
