@@ -80,7 +80,8 @@ class ChainedIds:
                 break
             ids = list(part[start:stop])
             found += ids
-            # Before the next part, how many ids this one had below `start`.
+            # How many ids this part holds up to the window's end: all of
+            # them when it ran out inside the window, else counted to `start`.
             before = len(ids) + start if ids else part.order_by()[:start].count()
             start = max(0, start - before)
             stop = None if stop is None else stop - before
@@ -92,23 +93,17 @@ def ids_first_page(
     per_page: int,
     number: object,
     rows: Callable[[Sequence[Any]], QuerySet],
-    counted: QuerySet | None = None,
     one_query: bool = False,
 ) -> Page:
     """Page `number` of `ordered` (filtered and ordered), its objects taken
-    from `rows(ids)` in the order of `ordered`. `counted`, when the order
-    needs a join the filter does not, is the same rows without it, to count
-    them cheaper. `one_query` reads the ordered ids up to the cap at once and
-    counts them in Python: for a filter that costs the same to count as to
-    order (vacancies, candidates), one pass instead of two."""
+    from `rows(ids)` in the order of `ordered`. `one_query` reads the ordered
+    ids up to the cap at once and counts them in Python: for a filter that
+    costs the same to count as to order (vacancies, candidates), one pass
+    instead of two."""
     ids_in_order = ordered if isinstance(ordered, ChainedIds) else ordered.values_list("pk", flat=True)
     if one_query:
         ids_in_order = list(ids_in_order[: CappedPaginator.cap + 1])
     paginator = CappedPaginator(ids_in_order, per_page)
-    if counted is not None and not one_query:
-        counter = CappedPaginator(counted, per_page)
-        # count is a cached property: once set, it is not computed.
-        paginator.count, paginator._capped = counter.count, counter.capped
     page = paginator.get_page(number)
     ids = list(page.object_list)
     found: dict[Any, Model] = {row.pk: row for row in rows(ids)}

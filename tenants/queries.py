@@ -145,7 +145,6 @@ def overview_page(
     per_page: int,
     number: object,
     annotate: Callable[[QuerySet[Household]], QuerySet[Household]] | None = None,
-    counted: QuerySet[Household] | None = None,
     one_query: bool = False,
 ) -> Page:
     """One page of `queryset` (filtered and ordered on the household's own
@@ -157,7 +156,7 @@ def overview_page(
         annotated = with_overview(Household.objects.filter(pk__in=ids), today)
         return annotate(annotated) if annotate is not None else annotated
 
-    return ids_first_page(queryset, per_page, number, rows, counted=counted, one_query=one_query)
+    return ids_first_page(queryset, per_page, number, rows, one_query=one_query)
 
 
 def by_botid(households: QuerySet[Household], today: datetime.date, longest_first: bool) -> ChainedIds:
