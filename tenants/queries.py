@@ -148,7 +148,7 @@ def overview_page(
     one_query: bool = False,
 ) -> Page:
     """One page of `queryset` (filtered and ordered on the household's own
-    columns, or on `current_start` when sorting by botid), annotated as
+    columns, or the `ChainedIds` of `by_botid`), annotated as
     `with_overview` does and then by `annotate`: the overview's joins and
     subqueries run for the page's rows alone (`housing_office.paging`)."""
 
