@@ -60,11 +60,16 @@ class ChainedIds:
     running tenancy, then those without one — each part keeps its own plan,
     and a page reads only as far into each as it reaches."""
 
-    def __init__(self, *parts: QuerySet) -> None:
+    def __init__(self, *parts: QuerySet, whole: QuerySet | None = None) -> None:
         self.parts = [part.values_list("pk", flat=True) for part in parts]
+        # The rows of all the parts in one queryset, when there is one that
+        # is cheaper to count than the parts (no join, no order).
+        self.whole = whole
 
     def count_to(self, limit: int) -> int:
         """How many ids there are, counting no further than `limit`."""
+        if self.whole is not None:
+            return self.whole.order_by()[:limit].count()
         total = 0
         for part in self.parts:
             total += part.order_by()[: limit - total].count()

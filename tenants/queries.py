@@ -182,7 +182,8 @@ def by_botid(households: QuerySet[Household], today: datetime.date, longest_firs
     without = households.exclude(
         Exists(_tenancies().filter(running_on(today), household=OuterRef("pk")))
     ).order_by("reference", "pk")
-    return ChainedIds(with_tenancy, without)
+    # The two parts split `households`: counting those needs no join.
+    return ChainedIds(with_tenancy, without, whole=households)
 
 
 def with_botid_at_least(

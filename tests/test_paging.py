@@ -135,6 +135,9 @@ def test_chained_ids_page_across_the_parts_and_count_to_the_cap(municipality, ca
         paginator = CappedPaginator(chained, 2)
         assert (paginator.count, paginator.capped) == (3, True)
         assert list(paginator.page(2).object_list) == [refs[1]]
+        # Counted from the whole when given: the same number.
+        whole = paging.ChainedIds(small, large, whole=Dwelling.objects.all())
+        assert whole.count_to(10) == 5 and whole.count_to(4) == 4
 
 
 def test_the_household_list_by_botid_puts_those_without_a_tenancy_last(caseworker_client, municipality):
@@ -158,7 +161,9 @@ def test_the_household_list_by_botid_puts_those_without_a_tenancy_last(caseworke
     url = reverse("tenants:household-list")
 
     def order(sort):
-        return [h.reference for h in caseworker_client.get(url, {"sort": sort}).context["page"].object_list]
+        page = caseworker_client.get(url, {"sort": sort}).context["page"]
+        assert (page.paginator.count, page.paginator.capped) == (5, False)
+        return [h.reference for h in page.object_list]
 
     assert order("-botid") == ["H-old", "H-mid", "H-new", "H-ended", "H-none"]
     assert order("botid") == ["H-new", "H-mid", "H-old", "H-ended", "H-none"]
