@@ -75,18 +75,24 @@ def _date(value: datetime.date | None) -> str:
 # --- Queries -----------------------------------------------------------------
 
 
-def vacancies(today: datetime.date | None = None) -> DwellingQuerySet:
-    """Vacant dwellings in stock, annotated in the database with
-    `vacant_since` (the last tenancy's end date, else the acquisition date)
-    and `vacant_for` (a timedelta up to `today`, None when unknown)."""
-    today = today or timezone.localdate()
+def vacant_since(today: datetime.date) -> Coalesce:
+    """For a dwelling (the outer row), the day it fell vacant as of `today`:
+    its last tenancy's end, else the day it was acquired (None if neither)."""
     last_end = (
-        Tenancy.objects.filter(dwelling=OuterRef("pk"), end_date__lte=today)
+        Tenancy.all_objects.filter(dwelling=OuterRef("pk"), end_date__lte=today)
         .order_by()
         .values("dwelling")
         .annotate(last=Max("end_date"))
         .values("last")
     )
+    return Coalesce(Subquery(last_end, output_field=DateField()), F("acquired_on"))
+
+
+def vacancies(today: datetime.date | None = None) -> DwellingQuerySet:
+    """Vacant dwellings in stock, annotated in the database with
+    `vacant_since` (the last tenancy's end date, else the acquisition date)
+    and `vacant_for` (a timedelta up to `today`, None when unknown)."""
+    today = today or timezone.localdate()
     next_start = (
         Tenancy.objects.filter(dwelling=OuterRef("pk"), start_date__gt=today)
         .order_by("start_date")
@@ -97,7 +103,7 @@ def vacancies(today: datetime.date | None = None) -> DwellingQuerySet:
         .having_status(DwellingStatus.VACANT, today)
         .with_status(today)
         .annotate(
-            vacant_since=Coalesce(Subquery(last_end, output_field=DateField()), F("acquired_on")),
+            vacant_since=vacant_since(today),
             next_tenancy_start=Subquery(next_start, output_field=DateField()),
         )
         .annotate(

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DateField, F, Max, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 
 from dwellings.models import Dwelling, Tenancy
+from dwellings.services import vacant_since
 from housing_office.models import Municipality
 from tenants.models import Household
 
@@ -61,17 +61,10 @@ def _unlet_dwellings(municipality: Municipality, today: datetime.date):
     annotated with the day they fell vacant (the last tenancy's end, else
     the day the dwelling was acquired)."""
     running = Tenancy.all_objects.running(on=today).filter(municipality_id=municipality.pk).values("dwelling")
-    last_end = (
-        Tenancy.all_objects.filter(dwelling=OuterRef("pk"), end_date__lte=today)
-        .order_by()
-        .values("dwelling")
-        .annotate(last=Max("end_date"))
-        .values("last")
-    )
     return (
         held_on(Dwelling.all_objects.filter(municipality_id=municipality.pk), today)
         .exclude(pk__in=running)
-        .annotate(vacant_since=Coalesce(Subquery(last_end, output_field=DateField()), F("acquired_on")))
+        .annotate(vacant_since=vacant_since(today))
     )
 
 
