@@ -28,24 +28,29 @@ from django.utils.functional import cached_property
 COUNT_CAP = 10_000
 
 
+def count_to_cap(rows: QuerySet | ChainedIds | list[Any]) -> tuple[int, bool]:
+    """How many `rows` there are, reading no more than `COUNT_CAP` + 1 of
+    them: (the count, at most the cap; whether there are more)."""
+    if isinstance(rows, list):
+        found = len(rows)
+    elif isinstance(rows, ChainedIds):
+        found = rows.count_to(COUNT_CAP + 1)
+    else:
+        found = rows.order_by()[: COUNT_CAP + 1].count()
+    return min(found, COUNT_CAP), found > COUNT_CAP
+
+
 class CappedPaginator(Paginator):
     """A paginator whose count reads at most `COUNT_CAP` + 1 rows. Past the
     cap, `count` is the cap (so the pages are the first `COUNT_CAP` rows) and
     `capped` is true; the templates then say "over" the count."""
 
-    cap = COUNT_CAP
     _capped = False
 
     @cached_property
     def count(self) -> int:
-        if isinstance(self.object_list, list):
-            found = len(self.object_list)
-        elif isinstance(self.object_list, ChainedIds):
-            found = self.object_list.count_to(self.cap + 1)
-        else:
-            found = self.object_list.order_by()[: self.cap + 1].count()
-        self._capped = found > self.cap
-        return min(found, self.cap)
+        count, self._capped = count_to_cap(self.object_list)
+        return count
 
     @property
     def capped(self) -> bool:
@@ -107,7 +112,7 @@ def ids_first_page(
     instead of two."""
     ids_in_order = ordered if isinstance(ordered, ChainedIds) else ordered.values_list("pk", flat=True)
     if one_query:
-        ids_in_order = list(ids_in_order[: CappedPaginator.cap + 1])
+        ids_in_order = list(ids_in_order[: COUNT_CAP + 1])
     paginator = CappedPaginator(ids_in_order, per_page)
     page = paginator.get_page(number)
     ids = list(page.object_list)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from housing_office.paging import CappedPaginator
+from housing_office.paging import count_to_cap
 
 from .candidates import candidate_households
 from .models import CLOSED_STAGES, Household, MeetingStatus, OutreachMeeting, PathwayStage
@@ -72,7 +72,7 @@ def caseload_for(user, today: datetime.date | None = None) -> Caseload:
     # The office's candidates are counted as their list counts them, up to
     # the cap (a count of all of them reads the whole register); the user's
     # own are few and counted from the caseworker's index.
-    office = CappedPaginator(candidate_households(today, min_years), 1)
+    office_candidates, office_over = count_to_cap(candidate_households(today, min_years))
     my_candidates = candidate_households(today, min_years).filter(caseworker=user).count()
     to_record = OutreachMeeting.objects.filter(
         caseworker=user, status=MeetingStatus.PLANNED, starts_at__lt=now
@@ -83,8 +83,8 @@ def caseload_for(user, today: datetime.date | None = None) -> Caseload:
         my_stages=stages,
         my_upcoming_meetings=upcoming,
         households=Household.objects.count(),
-        candidates=office.count,
-        candidates_over=office.capped,
+        candidates=office_candidates,
+        candidates_over=office_over,
         my_candidates=my_candidates,
         candidate_min_years=min_years,
         my_meetings_to_record=to_record,

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from housing_office.errors import add_to_form, local_url
-from housing_office.paging import CappedPaginator
+from housing_office.paging import count_to_cap
 from housing_office.permissions import is_leader
 
 from .candidates import candidate_for, candidate_page
@@ -148,11 +148,10 @@ def _board_context(
     # Each column counted to the lists' cap from the board's index (a count
     # of every household reads the whole register); past it, "over".
     capped = {
-        stage.value: CappedPaginator(households.filter(pathway_stage=stage.value), 1)
-        for stage in PathwayStage
+        stage.value: count_to_cap(households.filter(pathway_stage=stage.value)) for stage in PathwayStage
     }
-    counts = {stage: paginator.count for stage, paginator in capped.items() if paginator.count}
-    over = {stage for stage, paginator in capped.items() if paginator.capped}
+    counts = {stage: count for stage, (count, _over) in capped.items() if count}
+    over = {stage for stage, (_count, more) in capped.items() if more}
     # One small query per column, each the first few by the index on
     # (municipality, stage, time in stage): the page costs the same however
     # many households the municipality has. (Numbering every household with

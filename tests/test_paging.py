@@ -20,7 +20,7 @@ from . import factories
 
 @pytest.fixture
 def cap_of_three(monkeypatch):
-    monkeypatch.setattr(paging.CappedPaginator, "cap", 3)
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
 
 
 def test_the_count_is_exact_up_to_the_cap_and_then_says_over(municipality, cap_of_three):
