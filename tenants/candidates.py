@@ -105,31 +105,43 @@ def _with_candidate_columns(households: QuerySet[Household]) -> QuerySet[Househo
     )
 
 
-def candidate_queryset(today: datetime.date, min_years: int | float) -> QuerySet[Household]:
-    """The candidates on `today`, longest botid first, annotated as
-    `tenants.queries.with_overview` does plus `last_meeting_at` and
-    `contract_end`. One query, whatever the number of households."""
-    return _with_candidate_columns(with_overview(candidate_households(today, min_years), today)).order_by(
-        "current_start", "reference"
+def _candidates_in_order(today: datetime.date, min_years: int | float) -> QuerySet[Household]:
+    """The candidates, longest botid first, with only what the order needs:
+    the running tenancy joined once, both to keep the long botids and to
+    order by them (`candidate_households` asks the first with a subquery,
+    which counts cheaper but cannot give the order)."""
+    with_tenancy = with_current_tenancy(Household.objects.all(), today).filter(
+        current__start_date__lte=years_ago(today, min_years)
     )
+    return (
+        _not_recently_summoned(with_tenancy, today)
+        .annotate(current_start=F("current__start_date"))
+        .order_by("current_start", "reference")
+    )
+
+
+def candidate_queryset(today: datetime.date, min_years: int | float) -> QuerySet[Household]:
+    """Every candidate of the list, in its order, annotated as the list's
+    rows are (`tenants.queries.with_overview` plus `last_meeting_at` and
+    `contract_end`): the candidate page without its paging. One query,
+    whatever the number of households."""
+    candidates = Household.objects.filter(pk__in=_candidates_in_order(today, min_years).values("pk"))
+    return _with_candidate_columns(with_overview(candidates, today)).order_by("current_start", "reference")
 
 
 def candidate_page(today: datetime.date, min_years: int | float, per_page: int, number: object) -> Page:
     """One page of `candidate_queryset`: the order is found on the running
     tenancy's start alone, and the columns the page shows only for its rows
-    (`tenants.queries.overview_page`)."""
-    # The running tenancy joined once, both to keep the long botids and to
-    # order by them (candidate_households asks the first with a subquery).
-    with_tenancy = with_current_tenancy(Household.objects.all(), today).filter(
-        current__start_date__lte=years_ago(today, min_years)
+    (`tenants.queries.overview_page`). Counting the candidates costs what
+    ordering them does, so their ids are read in one pass."""
+    return overview_page(
+        _candidates_in_order(today, min_years),
+        today,
+        per_page,
+        number,
+        annotate=_with_candidate_columns,
+        one_query=True,
     )
-    ordered = (
-        _not_recently_summoned(with_tenancy, today)
-        .annotate(current_start=F("current__start_date"))
-        .order_by("current_start", "reference")
-    )
-    # Counting the candidates costs what ordering them does: one pass.
-    return overview_page(ordered, today, per_page, number, annotate=_with_candidate_columns, one_query=True)
 
 
 def candidate_for(household: Household, today: datetime.date) -> Candidate:
