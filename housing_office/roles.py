@@ -109,10 +109,27 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
 
 
 def ensure_roles(sender: Any = None, **kwargs: Any) -> None:
+    """Set the roles' permissions; called with no sender, or as a
+    post_migrate receiver.
+
+    post_migrate is sent once per app with models, and each sending makes
+    that app's permissions (django.contrib.auth's receiver, which runs after
+    this one: auth's app is later in INSTALLED_APPS). So the roles are set
+    once, at the last sending, after making that app's permissions here.
+    Every sending used to set them, nineteen times a migrate, and a test
+    database's flush (every transactional test's teardown) sends them all.
+    """
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
 
     using = kwargs.get("using", "default")
+    if sender is not None:
+        with_models = [c for c in global_apps.get_app_configs() if c.models_module is not None]
+        if sender is not with_models[-1]:
+            return
+        create_permissions(sender, verbosity=0, using=using, apps=kwargs.get("apps", global_apps))
     for role, wanted in role_permissions().items():
         group, _ = Group.objects.using(using).get_or_create(name=role)
         query = Q(pk__in=[])
