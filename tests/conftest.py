@@ -30,6 +30,38 @@ def pytest_configure(config):
     # Hashing passwords properly costs a tenth of a second each; the tests
     # make many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # A test database is thrown away: its commits need not wait for the
+        # disk. Every transactional test's teardown truncates every table
+        # and remakes the roles in some forty commits, and the browser and
+        # worker tests commit every request
+        # (https://www.postgresql.org/docs/15/wal-async-commit.html).
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+        _flush_by_delete()
+
+
+def _flush_by_delete() -> None:
+    """Empty the tables after a transactional test by DELETE, not TRUNCATE.
+
+    Django's flush (every transactional test's teardown: the browser, worker
+    and server tests) truncates the seventy-odd tables in one statement,
+    which makes new files for every table and index: 1.7–3 s on the two-core
+    machine, against 60 ms for deleting the few rows a test leaves. Django's
+    foreign keys are deferred, so the order does not matter; the triggers
+    that forget kept figures fire on DELETE as they do on TRUNCATE.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences:
+            return truncate(self, style, tables, reset_sequences=True, allow_cascade=allow_cascade)
+        return [f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(t))};" for t in tables]
+
+    DatabaseOperations.sql_flush = sql_flush
 
 
 @pytest.fixture

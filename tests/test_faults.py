@@ -98,9 +98,12 @@ def job(pk: int) -> Job:
 
 # A worker killed mid-batch ----------------------------------------------------------
 
-# Large enough that the kill lands mid-batch with letters on both sides of it;
-# each letter is a real WeasyPrint render, so the size is the test's cost.
-BATCH = 80
+# Large enough that the kill lands mid-batch with letters on both sides of it
+# (the batch renders in chunks of 10); each letter is a real WeasyPrint
+# render, so the size is the test's cost.
+BATCH = 40
+# The new worker's visibility timeout, in seconds (2 hours in production).
+VISIBILITY = 5
 
 
 def test_worker_killed_mid_batch_a_new_worker_finishes_exactly_its_letters(shared_media, monkeypatch):
@@ -130,9 +133,13 @@ def test_worker_killed_mid_batch_a_new_worker_finishes_exactly_its_letters(share
         assert 0 < at_kill < BATCH, at_kill
         assert job(batch.job_id).state == JobState.RUNNING  # what the dead worker left
 
-        # The new worker takes the unacknowledged messages back after the
-        # visibility timeout (2 hours in production; seconds here).
-        monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "20")
+        # The new worker takes back the messages left unacknowledged for
+        # longer than its visibility timeout. It looks for them as it starts,
+        # and after that only every 100 s (kombu's Redis transport:
+        # unacked_restore_interval 10 s × unacked_restore_throttle 10), so it
+        # starts once every message the dead worker held is that old.
+        monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", str(VISIBILITY))
+        time.sleep(VISIBILITY + 1)
         with worker(url, pool="prefork", concurrency=2):
             assert wait_for(
                 lambda: job(batch.job_id).state in (JobState.DONE, JobState.FAILED), timeout=400

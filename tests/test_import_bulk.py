@@ -150,6 +150,9 @@ def test_statements_do_not_grow_with_the_rows_written(monkeypatch):
         assert Tenancy.all_objects.filter(municipality__number=number, monthly_rent=9900).count() == n
         return len(first), len(again)
 
+    # The first import in a process looks the audit log's content type up
+    # once (Django keeps it): not a statement of the rows.
+    assert import_register("0301", **register(10)).ok
     assert queries(300, "3807") == queries(3000, "4601")
 
 
