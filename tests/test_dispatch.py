@@ -74,7 +74,7 @@ def standin(settings):
         integration_id=INTEGRATION,
         integration_password=PASSWORD,
         token=TOKEN,
-        hang_seconds=2.0,
+        hang_seconds=6.0,
     ).start()
     settings.SVARUT_BASE_URL = server.base_url
     settings.SVARUT_ACCOUNT_ID = ACCOUNT
@@ -82,7 +82,10 @@ def standin(settings):
     settings.SVARUT_INTEGRATION_PASSWORD = PASSWORD
     settings.SVARUT_MASKINPORTEN_TOKEN = TOKEN
     settings.SVARUT_MASKINPORTEN_TOKEN_FILE = ""
-    settings.SVARUT_TIMEOUT_SECONDS = 0.5
+    # Long enough for the stand-in to check a body against the schemas on a
+    # busy two-core machine (0.5 s timed out there); the timeout tests wait
+    # this long, and the stand-in hangs three times as long.
+    settings.SVARUT_TIMEOUT_SECONDS = 2.0
     yield server
     server.stop()
     # Every answer the stand-in gave conforms to the published schemas.
