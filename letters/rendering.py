@@ -196,6 +196,25 @@ def letter_stylesheet() -> Any:
     return _STYLESHEET
 
 
+# A letter laid out as a document of its own counts its own pages: the
+# footer's «av» is WeasyPrint's counter(pages) instead of the page count
+# guessed before layout (string-set), which cost a second layout whenever
+# the guess was wrong: the first letter of every template in a process, and
+# every letter one page longer or shorter than the one before it. Declared
+# after letter.css, it overrides only the footer's content.
+ALONE_FOOTER_CSS = '@page { @bottom-right { content: "Side " counter(page) " av " counter(pages); } }'
+_ALONE_STYLESHEET: Any = None
+
+
+def alone_stylesheet() -> Any:
+    global _ALONE_STYLESHEET
+    if _ALONE_STYLESHEET is None:
+        from weasyprint import CSS
+
+        _ALONE_STYLESHEET = CSS(string=ALONE_FOOTER_CSS, font_config=font_config())
+    return _ALONE_STYLESHEET
+
+
 def _file_stamp(url: str) -> tuple[Any, ...] | None:
     """What tells one version of a `media:` file from another."""
     path = Path(settings.MEDIA_ROOT) / url.removeprefix(MEDIA_SCHEME)
@@ -262,8 +281,10 @@ def render_pdfs(letters: Sequence[LetterPage], *, together: bool = False) -> lis
     letters out as one document and cuts it into one PDF per letter instead
     (bench/letters.py compares the two; it costs more per letter).
 
-    Each letter's footer states its page count, guessed before layout; a
-    letter whose count was guessed wrong is laid out again with the right one.
+    Each letter's footer states its page count: counted by WeasyPrint for a
+    letter laid out alone; laid out together, guessed before layout
+    (string-set), and a letter whose count was guessed wrong is laid out
+    again alone.
     """
     if not letters:
         return []
@@ -282,13 +303,14 @@ def _render(letters: Sequence[LetterPage]) -> Any:
     from weasyprint import HTML
 
     resources = layout_resources(letters)
+    stylesheets = [letter_stylesheet()] if len(letters) > 1 else [letter_stylesheet(), alone_stylesheet()]
     return HTML(
         string=layout_html(letters),
         url_fetcher=letter_url_fetcher(resources),
         base_url=str(DEFAULT_LETTERS_DIR),
     ).render(
         font_config=font_config(),
-        stylesheets=[letter_stylesheet()],
+        stylesheets=stylesheets,
         pdf_variant=PDF_VARIANT,
         cache=image_cache(resources),
     )
@@ -300,16 +322,11 @@ def _remember_page_count(letter: LetterPage, count: int) -> None:
 
 
 def _render_alone(letter: LetterPage) -> bytes:
-    for _attempt in range(3):
-        document = _render([letter])
-        count = len(document.pages)
-        _remember_page_count(letter, count)
-        if count == letter.expected_pages:
-            # The document's title and language are the letter's own
-            # (<title>, <html lang>).
-            return document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
-        letter = replace(letter, expected_pages=count)
-    raise RuntimeError("The page count of a letter does not settle")
+    """One letter laid out once; its footer counts its own pages."""
+    document = _render([letter])
+    _remember_page_count(letter, len(document.pages))
+    # The document's title and language are the letter's own (<title>, <html lang>).
+    return document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
 
 
 def _render_together(letters: list[LetterPage]) -> list[bytes]:
