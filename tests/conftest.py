@@ -107,6 +107,11 @@ def aligned_pks(db):
     that the rows a walk builds share a handful of primary keys: each route
     is then tried with every key in use (an unscoped lookup of any model
     would find a row) without trying dozens of keys no row of its own has."""
+    align_pks()
+
+
+def align_pks() -> None:
+    """`aligned_pks`, for a fixture of a wider scope."""
     from django.apps import apps
     from django.conf import settings
     from django.db import connection
