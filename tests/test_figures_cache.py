@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -451,3 +452,24 @@ def test_the_register_import_forgets_the_years_it_reaches(municipality):
     assert kept_years(municipality) == [y for y in CLOSED if y < 2022]
     assert throughput_figures(municipality, 2022)["moved_to_ownership"] == 0
     assert throughput_figures(municipality, 2023)["moved_to_ownership"] == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's")
+def test_the_triggers_are_installed_again_only_when_one_is_missing():
+    from reports.figures_triggers import install_triggers
+
+    def triggers() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'reports\\_forget\\_%'")
+            return cursor.fetchone()[0]
+
+    installed = triggers()
+    assert installed > 30
+    with CaptureQueriesContext(connection) as unchanged:
+        install_triggers()
+    assert not [q for q in unchanged.captured_queries if "TRIGGER" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER reports_forget_insert ON dwellings_tenancy")
+    assert triggers() == installed - 1
+    install_triggers()
+    assert triggers() == installed

@@ -162,3 +162,24 @@ def test_admin_changelist_is_scoped_for_staff(client, municipality, other_munici
     )
     assert response.status_code == 302, response.text[:2000]
     assert Household.all_objects.get(reference="H-NY").municipality == municipality
+
+
+def test_a_migrate_sets_the_roles_once_with_every_apps_permissions():
+    """post_migrate is sent once per app; the roles are set at the last
+    sending, after its app's permissions exist, so the administrator has
+    every permission there is."""
+    from django.contrib.auth.models import Permission
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Group.objects.all().delete()
+    Permission.objects.filter(content_type__app_label="auditlog").delete()
+    with CaptureQueriesContext(connection) as captured:
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    admin = Group.objects.get(name=ADMINISTRATOR)
+    assert admin.permissions.count() == Permission.objects.count()
+    assert Permission.objects.filter(content_type__app_label="auditlog").exists()
+    # Each role is looked up once (it was once for each of nineteen apps).
+    looked_up = [q["sql"] for q in captured.captured_queries if 'FROM "auth_group" WHERE' in q["sql"]]
+    assert len(looked_up) == 3, looked_up
