@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,22 +164,24 @@ def align_pks() -> None:
             cursor.execute("SELECT setval(%s, %s)", [sequence, last + 1])
 
 
+@contextlib.contextmanager
+def rows_for_a_class(django_db_blocker, media_root: Path) -> Iterator[None]:
+    """For a class-scoped fixture: rows a class of tests shares, made in one
+    transaction with the media files in `media_root`. Django's per-test
+    transaction nests inside it as a savepoint, and the whole is rolled
+    back after the class's last test."""
+    with override_settings(MEDIA_ROOT=media_root), django_db_blocker.unblock(), transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+
+
 @pytest.fixture(scope="class")
 def shared_seed(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
     """One seed of the demo (40 households, the default seed) for a class of
-    tests that read it: seeding costs seconds, and most tests only look.
-    Django's per-test transaction nests inside this one as a savepoint, and
-    the whole is rolled back after the class's last test."""
-    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"))
-    media.enable()
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            out = io.StringIO()
-            call_command("seed_demo", households="40", stdout=out)
-            yield out.getvalue()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            media.disable()
+    tests that read it: seeding costs seconds, and most tests only look."""
+    with rows_for_a_class(django_db_blocker, tmp_path_factory.mktemp("demo-media")):
+        out = io.StringIO()
+        call_command("seed_demo", households="40", stdout=out)
+        yield out.getvalue()

@@ -35,8 +35,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
-from django.test import override_settings
+from django.db import connection
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -44,7 +43,7 @@ from hypothesis import strategies as st
 from tenants.models import Household
 
 from . import factories
-from .conftest import align_pks
+from .conftest import align_pks, rows_for_a_class
 from .test_access import all_pks, build_register, routes, url_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("aligned_pks")]
@@ -368,38 +367,27 @@ def pages_of(client, route_name: str, pks: list[int], household: int) -> list[st
 @pytest.fixture(scope="class")
 def office_register(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[dict[str, Any]]:
     """The register every form and query of `TestEveryFormAndQuery` is
-    tried against, built once for the class, as tests/conftest.py's
-    `shared_seed` is: each test's own transaction nests in this one as a
-    savepoint (what a submission writes goes with it), and the whole is
-    rolled back after the class's last test. Built for each test, it was a
-    fifth of the fuzz's time."""
-    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("fuzz-media"))
-    media.enable()
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            align_pks()
-            municipality = factories.MunicipalityFactory(number="3807", name="Skien")
-            build_register(municipality)
-            # Letters need a postal address and a template; the summons wizard an open household.
-            factories.HouseholdFactory(municipality=municipality, reference="H-OPEN")
-            leader = factories.leader(municipality, first_name="Lise", last_name="Leder")
-            # An application another caseworker has recommended: the leader may decide it.
-            from startloan.services import ensure_default_parameters, recommend
+    tried against, built once for the class (`rows_for_a_class`: what a
+    submission writes goes with its test's savepoint). Built for each test,
+    it was a fifth of the fuzz's time."""
+    with rows_for_a_class(django_db_blocker, tmp_path_factory.mktemp("fuzz-media")):
+        align_pks()
+        municipality = factories.MunicipalityFactory(number="3807", name="Skien")
+        build_register(municipality)
+        # Letters need a postal address and a template; the summons wizard an open household.
+        factories.HouseholdFactory(municipality=municipality, reference="H-OPEN")
+        leader = factories.leader(municipality, first_name="Lise", last_name="Leder")
+        # An application another caseworker has recommended: the leader may decide it.
+        from startloan.services import ensure_default_parameters, recommend
 
-            ensure_default_parameters(municipality)
-            application = factories.StartLoanApplicationFactory(household__municipality=municipality)
-            recommend(application, by=factories.caseworker(municipality), text="Anbefales innvilget.")
-            yield {
-                "leader": leader,
-                "pks": all_pks(),
-                "household": Household.objects.order_by("pk").first().pk,
-            }
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            media.disable()
+        ensure_default_parameters(municipality)
+        application = factories.StartLoanApplicationFactory(household__municipality=municipality)
+        recommend(application, by=factories.caseworker(municipality), text="Anbefales innvilget.")
+        yield {
+            "leader": leader,
+            "pks": all_pks(),
+            "household": Household.objects.order_by("pk").first().pk,
+        }
 
 
 @pytest.fixture
