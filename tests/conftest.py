@@ -34,7 +34,7 @@ def pytest_configure(config):
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.postgresql":
         # A test database is thrown away: its commits need not wait for the
-        # disk. Every transactional test's teardown truncates every table
+        # disk. Every transactional test's teardown empties every table
         # and remakes the roles in some forty commits, and the browser and
         # worker tests commit every request
         # (https://www.postgresql.org/docs/15/wal-async-commit.html).
