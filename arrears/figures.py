@@ -11,11 +11,11 @@ the year."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
@@ -72,8 +72,8 @@ def open_arrears_summary(municipality_id: int) -> dict[str, Any]:
 
 def prevention_rows(municipality_id: int, years: list[int]) -> list[dict[str, Any]]:
     """One row per prevention figure with its value in each of `years`
-    (a fixed number of aggregate queries per year)."""
-    by_year = {year: arrears_figures(municipality_id, year) for year in years}
+    (four aggregate queries however many years)."""
+    by_year = arrears_series(municipality_id, years)
     return [
         {"label": label, "key": key, "values": [by_year[y][key] for y in years], "decimals": 0}
         for key, label in PREVENTION_LABELS.items()
@@ -81,46 +81,89 @@ def prevention_rows(municipality_id: int, years: list[int]) -> list[dict[str, An
 
 
 def arrears_figures(municipality_id: int, year: int) -> dict[str, Any]:
-    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    """Every figure of FIGURE_KEYS for one calendar year."""
+    return arrears_series(municipality_id, [year])[year]
+
+
+def _year_span(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+def arrears_series(municipality_id: int, years: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """{year: every figure of FIGURE_KEYS} for calendar years: a filtered
+    count per year and figure in four aggregate queries (cases, events,
+    agreements, children), whatever the number of years."""
+    years = sorted(set(years))
+    spans = {year: _year_span(year) for year in years}
     cases = ArrearsCase.all_objects.filter(municipality_id=municipality_id)
-    counts = cases.aggregate(
-        opened=Count("pk", filter=Q(opened_on__range=(start, end))),
-        closed=Count("pk", filter=Q(closed_on__range=(start, end))),
-        kept=Count("pk", filter=Q(closed_on__range=(start, end), close_reason=CloseReason.AGREEMENT_KEPT)),
+    eviction_requested = ArrearsEvent.all_objects.filter(
+        case=OuterRef("pk"), kind=EventKind.EVICTION_REQUESTED
     )
+    case_counts: dict[str, Any] = {}
+    for year, span in spans.items():
+        closed = Q(closed_on__range=span)
+        case_counts[f"opened_{year}"] = Count("pk", filter=Q(opened_on__range=span))
+        case_counts[f"closed_{year}"] = Count("pk", filter=closed)
+        case_counts[f"kept_{year}"] = Count("pk", filter=closed & Q(close_reason=CloseReason.AGREEMENT_KEPT))
+        # Closed after a request for eviction, other than by eviction or moving out.
+        case_counts[f"avoided_{year}"] = Count(
+            "pk",
+            filter=closed
+            & Q(Exists(eviction_requested))
+            & ~Q(close_reason__in=[CloseReason.EVICTED, CloseReason.MOVED_OUT]),
+        )
+    counts = cases.aggregate(**case_counts)
+    kinds = {
+        "notices": EventKind.NOTICE_4_18,
+        "nav": EventKind.NAV_NOTICE,
+        "requests": EventKind.EVICTION_REQUESTED,
+        "evicted": EventKind.EVICTED,
+    }
     events = ArrearsEvent.all_objects.filter(
-        municipality_id=municipality_id, date__range=(start, end)
+        municipality_id=municipality_id, date__range=(spans[years[0]][0], spans[years[-1]][1])
     ).aggregate(
-        notices=Count("pk", filter=Q(kind=EventKind.NOTICE_4_18)),
-        nav=Count("pk", filter=Q(kind=EventKind.NAV_NOTICE)),
-        requests=Count("pk", filter=Q(kind=EventKind.EVICTION_REQUESTED)),
-        evicted=Count("pk", filter=Q(kind=EventKind.EVICTED)),
+        **{
+            f"{name}_{year}": Count("pk", filter=Q(kind=kind, date__range=span))
+            for year, span in spans.items()
+            for name, kind in kinds.items()
+        }
     )
-    avoided = (
-        cases.filter(closed_on__range=(start, end), events__kind=EventKind.EVICTION_REQUESTED)
-        .exclude(close_reason__in=[CloseReason.EVICTED, CloseReason.MOVED_OUT])
-        .distinct()
-        .count()
+    agreements = PaymentAgreement.all_objects.filter(municipality_id=municipality_id).aggregate(
+        **{f"made_{year}": Count("pk", filter=Q(agreed_on__range=span)) for year, span in spans.items()}
     )
-    open_in_year = cases.filter(opened_on__lte=end).filter(
-        Q(closed_on__isnull=True) | Q(closed_on__gte=start)
-    )
+
+    def open_in(first: datetime.date, last: datetime.date):
+        """The households with a case open at any time from `first` to `last`."""
+        return (
+            cases.filter(opened_on__lte=last)
+            .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=first))
+            .values("tenancy__household")
+        )
+
+    # The children are reached from the cases (uncorrelated sets of
+    # household ids), never by testing every child of the municipality.
     children = Person.all_objects.filter(
-        role=PersonRole.CHILD, household__in=open_in_year.values("tenancy__household")
-    ).count()
+        role=PersonRole.CHILD, household__in=open_in(spans[years[0]][0], spans[years[-1]][1])
+    ).aggregate(
+        **{
+            f"children_{year}": Count("pk", filter=Q(household__in=open_in(*span)))
+            for year, span in spans.items()
+        }
+    )
     return {
-        "arrears_cases_opened": counts["opened"],
-        "arrears_cases_closed": counts["closed"],
-        "payment_agreements_made": PaymentAgreement.all_objects.filter(
-            municipality_id=municipality_id, agreed_on__range=(start, end)
-        ).count(),
-        "payment_agreements_kept": counts["kept"],
-        "notices_4_18": events["notices"],
-        "nav_notices": events["nav"],
-        "eviction_requests": events["requests"],
-        "evictions_carried_out": events["evicted"],
-        "evictions_avoided": avoided,
-        "children_affected": children,
+        year: {
+            "arrears_cases_opened": counts[f"opened_{year}"],
+            "arrears_cases_closed": counts[f"closed_{year}"],
+            "payment_agreements_made": agreements[f"made_{year}"],
+            "payment_agreements_kept": counts[f"kept_{year}"],
+            "notices_4_18": events[f"notices_{year}"],
+            "nav_notices": events[f"nav_{year}"],
+            "eviction_requests": events[f"requests_{year}"],
+            "evictions_carried_out": events[f"evicted_{year}"],
+            "evictions_avoided": counts[f"avoided_{year}"],
+            "children_affected": children[f"children_{year}"],
+        }
+        for year in years
     }
 
 

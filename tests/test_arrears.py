@@ -8,10 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from arrears import rules, services
-from arrears.figures import arrears_figures
+from arrears.figures import arrears_figures, prevention_rows
 from arrears.importing import SourceFile, import_arrears
 from arrears.models import ArrearsCase, ArrearsEvent, ArrearsImport, CloseReason, EventKind, Stage
 from housing_office.errors import DomainError
@@ -317,6 +319,19 @@ def test_figures_match_hand_counts(municipality, register, caseworker_user, sett
         "children_affected": 2,
     }
     assert arrears_figures(municipality.pk, 2024)["arrears_cases_opened"] == 0
+    # The dashboard's and the yearly report's rows: the same figures for
+    # any number of years in the same four queries.
+    with CaptureQueriesContext(connection) as one_year:
+        prevention_rows(municipality.pk, [2025])
+    with CaptureQueriesContext(connection) as three_years:
+        rows = prevention_rows(municipality.pk, [2024, 2025, 2026])
+    assert len(one_year) == len(three_years) == 4
+    by_key = {row["key"]: row["values"] for row in rows}
+    assert by_key["evictions_avoided"] == [0, 1, 0]
+    assert by_key["children_affected"] == [0, 2, 0]
+    assert {key: values[1] for key, values in by_key.items()} == {
+        key: value for key, value in figures.items() if key in by_key
+    }
 
 
 def test_the_throughput_report_carries_the_four_arrears_keys(municipality, register, caseworker_user):
