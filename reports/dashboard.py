@@ -12,10 +12,10 @@ vacant more than VACANCY_OUTLIER_DAYS days listed by name.
 
 `dashboard_data` gathers every figure with a fixed number of aggregate
 queries whatever the size of the register; closed years' figures (the
-trends, and the year before for a closed year or its same period) are read
-from those kept (`reports.figures_cache`), so only the running year and
-today's status are counted on every visit. The view renders it and the
-export writes it as CSV or XLSX.
+trends, and the year before for a closed year or its same period), the
+running year's so far and today's status are read from those kept
+(`reports.figures_cache`) until a write changes them. The view renders it
+and the export writes it as CSV or XLSX.
 """
 
 from __future__ import annotations

@@ -6,6 +6,14 @@ them when a write reaches back into the year. A period of a closed year
 (1 January to a day: the dashboard's "same period last year") is kept the
 same way, one day's worth at a time.
 
+The running year from 1 January through today (the dashboard's "hittil i
+år") is kept too, under today's date: every figure is a function of the
+rows' own dates, never of the clock, so only a write can change it — and
+any write dated this year or before forgets it, as it does a closed year.
+Tomorrow asks for another period, and the first keep of it prunes today's.
+The running year as a whole (through 31 December, with the lettings and
+ends already planned) is always counted: nobody reads it twice.
+
 Only on PostgreSQL, where the triggers are: elsewhere nothing is kept.
 
 Counting and storing race against writers; the rule is to keep figures only
@@ -45,6 +53,12 @@ def enabled() -> bool:
 def closed(year: int) -> bool:
     """The office's calendar has left the year (local time)."""
     return year < timezone.localdate().year
+
+
+def keepable(year: int, period: Period) -> bool:
+    """A closed year, whole or in part, or the running year through today."""
+    today = timezone.localdate()
+    return year < today.year or (year == today.year and period == period_key((today.month, today.day)))
 
 
 def kept(municipality_id: int, years: list[int], period: Period) -> dict[int, dict[str, Any]]:
@@ -98,12 +112,12 @@ DO UPDATE SET figures = EXCLUDED.figures, computed_at = EXCLUDED.computed_at
 
 
 def keep(municipality_id: int, token: int | None, figures: dict[int, dict[str, Any]], period: Period) -> None:
-    """Store closed years' figures counted since `begin()` gave `token`,
+    """Store keepable years' figures counted since `begin()` gave `token`,
     unless a write reached a closed year meanwhile (the sequence moved) or
     is under way (its shared lock is held). The lock is held to the end of
     the transaction, so a writer that comes after waits until the rows are
     visible, and then deletes them if it must. One query."""
-    figures = {year: value for year, value in figures.items() if closed(year)}
+    figures = {year: value for year, value in figures.items() if keepable(year, period)}
     if token is None or not figures:
         return
     rows = [{"year": year, "figures": value} for year, value in figures.items()]

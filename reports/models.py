@@ -77,7 +77,9 @@ class YearlyReportText(MunicipalityOwned):
 class ClosedYearFigures(models.Model):
     """A closed calendar year's throughput figures (`reports.throughput`),
     kept so the dashboard's ten years and the yearly report's five are read,
-    not counted again on every page.
+    not counted again on every page. The running year from 1 January
+    through today is kept the same way under today's date
+    (`reports.figures_cache.keepable`).
 
     A closed year's figures change only when a record dated in it (or
     before it) is written. The database says so itself: triggers on every

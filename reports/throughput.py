@@ -244,24 +244,23 @@ def throughput_series(
     """The contract's figures for every year from `first_year` to `last_year`;
     with `through=(month, day)` each year counts only 1 January to that day.
 
-    Returns {year: figures}. Closed years' figures are read from those kept
-    (`reports.figures_cache`, PostgreSQL only: one query); the others are
-    counted (`count_series`) and, for closed years, kept.
+    Returns {year: figures}. Closed years' figures, and the running year's
+    through today, are read from those kept (`reports.figures_cache`,
+    PostgreSQL only: one query); the others are counted (`count_series`)
+    and, when keepable, kept.
     """
     municipality = _municipality(municipality)
     years = list(range(first_year, last_year + 1))
     period = figures_cache.period_key(through)
+    keepable = [y for y in years if figures_cache.keepable(y, period)]
     out = {
         year: _restore(municipality.number, year, figures)
-        for year, figures in figures_cache.kept(
-            municipality.pk, [y for y in years if figures_cache.closed(y)], period
-        ).items()
+        for year, figures in figures_cache.kept(municipality.pk, keepable, period).items()
     }
     missing = [year for year in years if year not in out]
     if missing:
-        # Only closed years are kept; the running year alone needs no check.
-        closed = any(figures_cache.closed(year) for year in missing)
-        token = figures_cache.begin(municipality.pk) if closed else None
+        # The running year as a whole is never kept: it alone needs no check.
+        token = figures_cache.begin(municipality.pk) if set(missing) & set(keepable) else None
         counted = count_series(municipality, missing[0], missing[-1], through=through)
         figures_cache.keep(
             municipality.pk,

@@ -46,6 +46,8 @@ D = datetime.date
 OSLO = datetime.timezone(datetime.timedelta(hours=1))
 THIS_YEAR = 2026
 CLOSED = list(range(2018, THIS_YEAR))
+# Today's period key: 1 January through 30 November.
+TODAY = "11-30"
 
 
 @pytest.fixture(autouse=True)
@@ -60,9 +62,16 @@ def kept_years(municipality) -> list[int]:
     )
 
 
+def running_year_kept(municipality) -> bool:
+    """The running year through today (the dashboard's "hittil i år") is kept."""
+    return ClosedYearFigures.objects.filter(municipality=municipality, year=THIS_YEAR, through=TODAY).exists()
+
+
 def keep_all(municipality) -> None:
     throughput_series(municipality, CLOSED[0], CLOSED[-1])
+    throughput_series(municipality, THIS_YEAR, THIS_YEAR, through=(11, 30))
     assert kept_years(municipality) == CLOSED
+    assert running_year_kept(municipality)
 
 
 @pytest.fixture
@@ -94,9 +103,63 @@ def test_kept_figures_are_the_counted_ones(register):
     assert throughput_figures(register.pk, 2020)["municipality"] == "9998"
 
 
-def test_the_running_year_is_never_kept(register):
+def test_the_running_year_as_a_whole_is_never_kept(register):
     throughput_series(register, THIS_YEAR - 1, THIS_YEAR)
     assert kept_years(register) == [THIS_YEAR - 1]
+    # Nor through any day but today.
+    throughput_series(register, THIS_YEAR, THIS_YEAR, through=(6, 30))
+    throughput_series(register, THIS_YEAR, THIS_YEAR, through=(12, 1))
+    assert not ClosedYearFigures.objects.filter(year=THIS_YEAR).exists()
+
+
+def test_the_running_year_through_today_is_kept_until_a_write_reaches_it(register):
+    through = (11, 30)
+    counted = count_series(register, THIS_YEAR - 1, THIS_YEAR, through=through)
+    assert throughput_series(register, THIS_YEAR - 1, THIS_YEAR, through=through) == counted
+    kept = set(ClosedYearFigures.objects.filter(municipality=register).values_list("year", "through"))
+    assert kept == {(THIS_YEAR - 1, TODAY), (THIS_YEAR, TODAY)}
+    with CaptureQueriesContext(connection) as read:
+        assert throughput_series(register, THIS_YEAR - 1, THIS_YEAR, through=through) == counted
+    assert len(read) == 1
+
+    # A tenancy ended later this year (planned): the period through today
+    # does not read it, but the year is forgotten all the same, and counted
+    # again as it was.
+    running = Tenancy.all_objects.get(household__municipality=register, end_date__isnull=True)
+    Tenancy.all_objects.filter(pk=running.pk).update(
+        end_date=D(THIS_YEAR, 12, 20), end_reason=EndReason.BOUGHT_OWN_HOME
+    )
+    assert not running_year_kept(register)
+    assert throughput_series(register, THIS_YEAR - 1, THIS_YEAR, through=through) == counted
+    assert running_year_kept(register)
+
+    # Ended today after all: counted today, last year's same days still kept.
+    Tenancy.all_objects.filter(pk=running.pk).update(end_date=D(THIS_YEAR, 11, 30))
+    assert not running_year_kept(register)
+    assert ClosedYearFigures.objects.filter(municipality=register, year=THIS_YEAR - 1, through=TODAY).exists()
+    figures = throughput_series(register, THIS_YEAR - 1, THIS_YEAR, through=through)
+    assert figures[THIS_YEAR]["moved_to_ownership"] == counted[THIS_YEAR]["moved_to_ownership"] + 1
+    assert figures == count_series(register, THIS_YEAR - 1, THIS_YEAR, through=through)
+
+    # A write dated next year leaves it kept.
+    Tenancy.all_objects.filter(pk=running.pk).update(end_date=D(THIS_YEAR + 1, 1, 15))
+    assert not running_year_kept(register)  # it left this year: forgotten
+    throughput_series(register, THIS_YEAR - 1, THIS_YEAR, through=through)
+    factories.StockChangeFactory(
+        dwelling=running.dwelling, kind=StockChange.Kind.ACQUIRED, date=D(THIS_YEAR + 1, 2, 1)
+    )
+    assert running_year_kept(register)
+
+
+def test_tomorrow_counts_the_running_year_afresh(register):
+    throughput_series(register, THIS_YEAR, THIS_YEAR, through=(11, 30))
+    assert running_year_kept(register)
+    with time_machine.travel(datetime.datetime(THIS_YEAR, 12, 1, 9, 0, tzinfo=OSLO), tick=False):
+        with CaptureQueriesContext(connection) as counted:
+            throughput_series(register, THIS_YEAR, THIS_YEAR, through=(12, 1))
+        assert len(counted) > 3
+        kept = set(ClosedYearFigures.objects.filter(municipality=register).values_list("year", "through"))
+        assert kept == {(THIS_YEAR, "12-01")}
 
 
 def test_same_period_last_year_is_kept_for_the_latest_day_only(register):
@@ -297,6 +360,8 @@ def test_every_input_of_the_figures_forgets_from_its_year(register, case):
     keep_all(register)
     write()
     assert kept_years(register) == [y for y in CLOSED if y < year]
+    # A write reaching a closed year reaches the running year too.
+    assert not running_year_kept(register)
     # And what is counted again is what the register now says.
     assert throughput_series(register, CLOSED[0], CLOSED[-1]) == count_series(register, CLOSED[0], CLOSED[-1])
 
@@ -410,10 +475,14 @@ def test_todays_status_is_kept_until_a_write_to_what_it_reads(leader_client, reg
     assert set(kept["stock"]) == {"2026-11-30", "2024-12-31"}
 
 
-def test_one_visit_of_the_dashboard_keeps_the_trend_years_and_last_years_same_days(leader_client, register):
+def test_one_visit_of_the_dashboard_keeps_the_trend_years_and_both_years_so_far(leader_client, register):
     leader_client.get(reverse("reports:dashboard"))
     kept = set(ClosedYearFigures.objects.filter(municipality=register).values_list("year", "through"))
-    assert kept == {(THIS_YEAR - 1, "11-30"), *((year, "") for year in range(THIS_YEAR - 9, THIS_YEAR))}
+    assert kept == {
+        (THIS_YEAR - 1, TODAY),
+        (THIS_YEAR, TODAY),
+        *((year, "") for year in range(THIS_YEAR - 9, THIS_YEAR)),
+    }
 
 
 def test_the_register_import_forgets_the_years_it_reaches(municipality):
