@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from housing_office.models import User
 
@@ -82,6 +82,37 @@ def test_the_leaders_pages_are_not_in_a_caseworkers_menu(client, caseworker_user
     assert caseworker_menu[:2] == ["Start", "Husstander"]
     assert "Dashbord" not in caseworker_menu and "Arkiv" not in caseworker_menu
     assert leader_menu == [*caseworker_menu, "Arkiv", "Dashbord"]
+
+
+MENU_HREF = re.compile(r'<a class="nav-link"[^>]*href="([^"]*)"')
+
+
+def test_the_menu_paths_are_found_once_and_follow_the_script_prefix(caseworker_client, monkeypatch):
+    from housing_office import navigation
+
+    monkeypatch.setattr(navigation, "_RESOLVED", {})
+    calls = []
+    real_reverse = navigation.reverse
+    monkeypatch.setattr(navigation, "reverse", lambda *a, **k: calls.append(a) or real_reverse(*a, **k))
+
+    def menu_paths() -> list[str]:
+        html = caseworker_client.get("/husstander/").content.decode()
+        return MENU_HREF.findall(MAIN_MENU.search(html).group(1))
+
+    paths = menu_paths()
+    assert "/husstander/" in paths and calls
+    calls.clear()
+    assert menu_paths() == paths
+    assert calls == []
+    # Served under a path (the WSGI handler sets the prefix from a reverse
+    # proxy's SCRIPT_NAME; the test client does not): its own paths.
+    set_script_prefix("/bolig/")
+    try:
+        prefixed = menu_paths()
+    finally:
+        set_script_prefix("/")
+    assert prefixed == ["/bolig" + path for path in paths]
+    assert calls
 
 
 ENGLISH_IN_THE_ADMIN = (
