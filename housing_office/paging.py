@@ -21,19 +21,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Model, QuerySet, Window
+from django.db.models import Model, QuerySet
 from django.utils.functional import cached_property
 
 # How many rows a list counts exactly before it says "over".
 COUNT_CAP = 10_000
 
 
-def count_to_cap(rows: QuerySet | ChainedIds | CountedIds | list[Any]) -> tuple[int, bool]:
+def count_to_cap(rows: QuerySet | ChainedIds | list[Any]) -> tuple[int, bool]:
     """How many `rows` there are, reading no more than `COUNT_CAP` + 1 of
     them: (the count, at most the cap; whether there are more)."""
     if isinstance(rows, list):
         found = len(rows)
-    elif isinstance(rows, ChainedIds | CountedIds):
+    elif isinstance(rows, ChainedIds):
         found = rows.count_to(COUNT_CAP + 1)
     else:
         found = rows.order_by()[: COUNT_CAP + 1].count()
@@ -98,83 +98,21 @@ class ChainedIds:
         return found
 
 
-class CountedIds:
-    """The ids of an ordered queryset, counted by the query that reads the
-    page the request asks for (`COUNT(*) OVER ()`): for a filter that costs
-    as much to count as to order (vacancies, candidates), one pass, in which
-    the database sorts only as far as the page (a top-N sort) and sends
-    only its rows. A page the count puts out of range (the paginator then
-    asks for another slice) costs a query more."""
-
-    def __init__(self, ordered: QuerySet, start: int, stop: int) -> None:
-        # Not "ordered": Paginator reads that attribute as a queryset's flag.
-        self.queryset = ordered
-        self.window = (start, stop)
-        self.ids: list[Any] | None = None
-        self.total: int | None = None
-
-    def _read(self) -> None:
-        start, stop = self.window
-        rows = list(self.queryset.annotate(_rows=Window(Count("*"))).values_list("pk", "_rows")[start:stop])
-        self.ids = [pk for pk, _rows in rows]
-        # No row in the window: counted apart (a page past the end).
-        self.total = rows[0][1] if rows else self.queryset.order_by()[: COUNT_CAP + 1].count()
-
-    def count_to(self, limit: int) -> int:
-        if self.total is None:
-            self._read()
-        assert self.total is not None
-        return min(self.total, limit)
-
-    def __getitem__(self, window: slice) -> list[Any]:
-        start, stop = window.start or 0, window.stop
-        # The last page is cut at the count: inside the window read.
-        if start == self.window[0] and stop is not None and stop <= self.window[1]:
-            if self.ids is None:
-                self._read()
-            return (self.ids or [])[: stop - start]
-        return list(self.queryset.values_list("pk", flat=True)[window])
-
-
-def _window_asked(per_page: int, number: object) -> tuple[int, int]:
-    """The rows of page `number` as `Paginator.get_page` reads it (page 1
-    for anything not a whole number, or below 1)."""
-    try:
-        page = int(str(number))
-    except ValueError:
-        page = 1
-    start = (max(page, 1) - 1) * per_page
-    return start, start + per_page
-
-
 def ids_first_page(
     ordered: QuerySet | ChainedIds,
     per_page: int,
     number: object,
     rows: Callable[[Sequence[Any]], QuerySet],
     one_query: bool = False,
-    sorted_in_full: bool = False,
 ) -> Page:
     """Page `number` of `ordered` (filtered and ordered), its objects taken
-    from `rows(ids)` in the order of `ordered`.
-
-    For a filter that costs the same to count as to order (vacancies,
-    candidates), `one_query` reads the ordered ids up to the cap at once and
-    counts them in Python: one pass instead of two. When, besides, no index
-    gives the order, so that the database sorts every row whatever the page
-    (the candidates), `sorted_in_full` reads only the page's ids with the
-    count (`CountedIds`): a top-N sort, and fifty rows sent instead of
-    thousands. Not where an index gives the order: the planner then expects
-    to stop at the page and reads every row one by one for the count."""
-    ids_in_order: ChainedIds | CountedIds | QuerySet | list[Any]
-    if isinstance(ordered, ChainedIds):
-        ids_in_order = ordered
-    elif one_query and sorted_in_full:
-        ids_in_order = CountedIds(ordered, *_window_asked(per_page, number))
-    elif one_query:
-        ids_in_order = list(ordered.values_list("pk", flat=True)[: COUNT_CAP + 1])
-    else:
-        ids_in_order = ordered.values_list("pk", flat=True)
+    from `rows(ids)` in the order of `ordered`. `one_query` reads the ordered
+    ids up to the cap at once and counts them in Python: for a filter that
+    costs the same to count as to order (vacancies, candidates), one pass
+    instead of two."""
+    ids_in_order = ordered if isinstance(ordered, ChainedIds) else ordered.values_list("pk", flat=True)
+    if one_query:
+        ids_in_order = list(ids_in_order[: COUNT_CAP + 1])
     paginator = CappedPaginator(ids_in_order, per_page)
     page = paginator.get_page(number)
     ids = list(page.object_list)

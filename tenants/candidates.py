@@ -133,8 +133,7 @@ def candidate_page(today: datetime.date, min_years: int | float, per_page: int, 
     """One page of `candidate_queryset`: the order is found on the running
     tenancy's start alone, and the columns the page shows only for its rows
     (`tenants.queries.overview_page`). Counting the candidates costs what
-    ordering them does (no index gives the order), so the page's ids and the
-    count are read in one pass."""
+    ordering them does, so their ids are read in one pass."""
     return overview_page(
         _candidates_in_order(today, min_years),
         today,
@@ -142,7 +141,6 @@ def candidate_page(today: datetime.date, min_years: int | float, per_page: int, 
         number,
         annotate=_with_candidate_columns,
         one_query=True,
-        sorted_in_full=True,
     )
 
 

@@ -146,7 +146,6 @@ def overview_page(
     number: object,
     annotate: Callable[[QuerySet[Household]], QuerySet[Household]] | None = None,
     one_query: bool = False,
-    sorted_in_full: bool = False,
 ) -> Page:
     """One page of `queryset` (filtered and ordered on the household's own
     columns, or the `ChainedIds` of `by_botid`), annotated as
@@ -157,9 +156,7 @@ def overview_page(
         annotated = with_overview(Household.objects.filter(pk__in=ids), today)
         return annotate(annotated) if annotate is not None else annotated
 
-    return ids_first_page(
-        queryset, per_page, number, rows, one_query=one_query, sorted_in_full=sorted_in_full
-    )
+    return ids_first_page(queryset, per_page, number, rows, one_query=one_query)
 
 
 def by_botid(households: QuerySet[Household], today: datetime.date, longest_first: bool) -> ChainedIds:

@@ -54,37 +54,6 @@ def test_ids_first_page_keeps_the_order_and_takes_the_rows_from_rows(municipalit
     assert (page.paginator.count, page.paginator.num_pages, page.paginator.capped) == (5, 3, False)
 
 
-def test_counted_ids_read_the_page_and_the_count_in_one_query(
-    municipality, cap_of_three, django_assert_num_queries
-):
-    refs = [factories.DwellingFactory(municipality=municipality, rooms=n).pk for n in range(1, 6)]
-
-    def rows(ids):
-        return Dwelling.objects.filter(pk__in=ids)
-
-    with scope(municipality):
-        ordered = Dwelling.objects.order_by("rooms")
-        # The ids and the count, then the rows.
-        with django_assert_num_queries(2):
-            page = ids_first_page(ordered, 2, 1, rows, one_query=True, sorted_in_full=True)
-        assert [d.pk for d in page.object_list] == refs[:2]
-        assert (page.paginator.count, page.paginator.capped, page.paginator.num_pages) == (3, True, 2)
-        # The last page, cut at the capped count, from the same read.
-        with django_assert_num_queries(2):
-            page = ids_first_page(ordered, 2, "2", rows, one_query=True, sorted_in_full=True)
-        assert [d.pk for d in page.object_list] == refs[2:3]
-        # Past the end: counted apart, then the last page is read.
-        with django_assert_num_queries(4):
-            page = ids_first_page(ordered, 2, 9, rows, one_query=True, sorted_in_full=True)
-        assert page.number == 2 and [d.pk for d in page.object_list] == refs[2:3]
-        # Not a number: the first page, as Paginator.get_page says.
-        page = ids_first_page(ordered, 2, "x", rows, one_query=True, sorted_in_full=True)
-        assert page.number == 1 and [d.pk for d in page.object_list] == refs[:2]
-        # Nothing to list: one page, empty.
-        page = ids_first_page(ordered.filter(rooms__gt=9), 2, 1, rows, one_query=True, sorted_in_full=True)
-        assert (page.paginator.count, list(page.object_list)) == (0, [])
-
-
 def test_the_household_list_says_over_the_cap_and_pages_the_first(
     caseworker_client, municipality, cap_of_three
 ):
