@@ -37,6 +37,7 @@ import csv
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import subprocess
@@ -332,7 +333,13 @@ def cpu_times() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def report(prefix: Path, args: argparse.Namespace, alone_ms: float, cpu_busy: float | None = None) -> int:
+def report(
+    prefix: Path,
+    args: argparse.Namespace,
+    alone_ms: float,
+    cpu_busy: float | None = None,
+    locust_share: float | None = None,
+) -> int:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     pages = [r for r in rows if r["Name"] != "Aggregated"]
@@ -374,6 +381,12 @@ def report(prefix: Path, args: argparse.Namespace, alone_ms: float, cpu_busy: fl
         f"/helse/ median {float(health['Median Response Time']):.0f} ms "
         f"under the load against {alone_ms:.1f} ms alone"
         + (f"; machine CPU busy {cpu_busy:.0%} (server, database and locust)" if cpu_busy else "")
+        + (
+            f", of which locust {locust_share:.0%} and the server with its database "
+            f"{cpu_busy - locust_share:.0%}"
+            if cpu_busy and locust_share is not None
+            else ""
+        )
     )
     print(
         f"goals: ≥ {args.goal_rps:g} requests/s: "
@@ -407,13 +420,24 @@ def main() -> int:
             warm_up(base, plan_path, args.workers)
             alone_ms = health_alone(base)
             busy_before, total_before = cpu_times()
+            # locust runs as a child that is waited for: its CPU time is
+            # counted in this process's children's usage once it ends (the
+            # server's only after it is stopped, below).
+            children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             code = run_locust(base, plan_path, args, Path(folder) / "load")
+            children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
             busy_after, total_after = cpu_times()
             cpu_busy = (busy_after - busy_before) / max(1, total_after - total_before)
+            locust_seconds = (children_after.ru_utime + children_after.ru_stime) - (
+                children_before.ru_utime + children_before.ru_stime
+            )
+            # /proc/stat counts jiffies of every CPU: its total is the
+            # elapsed time times the CPUs.
+            locust_share = locust_seconds * os.sysconf("SC_CLK_TCK") / max(1, total_after - total_before)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-        result = report(Path(folder) / "load", args, alone_ms, cpu_busy)
+        result = report(Path(folder) / "load", args, alone_ms, cpu_busy, locust_share)
     return result or (1 if code not in (0, 1) else 0)
 
 
