@@ -13,13 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from .permissions import is_leader
+from .reversing import path_or_none
 
 
 @dataclass(frozen=True)
@@ -37,10 +34,6 @@ class MenuItem:
 
 
 _ITEMS: dict[str, MenuItem] = {}
-# The items with their paths, by (script prefix, URLconf, leader): the same
-# for every request of a deployment, and a reverse() costs tens of
-# microseconds — twenty of them were a measurable part of a small page.
-_RESOLVED: dict[tuple[str, str, bool], list[tuple[MenuItem, str, list[str]]]] = {}
 
 
 def register_menu_item(
@@ -54,43 +47,22 @@ def register_menu_item(
     exact: bool = False,
 ) -> None:
     _ITEMS[key] = MenuItem(key, label, url_name, order, leader_only, tuple(claims), exact)
-    _RESOLVED.clear()
-
-
-@receiver(setting_changed)
-def _forget_paths(*, setting: str, **kwargs: Any) -> None:
-    if setting == "ROOT_URLCONF":
-        _RESOLVED.clear()
-
-
-def _path(url_name: str) -> str | None:
-    try:
-        return reverse(url_name)
-    except NoReverseMatch:
-        return None
-
-
-def _resolved_items(leader: bool) -> list[tuple[MenuItem, str, list[str]]]:
-    entries = []
-    for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.key)):
-        if item.leader_only and not leader:
-            continue
-        url = _path(item.url_name)
-        if url is None:
-            continue
-        prefixes = [url, *(p for p in map(_path, item.claims) if p)]
-        entries.append((item, url, prefixes))
-    return entries
 
 
 def main_menu(request: HttpRequest) -> list[dict[str, Any]]:
     """The items this user sees, in order, each with its URL and whether it
     is the current page."""
     leader = is_leader(request.user)
-    key = (get_script_prefix(), str(get_urlconf() or settings.ROOT_URLCONF), leader)
-    entries = _RESOLVED.get(key)
-    if entries is None:
-        entries = _RESOLVED[key] = _resolved_items(leader)
+    entries: list[tuple[MenuItem, str, list[str]]] = []
+    for item in sorted(_ITEMS.values(), key=lambda i: (i.order, i.key)):
+        if item.leader_only and not leader:
+            continue
+        # Reversed once per deployment, not on every page (housing_office.reversing).
+        url = path_or_none(item.url_name)
+        if url is None:
+            continue
+        prefixes = [url, *(p for p in map(path_or_none, item.claims) if p)]
+        entries.append((item, url, prefixes))
 
     def match_length(item: MenuItem, prefixes: list[str]) -> int:
         if item.exact:

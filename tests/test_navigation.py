@@ -88,12 +88,12 @@ MENU_HREF = re.compile(r'<a class="nav-link"[^>]*href="([^"]*)"')
 
 
 def test_the_menu_paths_are_found_once_and_follow_the_script_prefix(caseworker_client, monkeypatch):
-    from housing_office import navigation
+    from housing_office import reversing
 
-    monkeypatch.setattr(navigation, "_RESOLVED", {})
+    monkeypatch.setattr(reversing, "_KEPT", {})
     calls = []
-    real_reverse = navigation.reverse
-    monkeypatch.setattr(navigation, "reverse", lambda *a, **k: calls.append(a) or real_reverse(*a, **k))
+    real_reverse = reversing.reverse
+    monkeypatch.setattr(reversing, "reverse", lambda *a, **k: calls.append(a) or real_reverse(*a, **k))
 
     def menu_paths() -> list[str]:
         html = caseworker_client.get("/husstander/").content.decode()
