@@ -73,7 +73,7 @@ def kept(municipality_id: int, years: list[int], period: Period) -> dict[int, di
 
 def begin(municipality_id: int, *, sequence: str = SEQUENCE) -> int | None:
     """Before counting: the triggers' sequence, or None when a writer's
-    transaction that reached a closed year is still open (its rows may or
+    transaction that reached a keepable year is still open (its rows may or
     may not be in what is counted now, so nothing counted now is kept).
     One query: the exclusive lock is only tried, and let go at once."""
     if not enabled():
@@ -113,8 +113,8 @@ DO UPDATE SET figures = EXCLUDED.figures, computed_at = EXCLUDED.computed_at
 
 def keep(municipality_id: int, token: int | None, figures: dict[int, dict[str, Any]], period: Period) -> None:
     """Store keepable years' figures counted since `begin()` gave `token`,
-    unless a write reached a closed year meanwhile (the sequence moved) or
-    is under way (its shared lock is held). The lock is held to the end of
+    unless a write the figures read came meanwhile (the triggers' sequence
+    moved) or is under way (its shared lock is held). The lock is held to the end of
     the transaction, so a writer that comes after waits until the rows are
     visible, and then deletes them if it must. One query."""
     figures = {year: value for year, value in figures.items() if keepable(year, period)}
