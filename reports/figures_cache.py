@@ -31,7 +31,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from .figures_triggers import LOCK_CLASS, SEQUENCE, STATUS_LOCK, STATUS_SEQUENCE
+from .figures_triggers import LOCK_CLASS, SEQUENCE, STATUS_LOCK_CLASS, STATUS_SEQUENCE
 from .models import ClosedYearFigures, StatusFigures
 
 # "" for whole years, "MM-DD" for 1 January to that day.
@@ -71,7 +71,7 @@ def kept(municipality_id: int, years: list[int], period: Period) -> dict[int, di
     return dict(rows)
 
 
-def begin(municipality_id: int, *, sequence: str = SEQUENCE) -> int | None:
+def begin(municipality_id: int, *, sequence: str = SEQUENCE, lock_class: int = LOCK_CLASS) -> int | None:
     """Before counting: the triggers' sequence, or None when a writer's
     transaction that reached a keepable year is still open (its rows may or
     may not be in what is counted now, so nothing counted now is kept).
@@ -84,7 +84,7 @@ def begin(municipality_id: int, *, sequence: str = SEQUENCE) -> int | None:
             # advance: is_called tells them apart.
             f"SELECT {TOKEN}, CASE WHEN pg_try_advisory_lock(%s, %s)"  # noqa: S608 - constant names
             f" THEN pg_advisory_unlock(%s, %s) ELSE false END FROM {sequence}",
-            [LOCK_CLASS, municipality_id, LOCK_CLASS, municipality_id],
+            [lock_class, municipality_id, lock_class, municipality_id],
         )
         token, free = cursor.fetchone()
     return token if free else None
@@ -147,14 +147,14 @@ def kept_status(municipality_id: int, day: datetime.date) -> dict[str, Any] | No
     return row[0] if row else None
 
 
-def begin_status() -> int | None:
-    """`begin()` for today's status: its own sequence, one lock for all."""
-    return begin(STATUS_LOCK, sequence=STATUS_SEQUENCE)
+def begin_status(municipality_id: int) -> int | None:
+    """`begin()` for today's status: its own sequence and lock."""
+    return begin(municipality_id, sequence=STATUS_SEQUENCE, lock_class=STATUS_LOCK_CLASS)
 
 
 KEEP_STATUS_SQL = f"""
 WITH free AS (
-    SELECT CASE WHEN pg_try_advisory_xact_lock(%(lock)s, %(key)s)
+    SELECT CASE WHEN pg_try_advisory_xact_lock(%(lock)s, %(municipality)s)
                 THEN (SELECT {TOKEN} FROM {STATUS_SEQUENCE}) END AS token
 )
 INSERT INTO reports_statusfigures (municipality_id, day, figures)
@@ -172,8 +172,7 @@ def keep_status(municipality_id: int, token: int | None, day: datetime.date, fig
         cursor.execute(
             KEEP_STATUS_SQL,
             {
-                "lock": LOCK_CLASS,
-                "key": STATUS_LOCK,
+                "lock": STATUS_LOCK_CLASS,
                 "municipality": municipality_id,
                 "day": day,
                 "token": token,

@@ -23,8 +23,9 @@ counting and when storing, no writer held the lock and the sequence had
 not moved.
 
 Today's status on the dashboard (`StatusFigures`) is simpler: any write to
-dwellings, tenancies, stock changes or households forgets it, with its own
-lock key and sequence.
+dwellings, tenancies, stock changes or households forgets the status of the
+municipalities it wrote to, with its own lock (per municipality) and
+sequence.
 
 PostgreSQL only (installed after every `migrate`, as the roles are); the
 SQLite demo counts its figures every time instead of keeping them.
@@ -317,18 +318,38 @@ END $$;
 
 
 # Today's status (`StatusFigures`: the stock, the vacancies, the stages)
-# changes with any write to these tables, whatever its date: every row goes.
+# changes with any write to these tables, whatever its date: the written
+# rows' municipalities lose theirs (all of them on TRUNCATE).
 STATUS_TABLES = ("dwellings_dwelling", "dwellings_tenancy", "dwellings_stockchange", "tenants_household")
 STATUS_SEQUENCE = "reports_status_writes"
-# The status lock's second key: one for all municipalities.
-STATUS_LOCK = 0
+# The status lock's first key: "RSTA"; the second is the municipality's id,
+# so that a leader's recount, which holds it until its request ends, keeps
+# only its own municipality's writers waiting.
+STATUS_LOCK_CLASS = 0x52535441 & 0x7FFFFFFF
 FORGET_STATUS_FUNCTION = f"""
 CREATE SEQUENCE IF NOT EXISTS {STATUS_SEQUENCE};
 CREATE OR REPLACE FUNCTION reports_forget_status() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  mids bigint[];
 BEGIN
-  PERFORM pg_advisory_xact_lock_shared({LOCK_CLASS}, {STATUS_LOCK});
+  IF TG_OP = 'TRUNCATE' THEN
+    SELECT array_agg(id) INTO mids FROM housing_office_municipality;
+  ELSIF TG_OP = 'INSERT' THEN
+    SELECT array_agg(DISTINCT municipality_id) INTO mids FROM n;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(DISTINCT municipality_id) INTO mids FROM o;
+  ELSE
+    SELECT array_agg(DISTINCT m) INTO mids FROM (
+      SELECT municipality_id AS m FROM o UNION SELECT municipality_id FROM n
+    ) x;
+  END IF;
+  IF mids IS NULL THEN
+    RETURN NULL;
+  END IF;
+  -- Shared: writers never wait for each other, only for a moment's store.
+  PERFORM pg_advisory_xact_lock_shared({STATUS_LOCK_CLASS}, m::integer) FROM unnest(mids) AS m;
   PERFORM nextval('{STATUS_SEQUENCE}');
-  DELETE FROM reports_statusfigures;
+  DELETE FROM reports_statusfigures WHERE municipality_id = ANY(mids);
   RETURN NULL;
 END $$;
 """
@@ -338,11 +359,17 @@ def install_sql() -> list[str]:
     """Every statement that (re)installs the functions and triggers."""
     statements = [FORGET_FUNCTION, PERSON_FUNCTION, FORGET_ALL_FUNCTION, FORGET_STATUS_FUNCTION]
     for table in STATUS_TABLES:
+        # One trigger for every event was installed before the status was
+        # forgotten per municipality.
         statements.append(f"DROP TRIGGER IF EXISTS reports_forget_status ON {table};")
-        statements.append(
-            f"CREATE TRIGGER reports_forget_status AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}"
-            " FOR EACH STATEMENT EXECUTE FUNCTION reports_forget_status();"
-        )
+        for event, rows in (*TRANSITION.items(), ("TRUNCATE", "")):
+            name = f"reports_forget_status_{event.lower()}"
+            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table}"
+                + (f" REFERENCING {rows}" if rows else "")
+                + " FOR EACH STATEMENT EXECUTE FUNCTION reports_forget_status();"
+            )
     for table in (*(watch.table for watch in WATCHED), "tenants_person"):
         statements.append(f"DROP TRIGGER IF EXISTS reports_forget_truncate ON {table};")
         statements.append(

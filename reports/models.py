@@ -113,9 +113,10 @@ class ClosedYearFigures(models.Model):
 class StatusFigures(models.Model):
     """The dashboard's picture of the stock on one day — the dwellings
     nobody rents (the vacancies), the stock's counts, the households in
-    each stage — kept until any write to dwellings, tenancies, stock changes
-    or households (a trigger deletes every row: `reports.figures_triggers`)
-    or until the day changes. PostgreSQL only, as `ClosedYearFigures`."""
+    each stage — kept until a write to the municipality's dwellings,
+    tenancies, stock changes or households (a trigger deletes its row:
+    `reports.figures_triggers`) or until the day changes. PostgreSQL only,
+    as `ClosedYearFigures`."""
 
     municipality = models.OneToOneField(
         Municipality, on_delete=models.CASCADE, primary_key=True, related_name="+"

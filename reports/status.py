@@ -177,7 +177,7 @@ def status(municipality: Municipality, today: datetime.date, stock_day: datetime
             stage_counts=kept["stage_counts"],
             ledger=LedgerYear(year, _side(ledger["acquired"]), _side(ledger["disposed"])),
         )
-    token = figures_cache.begin_status()
+    token = figures_cache.begin_status(municipality.pk)
     unlet = unlet_dwellings(municipality, today)
     # Today's "let" is the held dwellings less the unlet ones just gathered.
     stocks = {today: dwelling_stock(municipality, today, unlet=unlet.count)}

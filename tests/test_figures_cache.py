@@ -26,7 +26,7 @@ from followup.models import FollowUpPlan
 from housing_office.models import Municipality
 from letters.models import Letter
 from reports import figures_cache
-from reports.figures_triggers import LOCK_CLASS
+from reports.figures_triggers import LOCK_CLASS, STATUS_LOCK_CLASS
 from reports.models import ClosedYearFigures, StatusFigures
 from reports.throughput import count_series, throughput_figures, throughput_series
 from reports.yearly_report import report_context
@@ -473,6 +473,45 @@ def test_todays_status_is_kept_until_a_write_to_what_it_reads(leader_client, reg
     leader_client.get(url, {"year": 2024})
     kept = StatusFigures.objects.get(municipality=register).figures
     assert set(kept["stock"]) == {"2026-11-30", "2024-12-31"}
+
+
+def test_a_write_forgets_the_status_of_its_own_municipality_only(leader_client, register):
+    leader_client.get(reverse("reports:dashboard"))
+    assert StatusFigures.objects.filter(municipality=register).exists()
+    elsewhere = factories.MunicipalityFactory()
+    factories.DwellingFactory(municipality=elsewhere)
+    Household.all_objects.filter(municipality=register).update(interpreter_language="")
+    assert not StatusFigures.objects.filter(municipality=register).exists()
+    leader_client.get(reverse("reports:dashboard"))
+    factories.DwellingFactory(municipality=elsewhere)
+    factories.HouseholdFactory(municipality=elsewhere)
+    assert StatusFigures.objects.filter(municipality=register).exists()
+    # A household moved between municipalities: both lose theirs.
+    moved = Household.all_objects.filter(municipality=register).first()
+    Household.all_objects.filter(pk=moved.pk).update(municipality=elsewhere)
+    assert not StatusFigures.objects.filter(municipality=register).exists()
+    # TRUNCATE says nothing of whose rows: every municipality's goes.
+    leader_client.get(reverse("reports:dashboard"))
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE dwellings_stockchange")
+    assert not StatusFigures.objects.exists()
+
+
+def test_a_recount_waits_for_its_own_municipalitys_writers_only(register):
+    """A writer's open transaction holds its municipality's shared status
+    lock; a recount elsewhere need not wait for it, nor make it wait."""
+    elsewhere = factories.MunicipalityFactory()
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params) as other:
+        # What the trigger takes for a write to the other municipality, held
+        # until this transaction ends.
+        other.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [STATUS_LOCK_CLASS, elsewhere.pk])
+        assert figures_cache.begin_status(register.pk) is not None
+        assert figures_cache.begin_status(elsewhere.pk) is None
+        other.rollback()
+    assert figures_cache.begin_status(elsewhere.pk) is not None
 
 
 def test_one_visit_of_the_dashboard_keeps_the_trend_years_and_both_years_so_far(leader_client, register):
