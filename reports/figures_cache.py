@@ -114,9 +114,9 @@ DO UPDATE SET figures = EXCLUDED.figures, computed_at = EXCLUDED.computed_at
 def keep(municipality_id: int, token: int | None, figures: dict[int, dict[str, Any]], period: Period) -> None:
     """Store keepable years' figures counted since `begin()` gave `token`,
     unless a write the figures read came meanwhile (the triggers' sequence
-    moved) or is under way (its shared lock is held). The lock is held to the end of
-    the transaction, so a writer that comes after waits until the rows are
-    visible, and then deletes them if it must. One query."""
+    moved) or is under way (its shared lock is held). The lock is held to
+    the end of the transaction, so a writer that comes after waits until
+    the rows are visible, and then deletes them if it must. One query."""
     figures = {year: value for year, value in figures.items() if keepable(year, period)}
     if token is None or not figures:
         return
