@@ -89,8 +89,10 @@ class LetterPage:
     body: SafeString
     context: dict[str, Any] = field(default_factory=dict)
 
-    # The page count the footer states ("Side 1 av 2"). None: guess from the
-    # letters already made from the same template (`template_key`).
+    # The page count the footer states ("Side 1 av 2") when letters are laid
+    # out together. None: guess from the letters already laid out together
+    # from the same template (`template_key`). A letter laid out alone counts
+    # its own pages.
     expected_pages: int | None = None
     template_key: Any = None
     # The marking «Unntatt offentlighet, offl. § 13 jf. fvl. § 13» in the
@@ -169,7 +171,8 @@ def _letter_anchor(key: str) -> str:
     return f"letter-{key}"
 
 
-# Page counts seen per template version, to guess the next letters' "av N".
+# Page counts seen per template version, to guess the next letters' "av N"
+# when letters are laid out together.
 _PAGE_COUNT_GUESS: dict[Any, int] = {}
 DEFAULT_PAGE_GUESS = 2
 
@@ -288,14 +291,15 @@ def render_pdfs(letters: Sequence[LetterPage], *, together: bool = False) -> lis
     """
     if not letters:
         return []
-    letters = [
-        lp
-        if lp.expected_pages
-        else replace(lp, expected_pages=_PAGE_COUNT_GUESS.get(lp.template_key, DEFAULT_PAGE_GUESS))
-        for lp in letters
-    ]
     if together:
-        return _render_together(letters)
+        return _render_together(
+            [
+                lp
+                if lp.expected_pages
+                else replace(lp, expected_pages=_PAGE_COUNT_GUESS.get(lp.template_key, DEFAULT_PAGE_GUESS))
+                for lp in letters
+            ]
+        )
     return [_render_alone(lp) for lp in letters]
 
 
@@ -323,10 +327,8 @@ def _remember_page_count(letter: LetterPage, count: int) -> None:
 
 def _render_alone(letter: LetterPage) -> bytes:
     """One letter laid out once; its footer counts its own pages."""
-    document = _render([letter])
-    _remember_page_count(letter, len(document.pages))
     # The document's title and language are the letter's own (<title>, <html lang>).
-    return document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
+    return _render([letter]).write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
 
 
 def _render_together(letters: list[LetterPage]) -> list[bytes]:
@@ -337,7 +339,7 @@ def _render_together(letters: list[LetterPage]) -> list[bytes]:
     for letter, start, end in zip(letters, starts, ends, strict=True):
         _remember_page_count(letter, end - start)
         if end - start != letter.expected_pages:
-            pdfs.append(_render_alone(replace(letter, expected_pages=end - start)))
+            pdfs.append(_render_alone(letter))
             continue
         part = document.copy(document.pages[start:end])
         part.metadata = copy.copy(document.metadata)
