@@ -567,30 +567,6 @@ def script_in_each_text_field(client, form: Form) -> None:
             assert table_fingerprint() == before, f"{form.key} answered {response.status_code} but wrote rows"
 
 
-def forms_survive_hostile_input(office, route_name):
-    client = office["client"]
-    pages = pages_of(client, route_name, office["pks"], office["household"])
-    assert pages, f"{route_name}: no page answered 200"
-    found = []
-    for page in pages:
-        for form in forms_on(page, client.get(page).content.decode()):
-            found.append(form.key)
-            script_in_each_text_field(client, form)
-            fuzz(client, form)
-    assert found, f"{route_name}: no form on {pages}"
-
-
-def every_page_with_a_form_is_fuzzed(office):
-    """A new page with a form must be added to FORM_ROUTES."""
-    client = office["client"]
-    with_forms = set()
-    for route in routes():
-        for page in pages_of(client, route.name, office["pks"], office["household"]):
-            if forms_on(page, client.get(page).content.decode()):
-                with_forms.add(route.name)
-    assert with_forms - set(FORM_ROUTES) == set()
-
-
 # Query parameters: search boxes, filters and ids --------------------------------
 
 # NUL (which PostgreSQL cannot hold in text) and other control characters.
@@ -669,54 +645,61 @@ def query_forms_and_id_parameters(client, office) -> tuple[list[Form], set[tuple
     return list(forms.values()), ids
 
 
-def control_characters_in_every_search_box_and_filter(office):
-    """NUL in any search box or filter is a 400; other control characters
-    are text like any other. Never a 500."""
-    client = office["client"]
-    forms, _ids = query_forms_and_id_parameters(client, office)
-    paths = {urlsplit(f.action).path for f in forms}
-    assert {"/husstander/", "/boliger/", "/startlan/ny/", "/brev/innkalling/ny/"} <= paths, paths
-    for form in forms:
-        baseline = {n: (f.values if f.multiple else f.values[0]) for n, f in form.fields.items() if f.values}
-        for name in form.fields:
-            for value in CONTROL_CHARACTERS:
-                response = submit(client, form, {**baseline, name: value})
-                assert response.status_code < 500, (form.key, name, value)
-                assert response.status_code == 400 or "\x00" not in value, (form.key, name, value)
-                assert_escaped(response, f"{form.key} {name}")
-
-
-def huge_integers_in_every_id_taking_query_parameter(office):
-    client = office["client"]
-    _forms, ids = query_forms_and_id_parameters(client, office)
-    # Links that only show after a search or a choice.
-    ids |= {("/startlan/ny/", "household"), ("/brev/innkalling/ny/", "household")}
-    ids |= {("/boliger/leieforhold/ny/", "household")}
-    assert {("/husstander/", "caseworker"), ("/boliger/leieforhold/ny/", "dwelling")} <= ids, ids
-    for path, name in sorted(ids):
-        for value in BAD_IDS:
-            response = client.get(path, {name: value})
-            assert response.status_code < 500, (path, name, value[:30])
-
-
 class TestEveryFormAndQuery:
     """The walks over every page, on one register built for the class."""
 
     @pytest.mark.parametrize("route_name", sorted(FORM_ROUTES))
     def test_forms_survive_hostile_input(self, office, route_name):
-        forms_survive_hostile_input(office, route_name)
+        client = office["client"]
+        pages = pages_of(client, route_name, office["pks"], office["household"])
+        assert pages, f"{route_name}: no page answered 200"
+        found = []
+        for page in pages:
+            for form in forms_on(page, client.get(page).content.decode()):
+                found.append(form.key)
+                script_in_each_text_field(client, form)
+                fuzz(client, form)
+        assert found, f"{route_name}: no form on {pages}"
 
     def test_every_page_with_a_form_is_fuzzed(self, office):
         """A new page with a form must be added to FORM_ROUTES."""
-        every_page_with_a_form_is_fuzzed(office)
+        client = office["client"]
+        with_forms = set()
+        for route in routes():
+            for page in pages_of(client, route.name, office["pks"], office["household"]):
+                if forms_on(page, client.get(page).content.decode()):
+                    with_forms.add(route.name)
+        assert with_forms - set(FORM_ROUTES) == set()
 
     def test_control_characters_in_every_search_box_and_filter(self, office):
         """NUL in any search box or filter is a 400; other control characters
         are text like any other. Never a 500."""
-        control_characters_in_every_search_box_and_filter(office)
+        client = office["client"]
+        forms, _ids = query_forms_and_id_parameters(client, office)
+        paths = {urlsplit(f.action).path for f in forms}
+        assert {"/husstander/", "/boliger/", "/startlan/ny/", "/brev/innkalling/ny/"} <= paths, paths
+        for form in forms:
+            baseline = {
+                n: (f.values if f.multiple else f.values[0]) for n, f in form.fields.items() if f.values
+            }
+            for name in form.fields:
+                for value in CONTROL_CHARACTERS:
+                    response = submit(client, form, {**baseline, name: value})
+                    assert response.status_code < 500, (form.key, name, value)
+                    assert response.status_code == 400 or "\x00" not in value, (form.key, name, value)
+                    assert_escaped(response, f"{form.key} {name}")
 
     def test_huge_integers_in_every_id_taking_query_parameter(self, office):
-        huge_integers_in_every_id_taking_query_parameter(office)
+        client = office["client"]
+        _forms, ids = query_forms_and_id_parameters(client, office)
+        # Links that only show after a search or a choice.
+        ids |= {("/startlan/ny/", "household"), ("/brev/innkalling/ny/", "household")}
+        ids |= {("/boliger/leieforhold/ny/", "household")}
+        assert {("/husstander/", "caseworker"), ("/boliger/leieforhold/ny/", "dwelling")} <= ids, ids
+        for path, name in sorted(ids):
+            for value in BAD_IDS:
+                response = client.get(path, {name: value})
+                assert response.status_code < 500, (path, name, value[:30])
 
 
 # Letter templates: no files, no escaping switched off ------------------------------
