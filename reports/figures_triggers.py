@@ -379,16 +379,11 @@ def install_sql() -> list[str]:
     for watch in WATCHED:
         statements.append(_function(watch))
         statements.extend(_triggers(watch))
-    for event in ("INSERT", "UPDATE", "DELETE"):
-        tables = {
-            "INSERT": "NEW TABLE AS n",
-            "UPDATE": "OLD TABLE AS o NEW TABLE AS n",
-            "DELETE": "OLD TABLE AS o",
-        }
+    for event, rows in TRANSITION.items():
         name = f"reports_forget_{event.lower()}"
         statements.append(f"DROP TRIGGER IF EXISTS {name} ON tenants_person;")
         statements.append(
-            f"CREATE TRIGGER {name} AFTER {event} ON tenants_person REFERENCING {tables[event]}"
+            f"CREATE TRIGGER {name} AFTER {event} ON tenants_person REFERENCING {rows}"
             " FOR EACH STATEMENT EXECUTE FUNCTION reports_forget_tenants_person();"
         )
     return statements
