@@ -125,6 +125,21 @@ def test_a_hit_on_a_member_says_so(caseworker_client, municipality):
     assert "Treff på husstandsmedlem" not in caseworker_client.get(LIST, {"q": "H-1"}).content.decode()
 
 
+def test_list_without_search_has_no_member_hits_and_links_the_dwelling(caseworker_client, municipality):
+    household = make_household(municipality, reference="H-1", years=3)
+    make_household(municipality, reference="H-2")
+    dwelling = household.tenancies.get().dwelling
+    page = caseworker_client.get(LIST)
+    body = page.content.decode()
+    assert listed(page) == ["H-1", "H-2"]
+    assert "Treff på husstandsmedlem" not in body
+    # Every row of the page says it has no member hits, so no row's lookup
+    # fails in the template (each failure costs a dir() of the instance).
+    assert [h.member_hits for h in page.context["page"].object_list] == [[], []]
+    link = reverse("dwellings:dwelling-detail", args=[dwelling.pk])
+    assert f'<a href="{link}">{dwelling.reference}</a>' in body
+
+
 def test_refresh_search_text_command_recomputes_stored_texts(municipality):
     household = make_household(municipality, reference="H-1", first="Kari", last="Sæther")
     current = Household.objects.get(pk=household.pk).search_text

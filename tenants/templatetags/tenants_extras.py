@@ -28,6 +28,11 @@ def mark_member_hits(households, query: str) -> str:
     words = search_words(query or "")
     households = list(households)
     if not words or not households:
+        # Set even when nobody was searched for: a row without the
+        # attribute costs the template a failed lookup and a dir() of the
+        # model instance.
+        for household in households:
+            household.member_hits = []
         return ""
     names: dict[int, list[str]] = {}
     others = (
