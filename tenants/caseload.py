@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from housing_office.paging import count_to_cap
+from housing_office import paging
 
 from .candidates import candidate_households
 from .models import CLOSED_STAGES, Household, MeetingStatus, OutreachMeeting, PathwayStage
@@ -70,10 +70,17 @@ def caseload_for(user, today: datetime.date | None = None) -> Caseload:
     municipality = getattr(user, "municipality", None)
     min_years = municipality.candidate_min_years if municipality else settings.CANDIDATE_MIN_YEARS_DEFAULT
     # The office's candidates are counted as their list counts them, up to
-    # the cap (a count of all of them reads the whole register); the user's
-    # own are few and counted from the caseworker's index.
-    office_candidates, office_over = count_to_cap(candidate_households(today, min_years))
-    my_candidates = candidate_households(today, min_years).filter(caseworker=user).count()
+    # the cap (a count of all of them reads the whole register), and the
+    # user's own among them in the same reading. Past the cap that reading
+    # stopped early, so the user's own, few, are counted on their own from
+    # the caseworker's index.
+    candidates = candidate_households(today, min_years)
+    counted = candidates.order_by()[: paging.COUNT_CAP + 1].aggregate(
+        office=Count("pk"), mine=Count("pk", filter=Q(caseworker=user))
+    )
+    office_over = counted["office"] > paging.COUNT_CAP
+    office_candidates = min(counted["office"], paging.COUNT_CAP)
+    my_candidates = candidates.filter(caseworker=user).count() if office_over else counted["mine"]
     to_record = OutreachMeeting.objects.filter(
         caseworker=user, status=MeetingStatus.PLANNED, starts_at__lt=now
     ).count()
