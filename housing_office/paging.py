@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Model, QuerySet
 from django.utils.functional import cached_property
 
@@ -33,7 +34,7 @@ def count_to_cap(rows: QuerySet | ChainedIds | list[Any]) -> tuple[int, bool]:
     them: (the count, at most the cap; whether there are more)."""
     if isinstance(rows, list):
         found = len(rows)
-    elif isinstance(rows, ChainedIds):
+    elif isinstance(rows, ChainedIds | CountedIds):
         found = rows.count_to(COUNT_CAP + 1)
     else:
         found = rows.order_by()[: COUNT_CAP + 1].count()
@@ -98,6 +99,70 @@ class ChainedIds:
         return found
 
 
+# The ordered ids numbered as the order gives them (up to the cap + 1: the
+# query's own LIMIT), their number and one window of them.
+_NUMBERED = """
+WITH numbered AS MATERIALIZED (
+    SELECT ids.pk, row_number() OVER () AS n FROM ({ids}) AS ids (pk)
+)
+SELECT (SELECT count(*) FROM numbered),
+       ARRAY(SELECT pk FROM numbered WHERE n > %s AND n <= %s ORDER BY n)
+"""
+
+
+class CountedIds:
+    """The ids of an ordered queryset up to the cap, counted, with the
+    window a page asks for, in one statement. For a filter that costs as
+    much to count as to order (vacancies, candidates) that is one pass over
+    the rows, as reading all their ids was, but only the page's ids leave
+    the database: ten thousand ids cost the page more to fetch and convert
+    than the rest of its queries. `window` is the slice the page is
+    expected to ask for; another (a page number past the end) takes one
+    more statement."""
+
+    def __init__(self, ordered: QuerySet, window: slice) -> None:
+        self.ids = ordered.values_list("pk", flat=True)[: COUNT_CAP + 1]
+        self.window = window
+        self._count: int | None = None
+        self._read: tuple[int, int, list[Any]] | None = None
+
+    def _fetch(self, start: int, stop: int) -> None:
+        sql, params = self.ids.query.sql_with_params()
+        with connections[self.ids.db].cursor() as cursor:
+            cursor.execute(_NUMBERED.format(ids=sql), (*params, start, stop))
+            count, ids = cursor.fetchone()
+        self._count, self._read = count, (start, stop, list(ids or []))
+
+    def count_to(self, limit: int) -> int:
+        if self._count is None:
+            self._fetch(self.window.start or 0, self.window.stop)
+        assert self._count is not None
+        return min(self._count, limit)
+
+    def __getitem__(self, window: slice) -> list[Any]:
+        start, stop = window.start or 0, window.stop
+        if stop is None:
+            stop = self.count_to(COUNT_CAP + 1)
+        read = self._read
+        # The rows read are those numbered start < n <= stop that exist: a
+        # slice inside them, or running past the last row, is served.
+        if read is None or not (read[0] <= start and min(stop, self._count or 0) <= read[1]):
+            self._fetch(start, stop)
+            read = self._read
+            assert read is not None
+        return read[2][start - read[0] : stop - read[0]]
+
+
+def _window(number: object, per_page: int) -> slice:
+    """The rows of page `number` as `Paginator.get_page` reads it when the
+    number is valid (not a number, or below 1: the first page)."""
+    try:
+        page = max(int(str(number)), 1)
+    except (TypeError, ValueError):
+        page = 1
+    return slice((page - 1) * per_page, page * per_page)
+
+
 def ids_first_page(
     ordered: QuerySet | ChainedIds,
     per_page: int,
@@ -106,13 +171,20 @@ def ids_first_page(
     one_query: bool = False,
 ) -> Page:
     """Page `number` of `ordered` (filtered and ordered), its objects taken
-    from `rows(ids)` in the order of `ordered`. `one_query` reads the ordered
-    ids up to the cap at once and counts them in Python: for a filter that
-    costs the same to count as to order (vacancies, candidates), one pass
-    instead of two."""
-    ids_in_order = ordered if isinstance(ordered, ChainedIds) else ordered.values_list("pk", flat=True)
-    if one_query:
-        ids_in_order = list(ids_in_order[: COUNT_CAP + 1])
+    from `rows(ids)` in the order of `ordered`. `one_query` counts the
+    ordered ids up to the cap and reads the page's in one statement
+    (`CountedIds`): for a filter that costs the same to count as to order
+    (vacancies, candidates), one pass instead of two."""
+    ids_in_order: QuerySet | ChainedIds | CountedIds | list[Any]
+    if isinstance(ordered, ChainedIds):
+        ids_in_order = ordered
+    elif one_query and connections[ordered.db].vendor == "postgresql":
+        ids_in_order = CountedIds(ordered, _window(number, per_page))
+    else:
+        ids_in_order = ordered.values_list("pk", flat=True)
+        if one_query:
+            # Elsewhere (SQLite) all the ids up to the cap, counted here.
+            ids_in_order = list(ids_in_order[: COUNT_CAP + 1])
     paginator = CappedPaginator(ids_in_order, per_page)
     page = paginator.get_page(number)
     ids = list(page.object_list)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dwellings.models import Dwelling, EndReason
@@ -52,6 +54,46 @@ def test_ids_first_page_keeps_the_order_and_takes_the_rows_from_rows(municipalit
     assert [d.rooms for d in page.object_list] == [3, 4]
     assert asked == [[dwellings[0].pk, dwellings[4].pk]]
     assert (page.paginator.count, page.paginator.num_pages, page.paginator.capped) == (5, 3, False)
+
+
+def test_one_query_pages_count_and_read_the_page_in_one_statement(municipality, monkeypatch):
+    refs = {
+        n: factories.DwellingFactory(municipality=municipality, rooms=1 + n % 4, reference=f"B-{n:02}")
+        for n in range(11)
+    }
+    in_order = [d.pk for d in sorted(refs.values(), key=lambda d: (d.rooms, d.reference))]
+
+    def page(number, per_page=4):
+        with scope(municipality), CaptureQueriesContext(connection) as captured:
+            ordered = Dwelling.objects.order_by("rooms", "reference")
+            found = ids_first_page(
+                ordered, per_page, number, lambda ids: Dwelling.objects.filter(pk__in=ids), True
+            )
+        # The ids are numbered and cut to the page in the database: only the
+        # page's ids leave it, however many rows pass the filter.
+        assert "row_number() OVER ()" in captured[0]["sql"]
+        return found, len(captured)
+
+    # Every page in the order, the count with the first: the ids and the
+    # count in one statement, the rows in the other.
+    pages = [page(n) for n in (1, 2, 3)]
+    assert [d.pk for found, _ in pages for d in found.object_list] == in_order
+    assert [queries for _, queries in pages] == [2, 2, 2]
+    first = pages[0][0]
+    assert (first.paginator.count, first.paginator.num_pages, first.paginator.capped) == (11, 3, False)
+    # Past the end or not a number, as Django's get_page: the last page (one
+    # more statement for its window) or the first.
+    last, queries = page(9)
+    assert (last.number, [d.pk for d in last.object_list], queries) == (3, in_order[8:], 3)
+    assert [d.pk for d in page("x")[0].object_list] == in_order[:4]
+    # Over the cap: the count says so, and the last page stops at the cap.
+    monkeypatch.setattr(paging, "COUNT_CAP", 6)
+    capped, _ = page(2)
+    assert (capped.paginator.count, capped.paginator.capped) == (6, True)
+    assert [d.pk for d in capped.object_list] == in_order[4:6]
+    with scope(municipality):
+        ids = paging.CountedIds(Dwelling.objects.order_by("rooms", "reference"), slice(0, 4))
+        assert ids.count_to(100) == 7 and ids[0:3] == in_order[:3] and ids[5:7] == in_order[5:7]
 
 
 def test_the_household_list_says_over_the_cap_and_pages_the_first(
@@ -102,6 +144,29 @@ def test_the_start_page_says_over_the_cap_of_candidates_and_counts_mine(
     caseload = response.context["caseload"]
     assert (caseload.candidates, caseload.candidates_over, caseload.my_candidates) == (3, True, 2)
     assert "over 3" in response.content.decode()
+
+
+@pytest.mark.parametrize("cap, expected, readings", [(3, (3, True, 2), 2), (10, (5, False, 2), 1)])
+def test_the_start_page_reads_the_candidates_once_under_the_cap(
+    caseworker_client, caseworker_user, municipality, monkeypatch, cap, expected, readings
+):
+    monkeypatch.setattr(paging, "COUNT_CAP", cap)
+    for n in range(5):
+        factories.TenancyFactory(
+            household__municipality=municipality,
+            household__caseworker=caseworker_user if n < 2 else None,
+            start_date=datetime.date(2010, 1, 1),
+        )
+    with CaptureQueriesContext(connection) as captured:
+        response = caseworker_client.get(reverse("home"))
+    caseload = response.context["caseload"]
+    assert (caseload.candidates, caseload.candidates_over, caseload.my_candidates) == expected
+    # The office's count and the user's own come from one reading of the
+    # candidates; only past the cap are the user's own read again.
+    candidate_readings = [
+        q for q in captured if 'NOT EXISTS(SELECT 1 AS "a" FROM "tenants_letter"' in q["sql"]
+    ]
+    assert len(candidate_readings) == readings
 
 
 def test_the_board_counts_each_column_to_the_cap(caseworker_client, municipality, cap_of_three):
