@@ -49,6 +49,10 @@ def test_spaces_and_dots_are_ignored():
         ("1510869508a", "11 siffer"),
         ("15108695089", "Kontrollsifrene"),
         ("", "11 siffer"),
+        # Digits outside ASCII pass str.isdigit(): a superscript two (which
+        # int() refuses) and Arabic-Indic digits (which it reads) alike.
+        ("1510869508\u00b2", "11 siffer"),
+        ("\u0661\u0665\u0661\u0660\u0668\u0666\u0669\u0665\u0660\u0668\u0668", "11 siffer"),
     ],
 )
 def test_invalid_numbers_say_why_in_norwegian(value, message):
