@@ -162,6 +162,9 @@ def read_rows(source: SourceFile, columns: dict[str, Sequence[str]], errors: lis
 
     rows: list[Row] = []
     last_line = reader.line_num
+    # A header without blank names (the usual one) maps cells to columns in C.
+    every_column_named = all(header)
+    strip = str.strip
     while True:
         start = last_line + 1
         try:
@@ -186,9 +189,12 @@ def read_rows(source: SourceFile, columns: dict[str, Sequence[str]], errors: lis
                 )
             )
             continue
-        rows.append(
-            Row(start, {name: cell.strip() for name, cell in zip(header, cells, strict=True) if name})
-        )
+        if every_column_named:
+            rows.append(Row(start, dict(zip(header, map(strip, cells), strict=True))))
+        else:
+            rows.append(
+                Row(start, {name: cell.strip() for name, cell in zip(header, cells, strict=True) if name})
+            )
     return rows
 
 
