@@ -270,10 +270,11 @@ def parse_bool(value: str) -> bool:
 
 def parse_postal_code(value: str) -> str:
     text = value.replace(" ", "")
+    digits = text.isascii() and text.isdigit()  # not "٠١٥٠": any script's digits pass isdigit()
     # Spreadsheets drop the leading zero of Oslo's postal codes (0150 → 150).
-    if text.isdigit() and len(text) < 4:
+    if digits and len(text) < 4:
         text = text.zfill(4)
-    if not (text.isdigit() and len(text) == 4):
+    if not (digits and len(text) == 4):
         raise CellError(_("postnummeret «%(v)s» har ikke fire siffer") % {"v": value})
     return text
 

@@ -209,7 +209,7 @@ def change_address(
         ):
             if not value:
                 raise DomainError(message, field)
-        if not (len(postal_code) == 4 and postal_code.isdigit()):
+        if not (len(postal_code) == 4 and postal_code.isascii() and postal_code.isdigit()):
             raise DomainError(_("Postnummeret har fire siffer."), "postal_code")
     locked = Household.objects.select_for_update().get(pk=household.pk)
     locked.address, locked.postal_code, locked.postal_place = address, postal_code, postal_place

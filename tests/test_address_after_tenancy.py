@@ -195,6 +195,11 @@ def test_the_form_refuses_neither_an_address_nor_unknown(caseworker_client, tena
             {"address": "Solbakken 3", "postal_code": "372", "postal_place": "SKIEN"},
             {"postal_code": ["Postnummeret har fire siffer."]},
         ),
+        # Four digits, but Arabic-Indic ones: Python's isdigit() and \d take them.
+        (
+            {"address": "Solbakken 3", "postal_code": "\u0663\u0667\u0661\u0667", "postal_place": "SKIEN"},
+            {"postal_code": ["Postnummeret har fire siffer."]},
+        ),
     ],
 )
 def test_the_form_refuses_half_answers(data, errors):

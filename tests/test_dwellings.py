@@ -384,9 +384,10 @@ def test_same_reference_in_another_municipality_is_fine(caseworker_client, other
     assert caseworker_client.post(reverse("dwellings:dwelling-create"), data).status_code == 302
 
 
-def test_create_dwelling_shows_errors_in_norwegian(caseworker_client):
+@pytest.mark.parametrize("postal_code", ["37", "\u0663\u0667\u0661\u0667"])  # too short; not ASCII digits
+def test_create_dwelling_shows_errors_in_norwegian(caseworker_client, postal_code):
     response = caseworker_client.post(
-        reverse("dwellings:dwelling-create"), {"reference": "B-1", "postal_code": "37", "rooms": "0"}
+        reverse("dwellings:dwelling-create"), {"reference": "B-1", "postal_code": postal_code, "rooms": "0"}
     )
     html = response.content.decode()
     assert response.status_code == 200

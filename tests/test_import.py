@@ -108,6 +108,11 @@ def test_value_parsers():
     for bad in ("2020-02-30", "31/01/2020", "i går"):
         with pytest.raises(parse.CellError):
             parse_date(bad)
+    assert parse.parse_postal_code("150") == "0150"
+    # Arabic-Indic digits are digits to str.isdigit(), not to a post office.
+    for bad in ("\u0663\u0667\u0661\u0667", "\u0661\u0665\u0660"):
+        with pytest.raises(parse.CellError, match="fire siffer"):
+            parse.parse_postal_code(bad)
 
 
 # -- a Norwegian spreadsheet export ----------------------------------------
