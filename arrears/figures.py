@@ -70,10 +70,15 @@ def open_arrears_summary(municipality_id: int) -> dict[str, Any]:
     }
 
 
-def prevention_rows(municipality_id: int, years: list[int]) -> list[dict[str, Any]]:
+def prevention_rows(
+    municipality_id: int, years: list[int], by_year: dict[int, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """One row per prevention figure with its value in each of `years`
-    (four aggregate queries however many years)."""
-    by_year = arrears_series(municipality_id, years)
+    (four aggregate queries however many years), or from `by_year`, the
+    `arrears_series` of those years counted before (`reports.yearly_rows`
+    keeps them)."""
+    if by_year is None:
+        by_year = arrears_series(municipality_id, years)
     return [
         {"label": label, "key": key, "values": [by_year[y][key] for y in years], "decimals": 0}
         for key, label in PREVENTION_LABELS.items()

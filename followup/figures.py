@@ -168,12 +168,16 @@ def followup_figures(municipality_id: int, year: int) -> dict[str, int]:
     return followup_series(municipality_id, [year])[year]
 
 
-def followup_rows(municipality_id: int, years: Iterable[int]) -> list[dict[str, Any]]:
+def followup_rows(
+    municipality_id: int, years: Iterable[int], by_year: dict[int, dict[str, int]] | None = None
+) -> list[dict[str, Any]]:
     """One row per figure with its value in each of `years`, for the
     dashboard's and the yearly report's tables (as arrears.figures'
-    prevention rows). Four queries."""
+    prevention rows). Four queries, or none from `by_year`, the
+    `followup_series` of those years counted before."""
     years = list(years)
-    by_year = followup_series(municipality_id, years)
+    if by_year is None:
+        by_year = followup_series(municipality_id, years)
     return [
         {"label": label, "key": key, "values": [by_year[y][key] for y in years], "decimals": 0}
         for key, label in FIGURE_LABELS.items()

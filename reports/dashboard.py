@@ -36,9 +36,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from arrears.figures import open_arrears_summary, prevention_rows
+from arrears.figures import open_arrears_summary
 from dwellings.models import EXIT_REASONS, EndReason, StockChange, Tenancy
-from followup.figures import followup_rows
 from housing_office.models import Municipality, User
 from housing_office.roles import CASEWORKER
 from letters.models import Letter, LetterKind, LetterStatus
@@ -66,6 +65,7 @@ from .throughput import (
     figure_decimals,
     throughput_series,
 )
+from .yearly_rows import yearly_rows
 
 # How many years the trend charts show, ending with the chosen year.
 TREND_YEARS = 10
@@ -332,6 +332,7 @@ def dashboard_data(
     stock_day = min(today, datetime.date(year, 12, 31))
     now = status(municipality, today, stock_day, year)
     vacancy_summary, long_vacant = vacancies(municipality, today, now.unlet)
+    prevention, followup = yearly_rows(municipality.pk, [year - 1, year])
     return Dashboard(
         municipality=municipality,
         year=year,
@@ -348,8 +349,8 @@ def dashboard_data(
         arrears=arrears(municipality),
         loans_in_progress=loans_in_progress(municipality),
         caseworkers=caseworker_table(municipality, year),
-        prevention=prevention_rows(municipality.pk, [year - 1, year]),
-        followup=followup_rows(municipality.pk, [year - 1, year]),
+        prevention=prevention,
+        followup=followup,
         years_available=years_available
         if years_available is not None
         else available_years(municipality, today),

@@ -55,18 +55,31 @@ def closed(year: int) -> bool:
     return year < timezone.localdate().year
 
 
-def keepable(year: int, period: Period) -> bool:
-    """A closed year, whole or in part, or the running year through today."""
+# The kinds of figures kept: the contract's, and the prevention and
+# follow-up rows (`reports.yearly_rows`), whole calendar years only.
+CONTRACT = ""
+ROWS = "rows"
+
+
+def keepable(year: int, period: Period, kind: str = CONTRACT) -> bool:
+    """A closed year, whole or in part, or the running year through today.
+    The rows are kept for the running year as a whole too: they are read
+    for whole years only (the dashboard's this year and last, the yearly
+    report's), and depend on their rows' dates as the rest do."""
     today = timezone.localdate()
+    if kind == ROWS:
+        return period == "" and year <= today.year
     return year < today.year or (year == today.year and period == period_key((today.month, today.day)))
 
 
-def kept(municipality_id: int, years: list[int], period: Period) -> dict[int, dict[str, Any]]:
+def kept(
+    municipality_id: int, years: list[int], period: Period, kind: str = CONTRACT
+) -> dict[int, dict[str, Any]]:
     """The kept figures of those of `years` that have them. One query."""
     if not enabled() or not years:
         return {}
     rows = ClosedYearFigures.objects.filter(
-        municipality_id=municipality_id, year__in=years, through=period
+        municipality_id=municipality_id, year__in=years, through=period, kind=kind
     ).values_list("year", "figures")
     return dict(rows)
 
@@ -100,24 +113,30 @@ WITH free AS (
     -- Only the latest day of a part-year is worth keeping.
     DELETE FROM reports_closedyearfigures
     WHERE municipality_id = %(municipality)s AND %(through)s <> '' AND through NOT IN ('', %(through)s)
-      AND (SELECT token FROM free) = %(token)s
+      AND kind = %(kind)s AND (SELECT token FROM free) = %(token)s
 )
-INSERT INTO reports_closedyearfigures (municipality_id, year, through, figures, computed_at)
-SELECT %(municipality)s, v.year, %(through)s, v.figures::jsonb, now()
+INSERT INTO reports_closedyearfigures (municipality_id, year, through, kind, figures, computed_at)
+SELECT %(municipality)s, v.year, %(through)s, %(kind)s, v.figures::jsonb, now()
 FROM jsonb_to_recordset(%(rows)s::jsonb) AS v(year integer, figures jsonb), free
 WHERE free.token = %(token)s
-ON CONFLICT (municipality_id, year, through)
+ON CONFLICT (municipality_id, year, through, kind)
 DO UPDATE SET figures = EXCLUDED.figures, computed_at = EXCLUDED.computed_at
 """  # noqa: S608 - a constant name
 
 
-def keep(municipality_id: int, token: int | None, figures: dict[int, dict[str, Any]], period: Period) -> None:
+def keep(
+    municipality_id: int,
+    token: int | None,
+    figures: dict[int, dict[str, Any]],
+    period: Period,
+    kind: str = CONTRACT,
+) -> None:
     """Store keepable years' figures counted since `begin()` gave `token`,
     unless a write the figures read came meanwhile (the triggers' sequence
     moved) or is under way (its shared lock is held). The lock is held to
     the end of the transaction, so a writer that comes after waits until
     the rows are visible, and then deletes them if it must. One query."""
-    figures = {year: value for year, value in figures.items() if keepable(year, period)}
+    figures = {year: value for year, value in figures.items() if keepable(year, period, kind)}
     if token is None or not figures:
         return
     rows = [{"year": year, "figures": value} for year, value in figures.items()]
@@ -128,6 +147,7 @@ def keep(municipality_id: int, token: int | None, figures: dict[int, dict[str, A
                 "lock": LOCK_CLASS,
                 "municipality": municipality_id,
                 "through": period,
+                "kind": kind,
                 "token": token,
                 "rows": json.dumps(rows),
             },

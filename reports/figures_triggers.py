@@ -1,6 +1,7 @@
 """The database forgets a closed year's figures when a write reaches it.
 
-`ClosedYearFigures` keeps closed years' throughput figures. Whatever
+`ClosedYearFigures` keeps closed years' throughput figures (and the
+prevention and follow-up rows, `reports.yearly_rows`). Whatever
 writes a row the figures read — a form, a job, the register import's bulk
 statements, a queryset `update()` — a statement-level trigger on that table
 works out, from the rows before and after the statement (transition
@@ -78,6 +79,7 @@ DWELLING_DAYS = (
     "(SELECT least(d.acquired_on, d.disposed_on) FROM dwellings_dwelling d WHERE d.id = r.dwelling_id)"
 )
 FIRST_LETTING = "(SELECT min(t.start_date) FROM dwellings_tenancy t WHERE t.dwelling_id = r.id)"
+CASE_CLOSED = "(SELECT c.closed_on FROM arrears_arrearscase c WHERE c.id = r.case_id)"
 
 WATCHED: tuple[Watch, ...] = (
     Watch(
@@ -150,13 +152,40 @@ WATCHED: tuple[Watch, ...] = (
     ),
     Watch(
         "arrears_arrearscase",
-        rules=((("opened_on", "closed_on", "municipality_id"), ("r.opened_on", "r.closed_on")),),
+        rules=(
+            (("opened_on", "closed_on", "municipality_id"), ("r.opened_on", "r.closed_on")),
+            # How a case closed (the prevention rows' agreements kept and
+            # evictions avoided) dates from its closing; whose tenancy it is
+            # (the children affected) from its opening.
+            (("close_reason",), ("r.closed_on",)),
+            (("tenancy_id",), ("r.opened_on",)),
+        ),
         whole=("r.opened_on", "r.closed_on"),
     ),
     Watch(
         "arrears_arrearsevent",
-        rules=((("date", "kind", "municipality_id"), ("r.date",)),),
+        # A request for eviction also makes its case's closing an eviction
+        # avoided (the prevention rows), in the year the case closed.
+        rules=((("date", "kind", "case_id", "municipality_id"), ("r.date", CASE_CLOSED)),),
+        whole=("r.date", CASE_CLOSED),
+    ),
+    # Read by the prevention and follow-up rows only (`reports.yearly_rows`).
+    Watch(
+        "arrears_paymentagreement",
+        rules=((("agreed_on", "municipality_id"), ("r.agreed_on",)),),
+        whole=("r.agreed_on",),
+    ),
+    Watch(
+        "followup_followupcontact",
+        rules=((("date", "municipality_id"), ("r.date",)),),
         whole=("r.date",),
+    ),
+    Watch(
+        "followup_postmovecheckin",
+        rules=(
+            (("done_on", "still_owner", "behind_on_loan", "needs_help", "municipality_id"), ("r.done_on",)),
+        ),
+        whole=("r.done_on",),
     ),
     Watch(
         "followup_followupplan",

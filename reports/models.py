@@ -97,12 +97,15 @@ class ClosedYearFigures(models.Model):
     # "" for the whole year; "MM-DD" for 1 January to that day (the
     # dashboard's "same period last year").
     through = models.CharField(max_length=5, blank=True, default="")
+    # Which figures: "" the contract's; "rows" the prevention and follow-up
+    # rows of the dashboard and the yearly report (`reports.yearly_rows`).
+    kind = models.CharField(max_length=8, blank=True, default="")
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["municipality", "year", "through"], name="closed_year_figures_once_per_period"
+                fields=["municipality", "year", "through", "kind"], name="closed_year_figures_once_per_kind"
             )
         ]
 

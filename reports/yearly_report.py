@@ -16,9 +16,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from arrears.figures import prevention_rows
 from dwellings.models import EndReason
-from followup.figures import followup_rows
 from housing_office.models import Municipality
 from housing_office.pdf import render_pdf
 
@@ -27,6 +25,7 @@ from .kostra import kostra_figures
 from .models import REPORT_SECTIONS, YearlyReportText
 from .stock_plan import reinvestment_ledger
 from .throughput import APPLICATION_LABELS, FIGURE_LABELS, figure_decimals, throughput_series
+from .yearly_rows import yearly_rows
 
 YEARS_BESIDE = 4
 
@@ -98,6 +97,7 @@ def report_context(
     first = year - YEARS_BESIDE
     series = throughput_series(municipality, first, year)
     years = list(range(first, year + 1))
+    prevention, followup = yearly_rows(municipality.pk, years)
     categories = [str(y) for y in years]
     sections = {name: _rows(series, years, keys) for name, keys in SECTION_FIGURES.items()}
     application_rows = _rows(series, years, APPLICATION_ROWS)
@@ -147,10 +147,11 @@ def report_context(
         "rows": [row for rows in sections.values() for row in rows],
         "sections": sections,
         "application_rows": application_rows,
-        # Eviction prevention: the arrears cases' figures (arrears.figures).
-        "prevention": prevention_rows(municipality.pk, years),
-        # Persons assisted and the check-ins after a purchase (followup.figures).
-        "followup": followup_rows(municipality.pk, years),
+        # Eviction prevention: the arrears cases' figures (arrears.figures),
+        # and persons assisted and the check-ins after a purchase
+        # (followup.figures); kept as the throughput figures are.
+        "prevention": prevention,
+        "followup": followup,
         "text": report_text(text),
         "reason_rows": reason_rows,
         "charts": charts,

@@ -16,13 +16,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from arrears.models import ArrearsEvent
+from arrears.figures import arrears_series, prevention_rows
+from arrears.models import ArrearsCase, ArrearsEvent, PaymentAgreement
 from decisions.kinds import HOUSING_HELP
 from decisions.models import Decision, DecisionStatus
 from decisions.models import Outcome as DecisionOutcome
 from dwellings.models import Dwelling, DwellingCategory, EndReason, StockChange, Tenancy
-from followup.figures import persons_assisted_series
-from followup.models import FollowUpPlan
+from followup.figures import followup_rows, followup_series, persons_assisted_series
+from followup.models import FollowUpContact, FollowUpPlan, PostMoveCheckIn
 from housing_office.models import Municipality
 from letters.models import Letter
 from reports import figures_cache
@@ -30,6 +31,7 @@ from reports.figures_triggers import LOCK_CLASS, STATUS_LOCK_CLASS
 from reports.models import ClosedYearFigures, StatusFigures
 from reports.throughput import count_series, throughput_figures, throughput_series
 from reports.yearly_report import report_context
+from reports.yearly_rows import yearly_rows
 from startloan.models import StartLoanApplication
 from tenants.models import Household, MeetingStatus, PathwayStage, Person, PersonRole
 
@@ -56,9 +58,11 @@ def _fixed_today():
         yield
 
 
-def kept_years(municipality) -> list[int]:
+def kept_years(municipality, kind: str = figures_cache.CONTRACT) -> list[int]:
     return sorted(
-        ClosedYearFigures.objects.filter(municipality=municipality, through="").values_list("year", flat=True)
+        ClosedYearFigures.objects.filter(municipality=municipality, through="", kind=kind).values_list(
+            "year", flat=True
+        )
     )
 
 
@@ -516,11 +520,14 @@ def test_a_recount_waits_for_its_own_municipalitys_writers_only(register):
 
 def test_one_visit_of_the_dashboard_keeps_the_trend_years_and_both_years_so_far(leader_client, register):
     leader_client.get(reverse("reports:dashboard"))
-    kept = set(ClosedYearFigures.objects.filter(municipality=register).values_list("year", "through"))
+    kept = set(ClosedYearFigures.objects.filter(municipality=register).values_list("year", "through", "kind"))
     assert kept == {
-        (THIS_YEAR - 1, TODAY),
-        (THIS_YEAR, TODAY),
-        *((year, "") for year in range(THIS_YEAR - 9, THIS_YEAR)),
+        (THIS_YEAR - 1, TODAY, ""),
+        (THIS_YEAR, TODAY, ""),
+        *((year, "", "") for year in range(THIS_YEAR - 9, THIS_YEAR)),
+        # The prevention and follow-up rows of this year and the last, whole.
+        (THIS_YEAR - 1, "", "rows"),
+        (THIS_YEAR, "", "rows"),
     }
 
 
@@ -581,3 +588,107 @@ def test_the_triggers_are_installed_again_only_when_one_is_missing():
     assert triggers() == installed - 1
     install_triggers()
     assert triggers() == installed
+
+
+# -- the prevention and follow-up rows (reports.yearly_rows) ---------------------
+
+
+def counted_rows(municipality, years):
+    return (
+        prevention_rows(municipality.pk, years, by_year=arrears_series(municipality.pk, years)),
+        followup_rows(municipality.pk, years, by_year=followup_series(municipality.pk, years)),
+    )
+
+
+def test_the_rows_are_kept_for_whole_years_the_running_one_too(leader_client, register):
+    years = [*CLOSED, THIS_YEAR]
+    first = yearly_rows(register.pk, years)
+    assert kept_years(register, figures_cache.ROWS) == years
+    with CaptureQueriesContext(connection) as captured:
+        again = yearly_rows(register.pk, years)
+    assert len(captured) == 1
+    assert first == again == counted_rows(register, years)
+    # Next year is not here yet: counted, not kept.
+    yearly_rows(register.pk, [THIS_YEAR + 1])
+    assert THIS_YEAR + 1 not in kept_years(register, figures_cache.ROWS)
+    # The dashboard reads them: eight queries fewer on a visit than counting.
+    leader_client.get(reverse("reports:dashboard"))
+    with CaptureQueriesContext(connection) as kept_visit:
+        leader_client.get(reverse("reports:dashboard"))
+    ClosedYearFigures.objects.filter(kind=figures_cache.ROWS).delete()
+    with CaptureQueriesContext(connection) as counting_visit:
+        leader_client.get(reverse("reports:dashboard"))
+    assert len(counting_visit) - len(kept_visit) >= 8
+
+
+def row_forget_cases(m):
+    """(what, a write reaching back to a year, that year) for the inputs the
+    rows read and the throughput figures do not."""
+    exit_2022 = Tenancy.all_objects.get(household__municipality=m, end_date=D(2022, 3, 1))
+    cw = factories.caseworker(m)
+    case = factories.ArrearsCaseFactory(tenancy=exit_2022, opened_on=D(2021, 10, 1), as_of=D(2021, 10, 1))
+    ArrearsCase.all_objects.filter(pk=case.pk).update(closed_on=D(2023, 6, 1), close_reason="paid")
+    plan = FollowUpPlan.all_objects.create(
+        municipality=m, household=exit_2022.household, start_date=D(2022, 4, 1), adviser=cw
+    )
+
+    def contact():
+        FollowUpContact.all_objects.create(
+            municipality=m, plan=plan, date=D(2024, 2, 2), kind="phone", outcome="Ringte", by=cw
+        )
+
+    def check_in():
+        PostMoveCheckIn.all_objects.create(
+            municipality=m, tenancy=exit_2022, household=exit_2022.household, years_after=1,
+            done_on=D(2023, 3, 3), still_owner="yes", behind_on_loan="no", needs_help="no", by=cw,
+        )  # fmt: skip
+
+    def agreement():
+        PaymentAgreement.all_objects.create(
+            municipality=m, case=case, agreed_on=D(2022, 1, 10), amount_at_start=Decimal("9000")
+        )
+
+    def closed_as_agreement_kept():
+        ArrearsCase.all_objects.filter(pk=case.pk).update(close_reason="agreement_kept")
+
+    def request_moved_to_the_case():
+        # A request for eviction dated this year, moved onto the case closed
+        # in 2023: that closing becomes an eviction avoided.
+        other = factories.ArrearsCaseFactory(tenancy=exit_2022, opened_on=D(THIS_YEAR, 1, 5))
+        event = ArrearsEvent.all_objects.create(
+            municipality=m, case=other, kind="eviction_requested", date=D(THIS_YEAR, 2, 1)
+        )
+        ClosedYearFigures.objects.all().delete()
+        yearly_rows(m.pk, [*CLOSED, THIS_YEAR])
+        ArrearsEvent.all_objects.filter(pk=event.pk).update(case=case)
+
+    return {
+        "follow-up contact in 2024": (contact, 2024),
+        "check-in done in 2023": (check_in, 2023),
+        "payment agreement in 2022": (agreement, 2022),
+        "case closed in 2023 as kept": (closed_as_agreement_kept, 2023),
+        "eviction request moved to a case closed in 2023": (request_moved_to_the_case, 2023),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "follow-up contact in 2024",
+        "check-in done in 2023",
+        "payment agreement in 2022",
+        "case closed in 2023 as kept",
+        "eviction request moved to a case closed in 2023",
+    ],
+)
+def test_every_input_of_the_rows_forgets_them_from_its_year(register, case):
+    write, year = row_forget_cases(register)[case]
+    years = [*CLOSED, THIS_YEAR]
+    before = yearly_rows(register.pk, years)
+    assert kept_years(register, figures_cache.ROWS) == years
+    write()
+    assert kept_years(register, figures_cache.ROWS) == [y for y in years if y < year]
+    # Counted again as the register now says, and different from before.
+    after = yearly_rows(register.pk, years)
+    assert after == counted_rows(register, years)
+    assert after != before
