@@ -14,6 +14,10 @@ Tomorrow asks for another period, and the first keep of it prunes today's.
 The running year as a whole (through 31 December, with the lettings and
 ends already planned) is always counted: nobody reads it twice.
 
+The prevention and follow-up rows of whole years (`reports.yearly_rows`)
+are kept beside them, as kind ROWS, and forgotten by the same triggers;
+they are kept for the running year as a whole too, which they are read for.
+
 Only on PostgreSQL, where the triggers are: elsewhere nothing is kept.
 
 Counting and storing race against writers; the rule is to keep figures only
