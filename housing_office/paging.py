@@ -154,8 +154,10 @@ class CountedIds:
 
 
 def _window(number: object, per_page: int) -> slice:
-    """The rows of page `number` as `Paginator.get_page` reads it when the
-    number is valid (not a number, or below 1: the first page)."""
+    """The rows of page `number` as `Paginator.get_page` reads it: a whole
+    number as it is, anything else the first page. Below 1 or past the end
+    get_page shows the last page, which takes `CountedIds` one more
+    statement."""
     try:
         page = max(int(str(number)), 1)
     except (TypeError, ValueError):
