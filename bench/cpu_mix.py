@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import NUMBER, ensure_database, fill, plan, setup_django, users  # noqa: E402
+from bench.machine import calibration  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -204,6 +205,7 @@ def main() -> int:
     ceiling = cores * 1000 / per_request
     offered = args.users / statistics.fmean(args.wait)
     print(f"CPU per request of the mix: {per_request:.1f} ms")
+    print(calibration())
     print(
         f"{cores} cores serve at most {ceiling:.1f} requests/s of it (every core busy, nothing else); "
         f"{args.users} users waiting {args.wait[0]}–{args.wait[1]} s offer up to {offered:.1f} requests/s, "

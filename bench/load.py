@@ -51,6 +51,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.machine import calibration  # noqa: E402
+
 NUMBER = "9999"
 LEADER, CASEWORKER = "last-leder", "last-saksbehandler"
 
@@ -401,6 +404,7 @@ def report(
             for r in csv.DictReader(handle):
                 print(f"FAILED {r['Occurrences']}× {r['Method']} {r['Name']}: {r['Error']}")
     print("zero errors" if not failures else f"{failures} errors")
+    print(calibration())
     return 1 if failures else 0
 
 

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import NUMBER, ensure_database, fill, setup_django, users  # noqa: E402
+from bench.machine import calibration  # noqa: E402
 
 # (name, path or a callable giving it from the sample ids, role)
 PAGES = [
@@ -159,6 +160,7 @@ def main() -> int:
             f"{median / floor:>9.1f}  {mark}"
         )
     print(f"times in ms (SQL as Django's query log measures it); goal {args.goal_ms:g} ms per page")
+    print(calibration())
     if args.explain:
         for name, _median, _worst, _queries, slowest, _sql in rows:
             if not slowest:
