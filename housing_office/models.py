@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from .scoping import ScopedManager
 
 # [0-9], not \d: Python's \d takes any script's digits ("٠١٥٠"), which no
-# post office or SSB list knows.
+# post office or SSB list knows. \Z, not $: $ lets a trailing newline by.
 municipality_number_validator = RegexValidator(
-    r"^[0-9]{4}$", _("Kommunenummeret har fire siffer, for eksempel 3807.")
+    r"\A[0-9]{4}\Z", _("Kommunenummeret har fire siffer, for eksempel 3807.")
 )
-postal_code_validator = RegexValidator(r"^[0-9]{4}$", _("Postnummeret har fire siffer."))
+postal_code_validator = RegexValidator(r"\A[0-9]{4}\Z", _("Postnummeret har fire siffer."))
 
 
 class WrittenLanguage(models.TextChoices):

@@ -384,6 +384,18 @@ def test_same_reference_in_another_municipality_is_fine(caseworker_client, other
     assert caseworker_client.post(reverse("dwellings:dwelling-create"), data).status_code == 302
 
 
+@pytest.mark.parametrize("value", ["0150\n", "\u0663\u0667\u0661\u0667", "015", "01500"])
+def test_postal_codes_and_municipality_numbers_are_four_ascii_digits_and_nothing_else(value):
+    from django.core.exceptions import ValidationError
+
+    from housing_office.models import municipality_number_validator, postal_code_validator
+
+    for validator in (postal_code_validator, municipality_number_validator):
+        validator("0150")
+        with pytest.raises(ValidationError):
+            validator(value)
+
+
 @pytest.mark.parametrize("postal_code", ["37", "\u0663\u0667\u0661\u0667"])  # too short; not ASCII digits
 def test_create_dwelling_shows_errors_in_norwegian(caseworker_client, postal_code):
     response = caseworker_client.post(

@@ -14,11 +14,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='municipality',
             name='number',
-            field=models.CharField(max_length=4, unique=True, validators=[django.core.validators.RegexValidator('^[0-9]{4}$', 'Kommunenummeret har fire siffer, for eksempel 3807.')], verbose_name='kommunenummer'),
+            field=models.CharField(max_length=4, unique=True, validators=[django.core.validators.RegexValidator('\\A[0-9]{4}\\Z', 'Kommunenummeret har fire siffer, for eksempel 3807.')], verbose_name='kommunenummer'),
         ),
         migrations.AlterField(
             model_name='municipality',
             name='postal_code',
-            field=models.CharField(blank=True, default='', max_length=4, validators=[django.core.validators.RegexValidator('^[0-9]{4}$', 'Postnummeret har fire siffer.')], verbose_name='postnummer'),
+            field=models.CharField(blank=True, default='', max_length=4, validators=[django.core.validators.RegexValidator('\\A[0-9]{4}\\Z', 'Postnummeret har fire siffer.')], verbose_name='postnummer'),
         ),
     ]

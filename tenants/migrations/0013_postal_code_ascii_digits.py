@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='household',
             name='postal_code',
-            field=models.CharField(blank=True, default='', max_length=4, validators=[django.core.validators.RegexValidator('^[0-9]{4}$', 'Postnummeret har fire siffer.')], verbose_name='postnummer'),
+            field=models.CharField(blank=True, default='', max_length=4, validators=[django.core.validators.RegexValidator('\\A[0-9]{4}\\Z', 'Postnummeret har fire siffer.')], verbose_name='postnummer'),
         ),
     ]
