@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
@@ -156,6 +157,29 @@ def keep(
                 "rows": json.dumps(rows),
             },
         )
+
+
+def kept_or_counted(
+    municipality_id: int,
+    years: list[int],
+    period: Period,
+    kind: str,
+    count: Callable[[list[int]], dict[int, dict[str, Any]]],
+) -> dict[int, dict[str, Any]]:
+    """{year: figures, as they are kept} for `years`: those kept read in one
+    query, the rest counted by `count(missing years)` and kept where they
+    may be. The race rule in one place: `begin()` before counting, `keep()`
+    after, so nothing counted while a writer wrote is kept."""
+    keepable_years = [year for year in years if keepable(year, period, kind)]
+    out = kept(municipality_id, keepable_years, period, kind)
+    missing = [year for year in years if year not in out]
+    if missing:
+        # Years that are never kept (the running one as a whole) need no check.
+        token = begin(municipality_id) if set(missing) & set(keepable_years) else None
+        counted = count(missing)
+        keep(municipality_id, token, counted, period, kind)
+        out.update(counted)
+    return out
 
 
 # -- today's status -------------------------------------------------------------

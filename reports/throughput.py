@@ -251,25 +251,15 @@ def throughput_series(
     """
     municipality = _municipality(municipality)
     years = list(range(first_year, last_year + 1))
-    period = figures_cache.period_key(through)
-    keepable = [y for y in years if figures_cache.keepable(y, period)]
-    out = {
-        year: _restore(municipality.number, year, figures)
-        for year, figures in figures_cache.kept(municipality.pk, keepable, period).items()
-    }
-    missing = [year for year in years if year not in out]
-    if missing:
-        # The running year as a whole is never kept: it alone needs no check.
-        token = figures_cache.begin(municipality.pk) if set(missing) & set(keepable) else None
+
+    def count(missing: list[int]) -> dict[int, dict[str, Any]]:
         counted = count_series(municipality, missing[0], missing[-1], through=through)
-        figures_cache.keep(
-            municipality.pk,
-            token,
-            {year: _stored(counted[year]) for year in missing if year not in out},
-            period,
-        )
-        out.update({year: counted[year] for year in missing})
-    return {year: out[year] for year in years}
+        return {year: _stored(counted[year]) for year in missing}
+
+    stored = figures_cache.kept_or_counted(
+        municipality.pk, years, figures_cache.period_key(through), figures_cache.CONTRACT, count
+    )
+    return {year: _restore(municipality.number, year, stored[year]) for year in years}
 
 
 def _stored(figures: dict[str, Any]) -> dict[str, Any]:

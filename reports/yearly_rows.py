@@ -28,17 +28,15 @@ def yearly_rows(municipality_id: int, years: list[int]) -> tuple[list[dict[str, 
     """(the prevention rows, the follow-up rows) with a value for each of
     `years`: kept years read in one query, the others counted (eight
     queries however many) and kept when they may be."""
-    wanted = sorted(set(years))
-    keepable = [year for year in wanted if figures_cache.keepable(year, WHOLE_YEAR, figures_cache.ROWS)]
-    by_year = figures_cache.kept(municipality_id, keepable, WHOLE_YEAR, figures_cache.ROWS)
-    missing = [year for year in wanted if year not in by_year]
-    if missing:
-        token = figures_cache.begin(municipality_id) if set(missing) & set(keepable) else None
+
+    def count(missing: list[int]) -> dict[int, dict[str, Any]]:
         arrears = arrears_series(municipality_id, missing)
         followup = followup_series(municipality_id, missing)
-        counted = {year: {"arrears": arrears[year], "followup": followup[year]} for year in missing}
-        figures_cache.keep(municipality_id, token, counted, WHOLE_YEAR, figures_cache.ROWS)
-        by_year.update(counted)
+        return {year: {"arrears": arrears[year], "followup": followup[year]} for year in missing}
+
+    by_year = figures_cache.kept_or_counted(
+        municipality_id, sorted(set(years)), WHOLE_YEAR, figures_cache.ROWS, count
+    )
     return (
         prevention_rows(municipality_id, years, by_year={year: by_year[year]["arrears"] for year in years}),
         followup_rows(municipality_id, years, by_year={year: by_year[year]["followup"] for year in years}),
